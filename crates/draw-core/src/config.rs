@@ -1,0 +1,330 @@
+//! Model and training configuration, validation and presets.
+
+use crate::error::{DrawError, Result};
+use serde::{Deserialize, Serialize};
+
+/// How the encoder reads the image or the decoder writes the canvas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Glimpse {
+    /// The whole image (read: `[x, x̂]`; write: a linear map to every pixel).
+    Full,
+    /// An `n × n` grid of Gaussian filters (paper §3.2).
+    Attention {
+        /// Grid size N (at least 2, since the stride divides by N − 1).
+        n: usize,
+    },
+}
+
+/// The DRAW network's shape: image, steps, glimpses, LSTM and latent sizes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawConfig {
+    /// Image width A.
+    pub width: usize,
+    /// Image height B.
+    pub height: usize,
+    /// Colour channels C (1 for MNIST, 3 for RGB); each is an independent Bernoulli.
+    pub channels: usize,
+    /// Number of glimpses T.
+    pub steps: usize,
+    /// The read operation.
+    pub read: Glimpse,
+    /// The write operation.
+    pub write: Glimpse,
+    /// Encoder LSTM size.
+    pub enc_size: usize,
+    /// Decoder LSTM size.
+    pub dec_size: usize,
+    /// Latent size per step.
+    pub z_size: usize,
+}
+
+impl DrawConfig {
+    /// Pixels per image, C·B·A.
+    pub fn image_size(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    /// Width of `r_t`: 2·C·N² with attention, 2·C·B·A without.
+    pub fn read_size(&self) -> usize {
+        match self.read {
+            Glimpse::Full => 2 * self.image_size(),
+            Glimpse::Attention { n } => 2 * self.channels * n * n,
+        }
+    }
+
+    /// Width of the write patch: C·N² with attention, C·B·A without.
+    pub fn write_size(&self) -> usize {
+        match self.write {
+            Glimpse::Full => self.image_size(),
+            Glimpse::Attention { n } => self.channels * n * n,
+        }
+    }
+
+    /// Checks that the model can run, naming the first field at fault.
+    pub fn validate(&self) -> Result<()> {
+        let positive = [
+            ("width", self.width),
+            ("height", self.height),
+            ("channels", self.channels),
+            ("steps", self.steps),
+            ("enc_size", self.enc_size),
+            ("dec_size", self.dec_size),
+            ("z_size", self.z_size),
+        ];
+        for (field, v) in positive {
+            if v == 0 {
+                return Err(DrawError::Config {
+                    field,
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        for (field, g) in [("read.n", self.read), ("write.n", self.write)] {
+            if let Glimpse::Attention { n } = g {
+                if n < 2 {
+                    return Err(DrawError::Config {
+                        field,
+                        reason: format!(
+                            "attention needs N >= 2 (the stride divides by N - 1), got {n}"
+                        ),
+                    });
+                }
+                let side = self.width.min(self.height);
+                if n > side {
+                    return Err(DrawError::Config {
+                        field,
+                        reason: format!(
+                            "N = {n} is larger than the image ({}x{})",
+                            self.width, self.height
+                        ),
+                    });
+                }
+            }
+        }
+        let pixels = self.image_size() as u128 * self.steps as u128;
+        if pixels > (1u128 << 40) {
+            return Err(DrawError::Config {
+                field: "width",
+                reason: "image × steps is too large".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Optimiser and schedule settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Examples per mini-batch.
+    pub batch_size: usize,
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+    /// Adam β₁.
+    pub beta1: f64,
+    /// Adam β₂.
+    pub beta2: f64,
+    /// Adam ε.
+    pub adam_eps: f64,
+    /// Global gradient-norm clip (`None`: no clipping).
+    pub clip_norm: Option<f64>,
+    /// Seed for initialisation, shuffling, binarisation and noise.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            batch_size: 100,
+            epochs: 1,
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            adam_eps: 1e-8,
+            clip_norm: Some(10.0),
+            seed: 1,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks the optimiser settings, naming the first field at fault.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field, reason: &str| {
+            Err(DrawError::Config {
+                field,
+                reason: reason.into(),
+            })
+        };
+        if self.batch_size == 0 {
+            return bad("batch_size", "must be at least 1");
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad("learning_rate", "must be finite and > 0");
+        }
+        if !(0.0..1.0).contains(&self.beta1) || !(0.0..1.0).contains(&self.beta2) {
+            return bad("beta1/beta2", "must lie in [0, 1)");
+        }
+        if !(self.adam_eps.is_finite() && self.adam_eps > 0.0) {
+            return bad("adam_eps", "must be finite and > 0");
+        }
+        if let Some(c) = self.clip_norm {
+            if !(c.is_finite() && c > 0.0) {
+                return bad("clip_norm", "must be finite and > 0");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A named model + training configuration.
+#[derive(Clone, Debug)]
+pub struct Preset {
+    /// Name used on the command line.
+    pub name: &'static str,
+    /// One line for `--help` and the README.
+    pub description: &'static str,
+    /// The model.
+    pub model: DrawConfig,
+    /// The optimiser settings.
+    pub train: TrainConfig,
+}
+
+fn mnist_model(steps: usize, read: Glimpse, write: Glimpse) -> DrawConfig {
+    DrawConfig {
+        width: 28,
+        height: 28,
+        channels: 1,
+        steps,
+        read,
+        write,
+        enc_size: 256,
+        dec_size: 256,
+        z_size: 100,
+    }
+}
+
+/// Every preset, the quick default first.
+pub fn presets() -> Vec<Preset> {
+    vec![
+        Preset {
+            name: "quick",
+            description: "MNIST without attention, T = 16: real digits after one epoch on 2 cores",
+            model: mnist_model(16, Glimpse::Full, Glimpse::Full),
+            train: TrainConfig::default(),
+        },
+        Preset {
+            name: "mnist",
+            description:
+                "the paper's MNIST model: T = 64, read N = 2, write N = 5, LSTM 256, z 100",
+            model: mnist_model(64, Glimpse::Attention { n: 2 }, Glimpse::Attention { n: 5 }),
+            train: TrainConfig {
+                epochs: 3,
+                ..TrainConfig::default()
+            },
+        },
+        Preset {
+            name: "mnist-noattn",
+            description: "the paper's MNIST model without attention: T = 64, full read and write",
+            model: mnist_model(64, Glimpse::Full, Glimpse::Full),
+            train: TrainConfig {
+                epochs: 3,
+                ..TrainConfig::default()
+            },
+        },
+    ]
+}
+
+/// Looks a preset up by name, listing the valid names on failure.
+pub fn preset(name: &str) -> Result<Preset> {
+    let all = presets();
+    let names: Vec<_> = all.iter().map(|p| p.name).collect();
+    all.into_iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| DrawError::Config {
+            field: "preset",
+            reason: format!("unknown preset `{name}` (known: {})", names.join(", ")),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid_and_sized_as_the_paper() {
+        for p in presets() {
+            p.model.validate().unwrap();
+            p.train.validate().unwrap();
+        }
+        let m = preset("mnist").unwrap().model;
+        assert_eq!((m.steps, m.read_size(), m.write_size()), (64, 8, 25));
+        assert_eq!(preset("quick").unwrap().model.read_size(), 2 * 784);
+        assert!(preset("nope").unwrap_err().to_string().contains("quick"));
+    }
+
+    #[test]
+    fn impossible_configs_name_their_field() {
+        let base = preset("mnist").unwrap().model;
+        let cases: Vec<(DrawConfig, &str)> = vec![
+            (
+                DrawConfig {
+                    steps: 0,
+                    ..base.clone()
+                },
+                "steps",
+            ),
+            (
+                DrawConfig {
+                    z_size: 0,
+                    ..base.clone()
+                },
+                "z_size",
+            ),
+            (
+                DrawConfig {
+                    read: Glimpse::Attention { n: 1 },
+                    ..base.clone()
+                },
+                "read.n",
+            ),
+            (
+                DrawConfig {
+                    write: Glimpse::Attention { n: 29 },
+                    ..base.clone()
+                },
+                "write.n",
+            ),
+            (
+                DrawConfig {
+                    width: 0,
+                    ..base.clone()
+                },
+                "width",
+            ),
+        ];
+        for (cfg, field) in cases {
+            let err = cfg.validate().unwrap_err();
+            assert!(err.to_string().contains(field), "{err} should name {field}");
+        }
+        let t = TrainConfig {
+            learning_rate: f64::NAN,
+            ..TrainConfig::default()
+        };
+        assert!(t
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("learning_rate"));
+    }
+
+    #[test]
+    fn config_json_round_trips() {
+        let m = preset("mnist").unwrap().model;
+        let s = serde_json::to_string(&m).unwrap();
+        assert!(s.contains(r#""read":{"kind":"attention","n":2}"#), "{s}");
+        assert_eq!(serde_json::from_str::<DrawConfig>(&s).unwrap(), m);
+    }
+}

@@ -1,0 +1,248 @@
+//! Attention read (eq. 19) and write (eq. 20) on one example, forward and backward.
+//!
+//! Images are channel-major then row-major (index = ch·A·B + y·A + x); a glimpse patch P is
+//! N × N per channel with P[j][i] = Σ_y Σ_x F_Y[j][y]·img[y][x]·F_X[i][x]. The read output is
+//! `γ·[P(x), P(x̂)]`; the write adds `(1/γ̂)·F_Yᵀ P F_X` to the canvas. `dp` is the gradient on
+//! the five attention outputs; these functions set only its log γ entry (the filterbank
+//! backward adds the rest).
+
+use super::filterbank::{Decoded, Geometry};
+use crate::Float;
+
+/// tmp[y][i] = Σ_x img[y][x]·F_X[i][x] (B × N), then P = F_Y · tmp (N × N), scaled by `scale`.
+fn glimpse<F: Float>(
+    img: &[F],
+    fx: &[F],
+    fy: &[F],
+    geo: &Geometry,
+    scale: F,
+    tmp: &mut [F],
+    out: &mut [F],
+) {
+    let (n, w, h) = (geo.n, geo.width, geo.height);
+    for y in 0..h {
+        let row = &img[y * w..(y + 1) * w];
+        for i in 0..n {
+            let f = &fx[i * w..(i + 1) * w];
+            tmp[y * n + i] = row.iter().zip(f).fold(F::zero(), |s, (&a, &b)| s + a * b);
+        }
+    }
+    for j in 0..n {
+        for i in 0..n {
+            let mut s = F::zero();
+            for y in 0..h {
+                s += fy[j * h + y] * tmp[y * n + i];
+            }
+            out[j * n + i] = s * scale;
+        }
+    }
+}
+
+/// Read forward: writes `r` (2·C·N²) = γ·[P(x), P(x̂)].
+pub fn read_forward_row<F: Float>(
+    x: &[F],
+    xhat: &[F],
+    fx: &[F],
+    fy: &[F],
+    p: &[F],
+    geo: &Geometry,
+    r: &mut [F],
+) {
+    let d = Decoded::new(p, geo);
+    let (img, patch) = (geo.height * geo.width, geo.n * geo.n);
+    let mut tmp = vec![F::zero(); geo.height * geo.n];
+    for (k, src) in [x, xhat].into_iter().enumerate() {
+        for ch in 0..geo.channels {
+            let o = (k * geo.channels + ch) * patch;
+            glimpse(
+                &src[ch * img..(ch + 1) * img],
+                fx,
+                fy,
+                geo,
+                d.gamma,
+                &mut tmp,
+                &mut r[o..o + patch],
+            );
+        }
+    }
+}
+
+/// Read backward: from `dr`, sets `dxhat` (C·B·A), `dfx`, `dfy` and `dp[4]` (overwriting).
+#[allow(clippy::too_many_arguments)]
+pub fn read_backward_row<F: Float>(
+    x: &[F],
+    xhat: &[F],
+    fx: &[F],
+    fy: &[F],
+    p: &[F],
+    geo: &Geometry,
+    dr: &[F],
+    dxhat: &mut [F],
+    dfx: &mut [F],
+    dfy: &mut [F],
+    dp: &mut [F],
+) {
+    let d = Decoded::new(p, geo);
+    let (n, w, h) = (geo.n, geo.width, geo.height);
+    let (img, patch) = (h * w, n * n);
+    dfx.iter_mut().for_each(|v| *v = F::zero());
+    dfy.iter_mut().for_each(|v| *v = F::zero());
+    dp.iter_mut().for_each(|v| *v = F::zero());
+    let mut tmp = vec![F::zero(); h * n];
+    let mut u = vec![F::zero(); h * n];
+    let mut p_unscaled = vec![F::zero(); patch];
+    let mut dgamma = F::zero();
+    for (k, src) in [x, xhat].into_iter().enumerate() {
+        for ch in 0..geo.channels {
+            let o = (k * geo.channels + ch) * patch;
+            let im = &src[ch * img..(ch + 1) * img];
+            glimpse(im, fx, fy, geo, F::one(), &mut tmp, &mut p_unscaled);
+            let drp = &dr[o..o + patch];
+            dgamma += drp
+                .iter()
+                .zip(&p_unscaled)
+                .fold(F::zero(), |s, (&a, &b)| s + a * b);
+            // dP = γ·dr; dF_Y[j][y] = Σ_i dP[j][i]·tmp[y][i]; u = F_Yᵀ dP (B × N)
+            for y in 0..h {
+                for i in 0..n {
+                    let mut s = F::zero();
+                    for j in 0..n {
+                        let dpji = drp[j * n + i] * d.gamma;
+                        s += fy[j * h + y] * dpji;
+                        dfy[j * h + y] += dpji * tmp[y * n + i];
+                    }
+                    u[y * n + i] = s;
+                }
+            }
+            // dF_X[i][x] = Σ_y u[y][i]·img[y][x]; dimg[y][x] = Σ_i u[y][i]·F_X[i][x]
+            for y in 0..h {
+                let row = &im[y * w..(y + 1) * w];
+                for i in 0..n {
+                    let uy = u[y * n + i];
+                    let f = &mut dfx[i * w..(i + 1) * w];
+                    for (fv, &iv) in f.iter_mut().zip(row) {
+                        *fv += uy * iv;
+                    }
+                }
+                if k == 1 {
+                    let out = &mut dxhat[ch * img + y * w..ch * img + (y + 1) * w];
+                    for (xx, o) in out.iter_mut().enumerate() {
+                        let mut s = F::zero();
+                        for i in 0..n {
+                            s += u[y * n + i] * fx[i * w + xx];
+                        }
+                        *o = s;
+                    }
+                }
+            }
+        }
+    }
+    dp[4] = dgamma * d.dgamma_dlog();
+}
+
+/// Write forward: `canvas += (1/γ)·F_Yᵀ P F_X` per channel, for the patch `pw` (C·N²).
+pub fn write_forward_row<F: Float>(
+    pw: &[F],
+    fx: &[F],
+    fy: &[F],
+    p: &[F],
+    geo: &Geometry,
+    canvas: &mut [F],
+) {
+    let d = Decoded::new(p, geo);
+    let s = F::one() / d.gamma;
+    let (n, w, h) = (geo.n, geo.width, geo.height);
+    let mut tmp = vec![F::zero(); n * w];
+    for ch in 0..geo.channels {
+        let pc = &pw[ch * n * n..(ch + 1) * n * n];
+        patch_times_fx(pc, fx, n, w, &mut tmp);
+        let out = &mut canvas[ch * h * w..(ch + 1) * h * w];
+        for y in 0..h {
+            let orow = &mut out[y * w..(y + 1) * w];
+            for j in 0..n {
+                let c = fy[j * h + y] * s;
+                for (o, &t) in orow.iter_mut().zip(&tmp[j * w..(j + 1) * w]) {
+                    *o += c * t;
+                }
+            }
+        }
+    }
+}
+
+/// tmp[j][x] = Σ_i P[j][i]·F_X[i][x] (N × A).
+fn patch_times_fx<F: Float>(pc: &[F], fx: &[F], n: usize, w: usize, tmp: &mut [F]) {
+    for j in 0..n {
+        let t = &mut tmp[j * w..(j + 1) * w];
+        t.iter_mut().for_each(|v| *v = F::zero());
+        for i in 0..n {
+            let pji = pc[j * n + i];
+            for (tv, &f) in t.iter_mut().zip(&fx[i * w..(i + 1) * w]) {
+                *tv += pji * f;
+            }
+        }
+    }
+}
+
+/// Write backward: from the canvas gradient `dc`, sets `dpw` (C·N²), `dfx`, `dfy` and
+/// `dp[4]` (overwriting).
+#[allow(clippy::too_many_arguments)]
+pub fn write_backward_row<F: Float>(
+    pw: &[F],
+    fx: &[F],
+    fy: &[F],
+    p: &[F],
+    geo: &Geometry,
+    dc: &[F],
+    dpw: &mut [F],
+    dfx: &mut [F],
+    dfy: &mut [F],
+    dp: &mut [F],
+) {
+    let d = Decoded::new(p, geo);
+    let s = F::one() / d.gamma;
+    let (n, w, h) = (geo.n, geo.width, geo.height);
+    dfx.iter_mut().for_each(|v| *v = F::zero());
+    dfy.iter_mut().for_each(|v| *v = F::zero());
+    dp.iter_mut().for_each(|v| *v = F::zero());
+    let mut tmp = vec![F::zero(); n * w];
+    let mut v = vec![F::zero(); n * w];
+    let mut dlog = F::zero();
+    for ch in 0..geo.channels {
+        let pc = &pw[ch * n * n..(ch + 1) * n * n];
+        let dcc = &dc[ch * h * w..(ch + 1) * h * w];
+        patch_times_fx(pc, fx, n, w, &mut tmp);
+        // v[j][x] = Σ_y F_Y[j][y]·dW[y][x]; dF_Y[j][y] = s·Σ_x tmp[j][x]·dW[y][x]
+        for j in 0..n {
+            let vj = &mut v[j * w..(j + 1) * w];
+            vj.iter_mut().for_each(|e| *e = F::zero());
+            let tj = &tmp[j * w..(j + 1) * w];
+            for y in 0..h {
+                let f = fy[j * h + y];
+                let drow = &dcc[y * w..(y + 1) * w];
+                let mut acc = F::zero();
+                for ((ve, &dv), &tv) in vj.iter_mut().zip(drow).zip(tj) {
+                    *ve += f * dv;
+                    acc += tv * dv;
+                }
+                dfy[j * h + y] += s * acc;
+            }
+            dlog -= s * vj.iter().zip(tj).fold(F::zero(), |a, (&x, &y)| a + x * y);
+        }
+        // dP[j][i] = s·Σ_x v[j][x]·F_X[i][x]; dF_X[i][x] += s·Σ_j P[j][i]·v[j][x]
+        for j in 0..n {
+            let vj = &v[j * w..(j + 1) * w];
+            for i in 0..n {
+                let f = &fx[i * w..(i + 1) * w];
+                dpw[ch * n * n + j * n + i] =
+                    s * vj.iter().zip(f).fold(F::zero(), |a, (&x, &y)| a + x * y);
+                let c = s * pc[j * n + i];
+                for (o, &vv) in dfx[i * w..(i + 1) * w].iter_mut().zip(vj) {
+                    *o += c * vv;
+                }
+            }
+        }
+    }
+    if d.gamma_passes() {
+        dp[4] = dlog;
+    }
+}

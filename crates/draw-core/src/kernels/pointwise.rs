@@ -1,0 +1,90 @@
+//! Pointwise pieces of one step: the canvas error image, latent sampling with its KL term, the
+//! Bernoulli reconstruction loss and the Adam update.
+
+use super::{sigmoid, softplus};
+use crate::Float;
+
+/// x̂ = x − σ(c) (eq. 1).
+pub fn canvas_error_row<F: Float>(x: &[F], c: &[F], xhat: &mut [F]) {
+    for ((o, &xv), &cv) in xhat.iter_mut().zip(x).zip(c) {
+        *o = xv - sigmoid(cv);
+    }
+}
+
+/// Adds to `dc` the gradient through x̂ = x − σ(c), with σ(c) recovered as x − x̂.
+pub fn canvas_error_backward_row<F: Float>(x: &[F], xhat: &[F], dxhat: &[F], dc: &mut [F]) {
+    for k in 0..dc.len() {
+        let s = x[k] - xhat[k];
+        dc[k] -= dxhat[k] * s * (F::one() - s);
+    }
+}
+
+/// z = μ + exp(log σ)·ε (reparameterisation); returns this step's KL(Q‖N(0, I)) in nats:
+/// ½ Σ_j (μ² + σ² − 2 log σ − 1).
+pub fn sample_latent_row<F: Float>(mu: &[F], logsig: &[F], eps: &[F], z: &mut [F]) -> F {
+    let mut kl = F::zero();
+    for k in 0..z.len() {
+        let s = logsig[k].exp();
+        z[k] = mu[k] + s * eps[k];
+        kl += mu[k] * mu[k] + s * s - F::of(2.0) * logsig[k] - F::one();
+    }
+    kl * F::of(0.5)
+}
+
+/// Gradients of μ and log σ from `dz` plus `kl_scale` × the KL term.
+pub fn sample_latent_backward_row<F: Float>(
+    mu: &[F],
+    logsig: &[F],
+    eps: &[F],
+    dz: &[F],
+    kl_scale: F,
+    dmu: &mut [F],
+    dlogsig: &mut [F],
+) {
+    for k in 0..dz.len() {
+        let s = logsig[k].exp();
+        dmu[k] = dz[k] + kl_scale * mu[k];
+        dlogsig[k] = dz[k] * s * eps[k] + kl_scale * (s * s - F::one());
+    }
+}
+
+/// −log D(x | c) for Bernoulli logits c: Σ softplus(c) − x·c, in nats.
+pub fn bce_row<F: Float>(x: &[F], c: &[F]) -> F {
+    x.iter()
+        .zip(c)
+        .fold(F::zero(), |s, (&xv, &cv)| s + softplus(cv) - xv * cv)
+}
+
+/// Sets `dc` = scale·(σ(c) − x), the gradient of `scale`·[`bce_row`].
+pub fn bce_backward_row<F: Float>(x: &[F], c: &[F], scale: F, dc: &mut [F]) {
+    for ((o, &xv), &cv) in dc.iter_mut().zip(x).zip(c) {
+        *o = scale * (sigmoid(cv) - xv);
+    }
+}
+
+/// One Adam step's constants, with bias corrections folded in.
+#[derive(Clone, Copy, Debug)]
+pub struct AdamStep {
+    /// Step size α·√(1 − β₂ᵗ)/(1 − β₁ᵗ).
+    pub step_size: f64,
+    /// β₁.
+    pub beta1: f64,
+    /// β₂.
+    pub beta2: f64,
+    /// ε, scaled by √(1 − β₂ᵗ) so that the update equals Adam's m̂/(√v̂ + ε).
+    pub eps: f64,
+    /// Factor applied to the gradient first (global-norm clipping), 1 when not clipping.
+    pub grad_scale: f64,
+}
+
+/// Adam on a slice: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − step·m/(√v + ε).
+pub fn adam<F: Float>(p: &mut [F], g: &[F], m: &mut [F], v: &mut [F], a: &AdamStep) {
+    let (b1, b2) = (F::of(a.beta1), F::of(a.beta2));
+    let (step, eps, gs) = (F::of(a.step_size), F::of(a.eps), F::of(a.grad_scale));
+    for k in 0..p.len() {
+        let gk = g[k] * gs;
+        m[k] = b1 * m[k] + (F::one() - b1) * gk;
+        v[k] = b2 * v[k] + (F::one() - b2) * gk * gk;
+        p[k] -= step * m[k] / (v[k].sqrt() + eps);
+    }
+}

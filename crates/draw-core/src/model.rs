@@ -1,0 +1,705 @@
+//! The DRAW network (paper eqs. 1–6): forward over T steps, hand-written backprop through time,
+//! and generation (eqs. 7–9).
+
+use crate::backend::Backend;
+use crate::config::{DrawConfig, Glimpse};
+use crate::error::{DrawError, Result};
+use crate::kernels::filterbank::Geometry;
+use crate::kernels::sigmoid;
+use crate::params::{self, DrawParams, InitState, Linear, Lstm};
+use crate::rng::NoiseKey;
+use crate::Float;
+
+/// A DRAW model: its configuration and its parameters, resident on a backend.
+pub struct Draw<B: Backend> {
+    config: DrawConfig,
+    /// The parameters (PyTorch names and layouts, see [`DrawParams::named`]).
+    pub params: DrawParams<B::Tensor>,
+}
+
+/// Loss sums over a batch, in nats.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Loss {
+    /// Σ over examples of L^x = −log D(x | c_T).
+    pub reconstruction: f64,
+    /// Σ over examples of L^z = Σ_t KL(Q(z_t | h^enc_t) ‖ N(0, I)).
+    pub latent: f64,
+    /// Number of examples summed.
+    pub examples: usize,
+}
+
+impl Loss {
+    /// Mean L^x per example.
+    pub fn mean_reconstruction(&self) -> f64 {
+        self.reconstruction / self.examples.max(1) as f64
+    }
+    /// Mean L^z per example.
+    pub fn mean_latent(&self) -> f64 {
+        self.latent / self.examples.max(1) as f64
+    }
+    /// Mean L^x + L^z per example: the negative variational bound.
+    pub fn mean_total(&self) -> f64 {
+        self.mean_reconstruction() + self.mean_latent()
+    }
+    /// Adds another batch's sums.
+    pub fn add(&mut self, other: &Loss) {
+        self.reconstruction += other.reconstruction;
+        self.latent += other.latent;
+        self.examples += other.examples;
+    }
+}
+
+/// Attention state of one glimpse: raw head outputs (rows × 5) and the two filterbanks.
+struct Attn<T> {
+    p: T,
+    fx: T,
+    fy: T,
+}
+
+/// Everything one step saves for the backward pass.
+struct StepTape<T> {
+    xhat: T,
+    read: Option<Attn<T>>,
+    enc_in: T,
+    enc_gates: T,
+    enc_c: T,
+    enc_h: T,
+    mu: T,
+    logsig: T,
+    eps: T,
+    z: T,
+    dec_gates: T,
+    dec_c: T,
+    dec_h: T,
+    write: Option<Attn<T>>,
+    patch: Option<T>,
+}
+
+/// Gradient buffers reused by every backward step.
+struct Scratch<T> {
+    dcanvas: T,
+    dh_dec: T,
+    dh_dec_next: T,
+    dc_dec: T,
+    dh_enc: T,
+    dh_enc_next: T,
+    dc_enc: T,
+    dgates_enc: T,
+    dgates_dec: T,
+    denc_in: T,
+    dz: T,
+    dmu: T,
+    dlogsig: T,
+    dxhat: T,
+    dr: T,
+    dp: T,
+    dfx_read: T,
+    dfy_read: T,
+    dfx_write: T,
+    dfy_write: T,
+    dpatch: T,
+}
+
+/// Preallocated activations and gradient buffers for one batch size: after it is built, a
+/// training step allocates nothing.
+pub struct Workspace<B: Backend> {
+    batch: usize,
+    x: B::Tensor,
+    canvas: B::Tensor,
+    init: InitState<B::Tensor>,
+    steps: Vec<StepTape<B::Tensor>>,
+    read_out: B::Tensor,
+    kl: B::Tensor,
+    bce: B::Tensor,
+    scratch: Scratch<B::Tensor>,
+}
+
+impl<B: Backend> Workspace<B> {
+    /// The batch size this workspace was built for.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+    /// The canvas logits c_T after the last forward pass.
+    pub fn canvas(&self) -> &B::Tensor {
+        &self.canvas
+    }
+}
+
+fn geometry(cfg: &DrawConfig, g: Glimpse) -> Option<Geometry> {
+    match g {
+        Glimpse::Attention { n } => Some(Geometry {
+            n,
+            width: cfg.width,
+            height: cfg.height,
+            channels: cfg.channels,
+        }),
+        Glimpse::Full => None,
+    }
+}
+
+/// out = input·Wᵀ + b.
+fn linear<B: Backend>(b: &B, out: &mut B::Tensor, input: &B::Tensor, l: &Linear<B::Tensor>) {
+    b.gemm(out, 1.0, input, false, &l.weight, true, 0.0);
+    b.add_bias(out, &l.bias);
+}
+
+/// Accumulates the weight and bias gradients of a linear layer and, if asked, adds its input
+/// gradient to `dx`.
+fn linear_backward<B: Backend>(
+    b: &B,
+    dy: &B::Tensor,
+    x: &B::Tensor,
+    l: &Linear<B::Tensor>,
+    g: &mut Linear<B::Tensor>,
+    dx: Option<&mut B::Tensor>,
+) {
+    b.gemm(&mut g.weight, 1.0, dy, true, x, false, 1.0);
+    b.sum_rows(dy, &mut g.bias);
+    if let Some(dx) = dx {
+        b.gemm(dx, 1.0, dy, false, &l.weight, false, 1.0);
+    }
+}
+
+/// gates = input·W_ihᵀ + h·W_hhᵀ + b_ih + b_hh.
+fn lstm_gates<B: Backend>(
+    b: &B,
+    gates: &mut B::Tensor,
+    input: &B::Tensor,
+    h: &B::Tensor,
+    l: &Lstm<B::Tensor>,
+) {
+    b.gemm(gates, 1.0, input, false, &l.weight_ih, true, 0.0);
+    b.gemm(gates, 1.0, h, false, &l.weight_hh, true, 1.0);
+    b.add_bias(gates, &l.bias_ih);
+    b.add_bias(gates, &l.bias_hh);
+}
+
+fn lstm_param_grads<B: Backend>(
+    b: &B,
+    dgates: &B::Tensor,
+    input: &B::Tensor,
+    h: &B::Tensor,
+    g: &mut Lstm<B::Tensor>,
+) {
+    b.gemm(&mut g.weight_ih, 1.0, dgates, true, input, false, 1.0);
+    b.gemm(&mut g.weight_hh, 1.0, dgates, true, h, false, 1.0);
+    b.sum_rows(dgates, &mut g.bias_ih);
+    b.sum_rows(dgates, &mut g.bias_hh);
+}
+
+impl<B: Backend> Draw<B> {
+    /// A freshly initialised model (see [`params::initial_values`]).
+    pub fn new(b: &B, config: DrawConfig, seed: u64) -> Result<Self> {
+        config.validate()?;
+        let values = params::initial_values(&config, seed);
+        Self::from_values(b, config, &values)
+    }
+
+    /// A model holding the given host values, checked against the config's shapes.
+    pub fn from_values(b: &B, config: DrawConfig, values: &DrawParams<Vec<f64>>) -> Result<Self> {
+        config.validate()?;
+        let shapes = params::shapes(&config);
+        let expected: Vec<_> = shapes
+            .named()
+            .into_iter()
+            .map(|(n, s)| (n, s.clone()))
+            .collect();
+        let got = values.named();
+        if got.len() != expected.len() {
+            return Err(DrawError::Shape(format!(
+                "{} parameter tensors given, the config needs {}",
+                got.len(),
+                expected.len()
+            )));
+        }
+        for ((name, v), (want, s)) in got.iter().zip(&expected) {
+            if name != want {
+                return Err(DrawError::Shape(format!(
+                    "parameter `{want}` missing (found `{name}`)"
+                )));
+            }
+            if v.len() != s.len() {
+                return Err(DrawError::Shape(format!(
+                    "{name}: {} values given, {:?} needs {}",
+                    v.len(),
+                    s.torch_shape(),
+                    s.len()
+                )));
+            }
+        }
+        let by_name: std::collections::HashMap<_, _> = expected.into_iter().collect();
+        let params = values.map(|name, v| {
+            let s = &by_name[name];
+            let data: Vec<B::F> = v.iter().map(|&x| B::F::of(x)).collect();
+            b.tensor(s.rows, s.cols, &data)
+        });
+        Ok(Draw { config, params })
+    }
+
+    /// The parameters copied to the host as f64.
+    pub fn values(&self, b: &B) -> DrawParams<Vec<f64>> {
+        self.params
+            .map(|_, t| b.download(t).into_iter().map(|x| x.f64()).collect())
+    }
+
+    /// The model's configuration.
+    pub fn config(&self) -> &DrawConfig {
+        &self.config
+    }
+
+    /// A zeroed tensor per parameter (gradients, Adam moments).
+    pub fn zeros_like(&self, b: &B) -> DrawParams<B::Tensor> {
+        self.params.map(|_, t| {
+            let (r, c) = b.shape(t);
+            b.zeros(r, c)
+        })
+    }
+
+    /// Buffers for batches of `batch` examples.
+    pub fn workspace(&self, b: &B, batch: usize) -> Workspace<B> {
+        let cfg = &self.config;
+        let (n, cab, e, d, z) = (
+            batch,
+            cfg.image_size(),
+            cfg.enc_size,
+            cfg.dec_size,
+            cfg.z_size,
+        );
+        let rs = cfg.read_size();
+        let z0 = |c: usize| b.zeros(n, c);
+        let attn = |g: Option<Geometry>| {
+            g.map(|g| Attn {
+                p: b.zeros(n, 5),
+                fx: b.zeros(n, g.fx_len()),
+                fy: b.zeros(n, g.fy_len()),
+            })
+        };
+        let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
+        let steps = (0..cfg.steps)
+            .map(|_| StepTape {
+                xhat: z0(cab),
+                read: attn(gr),
+                enc_in: z0(rs + d),
+                enc_gates: z0(4 * e),
+                enc_c: z0(e),
+                enc_h: z0(e),
+                mu: z0(z),
+                logsig: z0(z),
+                eps: z0(z),
+                z: z0(z),
+                dec_gates: z0(4 * d),
+                dec_c: z0(d),
+                dec_h: z0(d),
+                write: attn(gw),
+                patch: gw.map(|g| z0(g.patch_len())),
+            })
+            .collect();
+        let fx_len = |g: Option<Geometry>| g.map_or(0, |g| g.fx_len());
+        let fy_len = |g: Option<Geometry>| g.map_or(0, |g| g.fy_len());
+        Workspace {
+            batch,
+            x: z0(cab),
+            canvas: z0(cab),
+            init: InitState {
+                canvas: z0(cab),
+                h_enc: z0(e),
+                c_enc: z0(e),
+                h_dec: z0(d),
+                c_dec: z0(d),
+            },
+            steps,
+            read_out: z0(if gr.is_some() { rs } else { 0 }),
+            kl: z0(1),
+            bce: z0(1),
+            scratch: Scratch {
+                dcanvas: z0(cab),
+                dh_dec: z0(d),
+                dh_dec_next: z0(d),
+                dc_dec: z0(d),
+                dh_enc: z0(e),
+                dh_enc_next: z0(e),
+                dc_enc: z0(e),
+                dgates_enc: z0(4 * e),
+                dgates_dec: z0(4 * d),
+                denc_in: z0(rs + d),
+                dz: z0(z),
+                dmu: z0(z),
+                dlogsig: z0(z),
+                dxhat: z0(cab),
+                dr: z0(rs),
+                dp: z0(5),
+                dfx_read: z0(fx_len(gr)),
+                dfy_read: z0(fy_len(gr)),
+                dfx_write: z0(fx_len(gw)),
+                dfy_write: z0(fy_len(gw)),
+                dpatch: z0(gw.map_or(0, |g| g.patch_len())),
+            },
+        }
+    }
+
+    fn check_batch(&self, ws: &Workspace<B>, x: &[B::F]) -> Result<()> {
+        let want = ws.batch * self.config.image_size();
+        if x.len() != want {
+            return Err(DrawError::Shape(format!(
+                "batch holds {} values; the workspace expects {} examples of {} pixels",
+                x.len(),
+                ws.batch,
+                self.config.image_size()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs the encoder and decoder for T steps on the batch `x` (rows of C·B·A values in
+    /// [0, 1]), saving what backward needs. Step t draws its noise ε with stream
+    /// `noise.stream·T + t`. Returns the loss sums.
+    pub fn forward(
+        &self,
+        b: &B,
+        ws: &mut Workspace<B>,
+        x: &[B::F],
+        noise: NoiseKey,
+    ) -> Result<Loss> {
+        self.check_batch(ws, x)?;
+        let cfg = &self.config;
+        let p = &self.params;
+        let (cab, rs, d) = (cfg.image_size(), cfg.read_size(), cfg.dec_size);
+        let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
+        b.upload(&mut ws.x, x);
+        b.broadcast_rows(&p.init.canvas, &mut ws.canvas);
+        b.broadcast_rows(&p.init.h_enc, &mut ws.init.h_enc);
+        b.broadcast_rows(&p.init.c_enc, &mut ws.init.c_enc);
+        b.broadcast_rows(&p.init.h_dec, &mut ws.init.h_dec);
+        b.broadcast_rows(&p.init.c_dec, &mut ws.init.c_dec);
+        b.fill(&mut ws.kl, 0.0);
+        for t in 0..cfg.steps {
+            let (done, rest) = ws.steps.split_at_mut(t);
+            let st = &mut rest[0];
+            let prev = done.last();
+            let h_dec_prev = prev.map_or(&ws.init.h_dec, |s| &s.dec_h);
+            let c_dec_prev = prev.map_or(&ws.init.c_dec, |s| &s.dec_c);
+            let h_enc_prev = prev.map_or(&ws.init.h_enc, |s| &s.enc_h);
+            let c_enc_prev = prev.map_or(&ws.init.c_enc, |s| &s.enc_c);
+
+            // (1) x̂ = x − σ(c_{t−1}); (2) r_t = read(x, x̂, h^dec_{t−1})
+            b.canvas_error(&ws.x, &ws.canvas, &mut st.xhat);
+            match (gr, st.read.as_mut(), p.read_attn.as_ref()) {
+                (Some(g), Some(a), Some(head)) => {
+                    linear(b, &mut a.p, h_dec_prev, head);
+                    b.filterbank_forward(&a.p, &g, &mut a.fx, &mut a.fy);
+                    b.read_forward(&ws.x, &st.xhat, &a.fx, &a.fy, &a.p, &g, &mut ws.read_out);
+                    b.copy_cols(&ws.read_out, 0, &mut st.enc_in, 0, rs, false);
+                }
+                _ => {
+                    b.copy_cols(&ws.x, 0, &mut st.enc_in, 0, cab, false);
+                    b.copy_cols(&st.xhat, 0, &mut st.enc_in, cab, cab, false);
+                }
+            }
+            // (3) encoder on [r_t, h^dec_{t−1}]
+            b.copy_cols(h_dec_prev, 0, &mut st.enc_in, rs, d, false);
+            lstm_gates(b, &mut st.enc_gates, &st.enc_in, h_enc_prev, &p.encoder);
+            b.lstm_forward(&mut st.enc_gates, c_enc_prev, &mut st.enc_c, &mut st.enc_h);
+            // (4) z_t = μ + σ·ε
+            linear(b, &mut st.mu, &st.enc_h, &p.mu);
+            linear(b, &mut st.logsig, &st.enc_h, &p.logsigma);
+            let key = NoiseKey::new(
+                noise.seed,
+                noise
+                    .stream
+                    .wrapping_mul(cfg.steps as u64)
+                    .wrapping_add(t as u64),
+            );
+            b.fill_normal(&mut st.eps, key);
+            b.sample_latent(&st.mu, &st.logsig, &st.eps, &mut st.z, &mut ws.kl);
+            // (5) decoder on z_t
+            lstm_gates(b, &mut st.dec_gates, &st.z, h_dec_prev, &p.decoder);
+            b.lstm_forward(&mut st.dec_gates, c_dec_prev, &mut st.dec_c, &mut st.dec_h);
+            // (6) c_t = c_{t−1} + write(h^dec_t)
+            write_step(
+                b,
+                p,
+                gw,
+                &st.dec_h,
+                st.write.as_mut(),
+                st.patch.as_mut(),
+                &mut ws.canvas,
+            );
+        }
+        b.bce(&ws.x, &ws.canvas, &mut ws.bce);
+        Ok(Loss {
+            reconstruction: b.sum(&ws.bce),
+            latent: b.sum(&ws.kl),
+            examples: ws.batch,
+        })
+    }
+
+    /// Backprop through time for the mean loss over the batch of the last [`Draw::forward`]
+    /// on `ws`; overwrites `grads`.
+    pub fn backward(&self, b: &B, ws: &mut Workspace<B>, grads: &mut DrawParams<B::Tensor>) {
+        let cfg = &self.config;
+        let p = &self.params;
+        let (cab, rs, d) = (cfg.image_size(), cfg.read_size(), cfg.dec_size);
+        let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
+        let scale = 1.0 / ws.batch as f64;
+        for (_, g) in grads.named_mut() {
+            b.fill(g, 0.0);
+        }
+        let s = &mut ws.scratch;
+        b.bce_backward(&ws.x, &ws.canvas, scale, &mut s.dcanvas);
+        for t in [&mut s.dh_dec, &mut s.dc_dec, &mut s.dh_enc, &mut s.dc_enc] {
+            b.fill(t, 0.0);
+        }
+        for t in (0..cfg.steps).rev() {
+            let (done, rest) = ws.steps.split_at(t);
+            let st = &rest[0];
+            let prev = done.last();
+            let h_dec_prev = prev.map_or(&ws.init.h_dec, |s| &s.dec_h);
+            let c_dec_prev = prev.map_or(&ws.init.c_dec, |s| &s.dec_c);
+            let h_enc_prev = prev.map_or(&ws.init.h_enc, |s| &s.enc_h);
+            let c_enc_prev = prev.map_or(&ws.init.c_enc, |s| &s.enc_c);
+
+            // (6) write; s.dh_dec already holds what step t+1 sent back to h^dec_t
+            match (
+                gw,
+                &st.write,
+                &st.patch,
+                &p.write_attn,
+                &mut grads.write_attn,
+            ) {
+                (Some(g), Some(a), Some(patch), Some(head), Some(ghead)) => {
+                    b.write_backward(
+                        patch,
+                        &a.fx,
+                        &a.fy,
+                        &a.p,
+                        &g,
+                        &s.dcanvas,
+                        &mut s.dpatch,
+                        &mut s.dfx_write,
+                        &mut s.dfy_write,
+                        &mut s.dp,
+                    );
+                    b.filterbank_backward(
+                        &a.p,
+                        &g,
+                        &a.fx,
+                        &a.fy,
+                        &s.dfx_write,
+                        &s.dfy_write,
+                        &mut s.dp,
+                    );
+                    linear_backward(b, &s.dp, &st.dec_h, head, ghead, Some(&mut s.dh_dec));
+                    linear_backward(
+                        b,
+                        &s.dpatch,
+                        &st.dec_h,
+                        &p.write,
+                        &mut grads.write,
+                        Some(&mut s.dh_dec),
+                    );
+                }
+                _ => linear_backward(
+                    b,
+                    &s.dcanvas,
+                    &st.dec_h,
+                    &p.write,
+                    &mut grads.write,
+                    Some(&mut s.dh_dec),
+                ),
+            }
+            // (5) decoder
+            b.lstm_backward(
+                &st.dec_gates,
+                c_dec_prev,
+                &st.dec_c,
+                &s.dh_dec,
+                &mut s.dc_dec,
+                &mut s.dgates_dec,
+            );
+            lstm_param_grads(b, &s.dgates_dec, &st.z, h_dec_prev, &mut grads.decoder);
+            b.gemm(
+                &mut s.dz,
+                1.0,
+                &s.dgates_dec,
+                false,
+                &p.decoder.weight_ih,
+                false,
+                0.0,
+            );
+            b.gemm(
+                &mut s.dh_dec_next,
+                1.0,
+                &s.dgates_dec,
+                false,
+                &p.decoder.weight_hh,
+                false,
+                0.0,
+            );
+            // (4) latent and its KL
+            b.sample_latent_backward(
+                &st.mu,
+                &st.logsig,
+                &st.eps,
+                &s.dz,
+                scale,
+                &mut s.dmu,
+                &mut s.dlogsig,
+            );
+            linear_backward(
+                b,
+                &s.dmu,
+                &st.enc_h,
+                &p.mu,
+                &mut grads.mu,
+                Some(&mut s.dh_enc),
+            );
+            linear_backward(
+                b,
+                &s.dlogsig,
+                &st.enc_h,
+                &p.logsigma,
+                &mut grads.logsigma,
+                Some(&mut s.dh_enc),
+            );
+            // (3) encoder
+            b.lstm_backward(
+                &st.enc_gates,
+                c_enc_prev,
+                &st.enc_c,
+                &s.dh_enc,
+                &mut s.dc_enc,
+                &mut s.dgates_enc,
+            );
+            lstm_param_grads(b, &s.dgates_enc, &st.enc_in, h_enc_prev, &mut grads.encoder);
+            b.gemm(
+                &mut s.denc_in,
+                1.0,
+                &s.dgates_enc,
+                false,
+                &p.encoder.weight_ih,
+                false,
+                0.0,
+            );
+            b.gemm(
+                &mut s.dh_enc_next,
+                1.0,
+                &s.dgates_enc,
+                false,
+                &p.encoder.weight_hh,
+                false,
+                0.0,
+            );
+            b.copy_cols(&s.denc_in, rs, &mut s.dh_dec_next, 0, d, true);
+            // (2) read
+            match (gr, &st.read, &p.read_attn, &mut grads.read_attn) {
+                (Some(g), Some(a), Some(head), Some(ghead)) => {
+                    b.copy_cols(&s.denc_in, 0, &mut s.dr, 0, rs, false);
+                    b.read_backward(
+                        &ws.x,
+                        &st.xhat,
+                        &a.fx,
+                        &a.fy,
+                        &a.p,
+                        &g,
+                        &s.dr,
+                        &mut s.dxhat,
+                        &mut s.dfx_read,
+                        &mut s.dfy_read,
+                        &mut s.dp,
+                    );
+                    b.filterbank_backward(
+                        &a.p,
+                        &g,
+                        &a.fx,
+                        &a.fy,
+                        &s.dfx_read,
+                        &s.dfy_read,
+                        &mut s.dp,
+                    );
+                    linear_backward(b, &s.dp, h_dec_prev, head, ghead, Some(&mut s.dh_dec_next));
+                }
+                _ => b.copy_cols(&s.denc_in, cab, &mut s.dxhat, 0, cab, false),
+            }
+            // (1) x̂ depends on c_{t−1}
+            b.canvas_error_backward(&ws.x, &st.xhat, &s.dxhat, &mut s.dcanvas);
+            std::mem::swap(&mut s.dh_dec, &mut s.dh_dec_next);
+            std::mem::swap(&mut s.dh_enc, &mut s.dh_enc_next);
+        }
+        b.sum_rows(&s.dcanvas, &mut grads.init.canvas);
+        b.sum_rows(&s.dh_dec, &mut grads.init.h_dec);
+        b.sum_rows(&s.dc_dec, &mut grads.init.c_dec);
+        b.sum_rows(&s.dh_enc, &mut grads.init.h_enc);
+        b.sum_rows(&s.dc_enc, &mut grads.init.c_enc);
+    }
+
+    /// Generates `n` images with z_t ~ N(0, I) and the decoder alone (eqs. 7–9); returns the
+    /// canvas σ(c_t) after every step t = 1..T, each `n` rows of C·B·A values in [0, 1].
+    pub fn generate(&self, b: &B, n: usize, noise: NoiseKey) -> Vec<Vec<f32>> {
+        let cfg = &self.config;
+        let p = &self.params;
+        let (cab, d, z) = (cfg.image_size(), cfg.dec_size, cfg.z_size);
+        let gw = geometry(cfg, cfg.write);
+        let mut h = b.zeros(n, d);
+        let mut c = b.zeros(n, d);
+        let (mut h_new, mut c_new) = (b.zeros(n, d), b.zeros(n, d));
+        let mut canvas = b.zeros(n, cab);
+        let mut zt = b.zeros(n, z);
+        let mut gates = b.zeros(n, 4 * d);
+        let mut attn = gw.map(|g| Attn {
+            p: b.zeros(n, 5),
+            fx: b.zeros(n, g.fx_len()),
+            fy: b.zeros(n, g.fy_len()),
+        });
+        let mut patch = gw.map(|g| b.zeros(n, g.patch_len()));
+        b.broadcast_rows(&p.init.h_dec, &mut h);
+        b.broadcast_rows(&p.init.c_dec, &mut c);
+        b.broadcast_rows(&p.init.canvas, &mut canvas);
+        let mut frames = Vec::with_capacity(cfg.steps);
+        for t in 0..cfg.steps {
+            let key = NoiseKey::new(
+                noise.seed,
+                noise
+                    .stream
+                    .wrapping_mul(cfg.steps as u64)
+                    .wrapping_add(t as u64),
+            );
+            b.fill_normal(&mut zt, key);
+            lstm_gates(b, &mut gates, &zt, &h, &p.decoder);
+            b.lstm_forward(&mut gates, &c, &mut c_new, &mut h_new);
+            std::mem::swap(&mut h, &mut h_new);
+            std::mem::swap(&mut c, &mut c_new);
+            write_step(b, p, gw, &h, attn.as_mut(), patch.as_mut(), &mut canvas);
+            frames.push(
+                b.download(&canvas)
+                    .into_iter()
+                    .map(|v| sigmoid(v).f64() as f32)
+                    .collect(),
+            );
+        }
+        frames
+    }
+}
+
+/// c += write(h^dec): the attention write (eq. 20) or a linear map to every pixel.
+fn write_step<B: Backend>(
+    b: &B,
+    p: &DrawParams<B::Tensor>,
+    gw: Option<Geometry>,
+    h_dec: &B::Tensor,
+    attn: Option<&mut Attn<B::Tensor>>,
+    patch: Option<&mut B::Tensor>,
+    canvas: &mut B::Tensor,
+) {
+    match (gw, attn, patch, p.write_attn.as_ref()) {
+        (Some(g), Some(a), Some(patch), Some(head)) => {
+            linear(b, &mut a.p, h_dec, head);
+            b.filterbank_forward(&a.p, &g, &mut a.fx, &mut a.fy);
+            linear(b, patch, h_dec, &p.write);
+            b.write_forward(patch, &a.fx, &a.fy, &a.p, &g, canvas);
+        }
+        _ => {
+            b.gemm(canvas, 1.0, h_dec, false, &p.write.weight, true, 1.0);
+            b.add_bias(canvas, &p.write.bias);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Everything that can go wrong while reading a data set; each variant names the offending file.
+#[derive(Debug, Error)]
+pub enum DataError {
+    /// The file exists but could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// File being read.
+        path: PathBuf,
+        /// Underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The file starts with the gzip magic but does not decompress.
+    #[error("{path}: gzip decompression failed: {source}")]
+    Gzip {
+        /// File being decompressed.
+        path: PathBuf,
+        /// Underlying decoder error.
+        source: std::io::Error,
+    },
+    /// The buffer ends before the header or payload does.
+    #[error("{path}: truncated: expected {expected} bytes, found {found}")]
+    Truncated {
+        /// File being parsed.
+        path: PathBuf,
+        /// Bytes needed.
+        expected: usize,
+        /// Bytes present.
+        found: usize,
+    },
+    /// The IDX magic number does not start with two zero bytes.
+    #[error("{path}: bad IDX magic 0x{found:08x} (first two bytes must be zero)")]
+    BadMagic {
+        /// File being parsed.
+        path: PathBuf,
+        /// The magic number read.
+        found: u32,
+    },
+    /// The IDX element type is not 0x08 (unsigned byte), the only one supported.
+    #[error(
+        "{path}: unsupported IDX type code 0x{found:02x} (only 0x08, unsigned byte, is supported)"
+    )]
+    BadTypeCode {
+        /// File being parsed.
+        path: PathBuf,
+        /// The type code read.
+        found: u8,
+    },
+    /// The IDX rank (number of dimensions) is not the one the caller expects.
+    #[error("{path}: IDX rank is {found}, expected {expected}")]
+    BadRank {
+        /// File being parsed.
+        path: PathBuf,
+        /// Rank the caller asked for.
+        expected: u8,
+        /// Rank in the header.
+        found: u8,
+    },
+    /// A dimension is zero, or their product overflows.
+    #[error("{path}: bad dimensions: {detail}")]
+    BadDimensions {
+        /// File being parsed.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Bytes remain after the payload the header describes.
+    #[error("{path}: {extra} trailing bytes after the payload")]
+    TrailingBytes {
+        /// File being parsed.
+        path: PathBuf,
+        /// Number of surplus bytes.
+        extra: usize,
+    },
+    /// A record's class label is outside 0..=9.
+    #[error("{path}: record {record} has label {label}, expected 0..=9")]
+    BadLabel {
+        /// File being parsed.
+        path: PathBuf,
+        /// Zero-based record index within the file.
+        record: usize,
+        /// The label read.
+        label: u8,
+    },
+    /// Two files that must agree do not (e.g. image and label counts); `detail` names both.
+    #[error("mismatch: {detail}")]
+    Mismatch {
+        /// What disagrees, naming the files.
+        detail: String,
+    },
+    /// The file does not exist.
+    #[error("{path}: file not found")]
+    NotFound {
+        /// Path looked for.
+        path: PathBuf,
+    },
+    /// No files were given, so there is nothing to load.
+    #[error("empty dataset: no files given")]
+    EmptyDataset,
+}
+
+/// Result alias used throughout the crate.
+pub type Result<T> = std::result::Result<T, DataError>;

@@ -1,0 +1,38 @@
+//! Data loading for draw-rs: IDX (MNIST) and CIFAR-10 binary parsers, binarisation and
+//! shuffled mini-batching.
+//!
+//! Decisions:
+//! - **Images are `f32` in `[0, 1]`**, stored back to back in a [`Dataset`]; within an image the
+//!   layout is channel-major then row-major (`ch * H * W + y * W + x`). CIFAR-10's binary format
+//!   is already laid out this way, so records are copied plane by plane.
+//! - **Strict parsing, no panics on bad input.** [`parse_idx`] checks the magic, the type code
+//!   (only `0x08`, unsigned byte: all MNIST files use it), the rank, that no dimension is zero,
+//!   and that the payload matches the header exactly, with checked arithmetic for the size.
+//!   A short file is [`DataError::Truncated`], a long one [`DataError::TrailingBytes`]; every
+//!   error names the file it concerns.
+//! - **Gzip is detected by content**, from the `1f 8b` magic, not by extension, so the shipped
+//!   `.gz` files and decompressed copies both load. [`load_mnist`] prefers the raw file when
+//!   both exist.
+//! - **Binarisation** draws each pixel as Bernoulli(intensity). [`Dataset::binarize_static`]
+//!   fixes one sample from a seed (the "binarised MNIST" setting); [`binarize_dynamic`] draws a
+//!   fresh one per call from the caller's RNG, for resampling each training batch.
+//! - **Reproducibility**: [`Batcher`] and static binarisation use `rand`'s `StdRng` seeded
+//!   with `seed_from_u64`, so results repeat for a given seed with the same `rand` version
+//!   (`StdRng`'s algorithm may change between major `rand` releases).
+#![deny(missing_docs)]
+
+mod batch;
+mod cifar;
+mod dataset;
+mod error;
+mod idx;
+mod mnist;
+
+pub use batch::{gather, Batcher};
+pub use cifar::{
+    load_cifar10_files, parse_cifar10, CIFAR_IMAGE_BYTES, CIFAR_RECORD_BYTES, CIFAR_SIDE,
+};
+pub use dataset::{binarize_dynamic, Dataset};
+pub use error::{DataError, Result};
+pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
+pub use mnist::{load_mnist, Split};
