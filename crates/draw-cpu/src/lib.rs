@@ -1,1 +1,500 @@
-//! placeholder
+//! # draw-cpu
+//!
+//! The CPU backend for draw-core. Tensors are `ndarray::Array2` in row-major order; matrix
+//! products go to the `gemm` crate (runtime-dispatched AVX2/AVX-512 kernels, threaded with
+//! rayon); every fused op runs draw-core's reference kernels over the batch rows in parallel on
+//! all cores. Generic over the float type: `CpuBackend<f32>` trains, `CpuBackend<f64>` runs the
+//! finite-difference checks.
+#![deny(missing_docs)]
+
+use draw_core::kernels::filterbank::Geometry;
+use draw_core::kernels::pointwise::AdamStep;
+use draw_core::kernels::{attention, filterbank, lstm, pointwise};
+use draw_core::{Backend, Float, NoiseKey};
+use ndarray::{Array2, Axis};
+use rayon::prelude::*;
+use std::marker::PhantomData;
+
+/// Rows handed to one rayon task at least (smaller tasks cost more than they save).
+const MIN_ROWS: usize = 4;
+
+/// The CPU backend, on rayon's current thread pool.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuBackend<F> {
+    _f: PhantomData<F>,
+}
+
+impl<F: Float> CpuBackend<F> {
+    /// A CPU backend on rayon's global pool (all cores unless `RAYON_NUM_THREADS` says otherwise).
+    pub fn new() -> Self {
+        CpuBackend { _f: PhantomData }
+    }
+}
+
+fn slice<F>(t: &Array2<F>) -> &[F] {
+    t.as_slice().expect("CPU tensors are contiguous")
+}
+
+fn slice_mut<F>(t: &mut Array2<F>) -> &mut [F] {
+    t.as_slice_mut().expect("CPU tensors are contiguous")
+}
+
+/// Row `r` of a contiguous row-major buffer with `n` columns.
+#[inline]
+fn row<F>(v: &[F], r: usize, n: usize) -> &[F] {
+    &v[r * n..(r + 1) * n]
+}
+
+impl<F: Float> Backend for CpuBackend<F> {
+    type F = F;
+    type Tensor = Array2<F>;
+
+    fn name(&self) -> String {
+        format!(
+            "cpu ({}, {} threads)",
+            std::any::type_name::<F>(),
+            rayon::current_num_threads()
+        )
+    }
+
+    fn zeros(&self, rows: usize, cols: usize) -> Array2<F> {
+        Array2::zeros((rows, cols))
+    }
+
+    fn shape(&self, t: &Array2<F>) -> (usize, usize) {
+        t.dim()
+    }
+
+    fn upload(&self, t: &mut Array2<F>, data: &[F]) {
+        slice_mut(t).copy_from_slice(data);
+    }
+
+    fn download(&self, t: &Array2<F>) -> Vec<F> {
+        slice(t).to_vec()
+    }
+
+    fn gemm(
+        &self,
+        c: &mut Array2<F>,
+        alpha: f64,
+        a: &Array2<F>,
+        trans_a: bool,
+        b: &Array2<F>,
+        trans_b: bool,
+        beta: f64,
+    ) {
+        let (m, k) = if trans_a { (a.ncols(), a.nrows()) } else { a.dim() };
+        let (kb, n) = if trans_b { (b.ncols(), b.nrows()) } else { b.dim() };
+        assert!(
+            k == kb && c.dim() == (m, n),
+            "gemm shape mismatch: {m}x{k} · {kb}x{n} -> {:?}",
+            c.dim()
+        );
+        if m == 0 || n == 0 {
+            return;
+        }
+        if k == 0 {
+            c.mapv_inplace(|v| v * F::of(beta));
+            return;
+        }
+        // Row-major strides: element (i, j) of an r × c matrix is at i·c + j.
+        let (a_rs, a_cs) = if trans_a { (1, a.ncols() as isize) } else { (a.ncols() as isize, 1) };
+        let (b_rs, b_cs) = if trans_b { (1, b.ncols() as isize) } else { (b.ncols() as isize, 1) };
+        let threads = rayon::current_num_threads();
+        let par = if threads > 1 {
+            gemm::Parallelism::Rayon(threads)
+        } else {
+            gemm::Parallelism::None
+        };
+        // SAFETY: the pointers come from contiguous arrays whose shapes were checked above, so
+        // every (row, col) visited with these strides lies inside its array; `c` is borrowed
+        // mutably and cannot alias `a` or `b`.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                c.as_mut_ptr(),
+                1,
+                n as isize,
+                beta != 0.0,
+                a.as_ptr(),
+                a_cs,
+                a_rs,
+                b.as_ptr(),
+                b_cs,
+                b_rs,
+                F::of(beta),
+                F::of(alpha),
+                false,
+                false,
+                false,
+                par,
+            );
+        }
+    }
+
+    fn fill(&self, t: &mut Array2<F>, value: f64) {
+        t.fill(F::of(value));
+    }
+
+    fn scale(&self, t: &mut Array2<F>, alpha: f64) {
+        let a = F::of(alpha);
+        t.mapv_inplace(|v| v * a);
+    }
+
+    fn sum(&self, t: &Array2<F>) -> f64 {
+        slice(t).iter().map(|v| v.f64()).sum()
+    }
+
+    fn sum_squares(&self, t: &Array2<F>) -> f64 {
+        slice(t).par_iter().with_min_len(4096).map(|v| v.f64() * v.f64()).sum()
+    }
+
+    fn copy_cols(
+        &self,
+        src: &Array2<F>,
+        src_col: usize,
+        dst: &mut Array2<F>,
+        dst_col: usize,
+        ncols: usize,
+        accumulate: bool,
+    ) {
+        let s = src.slice(ndarray::s![.., src_col..src_col + ncols]);
+        let mut d = dst.slice_mut(ndarray::s![.., dst_col..dst_col + ncols]);
+        if accumulate {
+            d += &s;
+        } else {
+            d.assign(&s);
+        }
+    }
+
+    fn add_bias(&self, dst: &mut Array2<F>, bias: &Array2<F>) {
+        let b = bias.row(0);
+        dst.axis_iter_mut(Axis(0)).for_each(|mut r| r += &b);
+    }
+
+    fn sum_rows(&self, src: &Array2<F>, dst: &mut Array2<F>) {
+        let mut d = dst.row_mut(0);
+        src.axis_iter(Axis(0)).for_each(|r| d += &r);
+    }
+
+    fn broadcast_rows(&self, src: &Array2<F>, dst: &mut Array2<F>) {
+        let s = src.row(0);
+        dst.axis_iter_mut(Axis(0)).for_each(|mut r| r.assign(&s));
+    }
+
+    fn fill_normal(&self, t: &mut Array2<F>, key: NoiseKey) {
+        slice_mut(t)
+            .par_iter_mut()
+            .with_min_len(1024)
+            .enumerate()
+            .for_each(|(i, v)| *v = F::of(key.normal(i as u64)));
+    }
+
+    fn lstm_forward(&self, gates: &mut Array2<F>, c_prev: &Array2<F>, c: &mut Array2<F>, h: &mut Array2<F>) {
+        let n = c.ncols();
+        let cp = slice(c_prev);
+        slice_mut(gates)
+            .par_chunks_mut(4 * n)
+            .zip(slice_mut(c).par_chunks_mut(n))
+            .zip(slice_mut(h).par_chunks_mut(n))
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, ((g, c), h))| lstm::forward_row(g, row(cp, r, n), c, h));
+    }
+
+    fn lstm_backward(
+        &self,
+        gates: &Array2<F>,
+        c_prev: &Array2<F>,
+        c: &Array2<F>,
+        dh: &Array2<F>,
+        dc: &mut Array2<F>,
+        dgates: &mut Array2<F>,
+    ) {
+        let n = c.ncols();
+        let (g, cp, cv, dhv) = (slice(gates), slice(c_prev), slice(c), slice(dh));
+        slice_mut(dc)
+            .par_chunks_mut(n)
+            .zip(slice_mut(dgates).par_chunks_mut(4 * n))
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, (dc, dg))| {
+                lstm::backward_row(row(g, r, 4 * n), row(cp, r, n), row(cv, r, n), row(dhv, r, n), dc, dg)
+            });
+    }
+
+    fn filterbank_forward(&self, p: &Array2<F>, geo: &Geometry, fx: &mut Array2<F>, fy: &mut Array2<F>) {
+        let pv = slice(p);
+        slice_mut(fx)
+            .par_chunks_mut(geo.fx_len())
+            .zip(slice_mut(fy).par_chunks_mut(geo.fy_len()))
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, (fx, fy))| filterbank::forward_row(row(pv, r, 5), geo, fx, fy));
+    }
+
+    fn filterbank_backward(
+        &self,
+        p: &Array2<F>,
+        geo: &Geometry,
+        fx: &Array2<F>,
+        fy: &Array2<F>,
+        dfx: &Array2<F>,
+        dfy: &Array2<F>,
+        dp: &mut Array2<F>,
+    ) {
+        let (pv, x, y, dx, dy) = (slice(p), slice(fx), slice(fy), slice(dfx), slice(dfy));
+        let (lx, ly) = (geo.fx_len(), geo.fy_len());
+        slice_mut(dp)
+            .par_chunks_mut(5)
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, d)| {
+                filterbank::backward_row(row(pv, r, 5), geo, row(x, r, lx), row(y, r, ly), row(dx, r, lx), row(dy, r, ly), d)
+            });
+    }
+
+    fn read_forward(
+        &self,
+        x: &Array2<F>,
+        xhat: &Array2<F>,
+        fx: &Array2<F>,
+        fy: &Array2<F>,
+        p: &Array2<F>,
+        geo: &Geometry,
+        r: &mut Array2<F>,
+    ) {
+        let (xv, xh, fxv, fyv, pv) = (slice(x), slice(xhat), slice(fx), slice(fy), slice(p));
+        let (li, lx, ly) = (geo.image_len(), geo.fx_len(), geo.fy_len());
+        slice_mut(r)
+            .par_chunks_mut(2 * geo.patch_len())
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(k, out)| {
+                attention::read_forward_row(row(xv, k, li), row(xh, k, li), row(fxv, k, lx), row(fyv, k, ly), row(pv, k, 5), geo, out)
+            });
+    }
+
+    fn read_backward(
+        &self,
+        x: &Array2<F>,
+        xhat: &Array2<F>,
+        fx: &Array2<F>,
+        fy: &Array2<F>,
+        p: &Array2<F>,
+        geo: &Geometry,
+        dr: &Array2<F>,
+        dxhat: &mut Array2<F>,
+        dfx: &mut Array2<F>,
+        dfy: &mut Array2<F>,
+        dp: &mut Array2<F>,
+    ) {
+        let (xv, xh, fxv, fyv, pv, drv) = (slice(x), slice(xhat), slice(fx), slice(fy), slice(p), slice(dr));
+        let (li, lx, ly, lr) = (geo.image_len(), geo.fx_len(), geo.fy_len(), 2 * geo.patch_len());
+        slice_mut(dxhat)
+            .par_chunks_mut(li)
+            .zip(slice_mut(dfx).par_chunks_mut(lx))
+            .zip(slice_mut(dfy).par_chunks_mut(ly))
+            .zip(slice_mut(dp).par_chunks_mut(5))
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(k, (((dxh, dx), dy), d))| {
+                attention::read_backward_row(
+                    row(xv, k, li),
+                    row(xh, k, li),
+                    row(fxv, k, lx),
+                    row(fyv, k, ly),
+                    row(pv, k, 5),
+                    geo,
+                    row(drv, k, lr),
+                    dxh,
+                    dx,
+                    dy,
+                    d,
+                )
+            });
+    }
+
+    fn write_forward(
+        &self,
+        patch: &Array2<F>,
+        fx: &Array2<F>,
+        fy: &Array2<F>,
+        p: &Array2<F>,
+        geo: &Geometry,
+        canvas: &mut Array2<F>,
+    ) {
+        let (pw, fxv, fyv, pv) = (slice(patch), slice(fx), slice(fy), slice(p));
+        let (lx, ly, lp) = (geo.fx_len(), geo.fy_len(), geo.patch_len());
+        slice_mut(canvas)
+            .par_chunks_mut(geo.image_len())
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(k, c)| {
+                attention::write_forward_row(row(pw, k, lp), row(fxv, k, lx), row(fyv, k, ly), row(pv, k, 5), geo, c)
+            });
+    }
+
+    fn write_backward(
+        &self,
+        patch: &Array2<F>,
+        fx: &Array2<F>,
+        fy: &Array2<F>,
+        p: &Array2<F>,
+        geo: &Geometry,
+        dcanvas: &Array2<F>,
+        dpatch: &mut Array2<F>,
+        dfx: &mut Array2<F>,
+        dfy: &mut Array2<F>,
+        dp: &mut Array2<F>,
+    ) {
+        let (pw, fxv, fyv, pv, dcv) = (slice(patch), slice(fx), slice(fy), slice(p), slice(dcanvas));
+        let (li, lx, ly, lp) = (geo.image_len(), geo.fx_len(), geo.fy_len(), geo.patch_len());
+        slice_mut(dpatch)
+            .par_chunks_mut(lp)
+            .zip(slice_mut(dfx).par_chunks_mut(lx))
+            .zip(slice_mut(dfy).par_chunks_mut(ly))
+            .zip(slice_mut(dp).par_chunks_mut(5))
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(k, (((dpw, dx), dy), d))| {
+                attention::write_backward_row(
+                    row(pw, k, lp),
+                    row(fxv, k, lx),
+                    row(fyv, k, ly),
+                    row(pv, k, 5),
+                    geo,
+                    row(dcv, k, li),
+                    dpw,
+                    dx,
+                    dy,
+                    d,
+                )
+            });
+    }
+
+    fn canvas_error(&self, x: &Array2<F>, c: &Array2<F>, xhat: &mut Array2<F>) {
+        let n = x.ncols();
+        let (xv, cv) = (slice(x), slice(c));
+        slice_mut(xhat)
+            .par_chunks_mut(n)
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, o)| pointwise::canvas_error_row(row(xv, r, n), row(cv, r, n), o));
+    }
+
+    fn canvas_error_backward(&self, x: &Array2<F>, xhat: &Array2<F>, dxhat: &Array2<F>, dc: &mut Array2<F>) {
+        let n = x.ncols();
+        let (xv, xh, d) = (slice(x), slice(xhat), slice(dxhat));
+        slice_mut(dc)
+            .par_chunks_mut(n)
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, o)| pointwise::canvas_error_backward_row(row(xv, r, n), row(xh, r, n), row(d, r, n), o));
+    }
+
+    fn sample_latent(
+        &self,
+        mu: &Array2<F>,
+        logsig: &Array2<F>,
+        eps: &Array2<F>,
+        z: &mut Array2<F>,
+        kl: &mut Array2<F>,
+    ) {
+        let n = mu.ncols();
+        let (m, l, e) = (slice(mu), slice(logsig), slice(eps));
+        slice_mut(z)
+            .chunks_mut(n)
+            .zip(slice_mut(kl).iter_mut())
+            .enumerate()
+            .for_each(|(r, (z, k))| *k += pointwise::sample_latent_row(row(m, r, n), row(l, r, n), row(e, r, n), z));
+    }
+
+    fn sample_latent_backward(
+        &self,
+        mu: &Array2<F>,
+        logsig: &Array2<F>,
+        eps: &Array2<F>,
+        dz: &Array2<F>,
+        kl_scale: f64,
+        dmu: &mut Array2<F>,
+        dlogsig: &mut Array2<F>,
+    ) {
+        pointwise::sample_latent_backward_row(
+            slice(mu),
+            slice(logsig),
+            slice(eps),
+            slice(dz),
+            F::of(kl_scale),
+            slice_mut(dmu),
+            slice_mut(dlogsig),
+        );
+    }
+
+    fn bce(&self, x: &Array2<F>, c: &Array2<F>, out: &mut Array2<F>) {
+        let n = x.ncols();
+        let (xv, cv) = (slice(x), slice(c));
+        slice_mut(out)
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, o)| *o = pointwise::bce_row(row(xv, r, n), row(cv, r, n)));
+    }
+
+    fn bce_backward(&self, x: &Array2<F>, c: &Array2<F>, scale: f64, dc: &mut Array2<F>) {
+        pointwise::bce_backward_row(slice(x), slice(c), F::of(scale), slice_mut(dc));
+    }
+
+    fn adam(&self, p: &mut Array2<F>, g: &Array2<F>, m: &mut Array2<F>, v: &mut Array2<F>, step: &AdamStep) {
+        const CHUNK: usize = 16 * 1024;
+        slice_mut(p)
+            .par_chunks_mut(CHUNK)
+            .zip(slice(g).par_chunks(CHUNK))
+            .zip(slice_mut(m).par_chunks_mut(CHUNK))
+            .zip(slice_mut(v).par_chunks_mut(CHUNK))
+            .for_each(|(((p, g), m), v)| pointwise::adam(p, g, m, v, step));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gemm_handles_every_transpose_and_beta() {
+        let b = CpuBackend::<f64>::new();
+        let host = draw_core::reference::HostBackend::<f64>::new();
+        let k = NoiseKey::new(1, 2);
+        for (m, kk, n) in [(3, 50, 7), (1, 1, 1), (17, 33, 65)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let (ar, ac) = if ta { (kk, m) } else { (m, kk) };
+                let (br, bc) = if tb { (n, kk) } else { (kk, n) };
+                let av: Vec<f64> = (0..ar * ac).map(|i| k.normal(i as u64)).collect();
+                let bv: Vec<f64> = (0..br * bc).map(|i| k.normal(1000 + i as u64)).collect();
+                let cv: Vec<f64> = (0..m * n).map(|i| k.normal(9000 + i as u64)).collect();
+                let mut c1 = b.tensor(m, n, &cv);
+                let mut c2 = host.tensor(m, n, &cv);
+                b.gemm(&mut c1, 0.5, &b.tensor(ar, ac, &av), ta, &b.tensor(br, bc, &bv), tb, 2.0);
+                host.gemm(&mut c2, 0.5, &host.tensor(ar, ac, &av), ta, &host.tensor(br, bc, &bv), tb, 2.0);
+                let (x, y) = (b.download(&c1), host.download(&c2));
+                for (p, q) in x.iter().zip(&y) {
+                    assert!((p - q).abs() < 1e-10, "{m}x{kk}x{n} ta={ta} tb={tb}: {p} vs {q}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sample_latent_keeps_kl_rows_in_order() {
+        // The KL column must line up with its rows.
+        let b = CpuBackend::<f64>::new();
+        let mu = b.tensor(2, 1, &[0.0, 2.0]);
+        let ls = b.tensor(2, 1, &[0.0, 0.0]);
+        let eps = b.tensor(2, 1, &[0.0, 0.0]);
+        let (mut z, mut kl) = (b.zeros(2, 1), b.zeros(2, 1));
+        b.sample_latent(&mu, &ls, &eps, &mut z, &mut kl);
+        assert_eq!(b.download(&kl), vec![0.0, 2.0]);
+    }
+}
