@@ -1,0 +1,124 @@
+//! `draw bench`: training, evaluation and sampling throughput of a preset, with achieved
+//! GFLOP/s and peak memory. Medians of several timed runs after a warm-up.
+
+use crate::BackendArgs;
+use anyhow::Result;
+use clap::Args;
+use draw_core::{Backend, Draw, DrawConfig, Float, Glimpse, NoiseKey, TrainConfig, Trainer};
+use std::time::Instant;
+
+/// `draw bench` options.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Presets to measure (default: all).
+    #[arg(long)]
+    pub preset: Vec<String>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Timed runs per figure (the median is printed).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Training steps per timed run.
+    #[arg(long, default_value_t = 2)]
+    pub steps_per_run: usize,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+/// Multiply-adds per image of one forward pass (all T steps), counting the matrix products
+/// and the attention glimpses; pointwise work is left out.
+pub fn forward_macs(cfg: &DrawConfig) -> f64 {
+    let (e, d, z) = (cfg.enc_size as f64, cfg.dec_size as f64, cfg.z_size as f64);
+    let (a, b, c) = (cfg.width as f64, cfg.height as f64, cfg.channels as f64);
+    let mut per_step = (cfg.read_size() as f64 + d + e) * 4.0 * e + 2.0 * e * z + (z + d) * 4.0 * d;
+    per_step += d * cfg.write_size() as f64;
+    if let Glimpse::Attention { n } = cfg.read {
+        let n = n as f64;
+        per_step += 5.0 * d + 2.0 * c * (b * a * n + n * n * b);
+    }
+    if let Glimpse::Attention { n } = cfg.write {
+        let n = n as f64;
+        per_step += 5.0 * d + c * (n * n * a + n * b * a);
+    }
+    per_step * cfg.steps as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Peak resident memory of this process in MiB (Linux), if known.
+pub fn peak_memory_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Times `f` (which processes `images` images) `runs` times after one warm-up; images/s.
+fn throughput(runs: usize, images: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    f()?;
+    let mut rates = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        f()?;
+        rates.push(images as f64 / t.elapsed().as_secs_f64());
+    }
+    Ok(median(rates))
+}
+
+fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
+    let preset = draw_core::preset(name)?;
+    let cfg = preset.model.clone();
+    let n = a.batch_size;
+    let x: Vec<B::F> = draw_core::conformance::test_batch(&cfg, n, 1)
+        .into_iter()
+        .map(|v| B::F::of(if v < 0.2 { 1.0 } else { 0.0 }))
+        .collect();
+    let model = Draw::new(b, cfg.clone(), 1)?;
+    let mut trainer = Trainer::new(b, model, TrainConfig { batch_size: n, ..preset.train.clone() })?;
+    let steps = a.steps_per_run.max(1);
+    let train = throughput(a.runs, n * steps, || {
+        for _ in 0..steps {
+            trainer.step(b, &x)?;
+        }
+        Ok(())
+    })?;
+    let model = &trainer.model;
+    let mut ws = model.workspace(b, n);
+    let eval = throughput(a.runs, n, || {
+        model.forward(b, &mut ws, &x, NoiseKey::new(1, 0))?;
+        Ok(())
+    })?;
+    let sample = throughput(a.runs, n, || {
+        model.generate(b, n, NoiseKey::new(2, 0));
+        Ok(())
+    })?;
+    let fwd = 2.0 * forward_macs(&cfg);
+    println!("{} / {} / batch {n}", name, b.name());
+    println!("  train {train:.1} img/s");
+    println!("  train {:.1} GFLOP/s (3 x forward {:.3} GFLOP/img)", train * 3.0 * fwd / 1e9, fwd / 1e9);
+    println!("  eval {eval:.1} img/s");
+    println!("  eval {:.1} GFLOP/s", eval * fwd / 1e9);
+    println!("  sample {sample:.1} img/s");
+    if let Some(m) = peak_memory_mib() {
+        println!("  peak memory {m:.0} MiB (process so far)");
+    }
+    Ok(())
+}
+
+/// `draw bench`.
+pub fn bench(a: BenchArgs) -> Result<()> {
+    let b = a.backend.cpu()?;
+    let names: Vec<String> = if a.preset.is_empty() {
+        draw_core::presets().iter().map(|p| p.name.to_string()).collect()
+    } else {
+        a.preset.clone()
+    };
+    for name in &names {
+        bench_preset(&b, name, &a)?;
+    }
+    Ok(())
+}
