@@ -1,1 +1,148 @@
-fn main() {}
+//! Criterion benches of the hot operations on the CPU backend, at the paper's MNIST shapes
+//! (batch 100, LSTM 256, read N = 2, write N = 5, 28 × 28), and of a whole training step.
+//! Run with `cargo bench --bench ops`; throughput figures for the README come from
+//! `cargo xtask bench`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use draw_rs::core::kernels::filterbank::Geometry;
+use draw_rs::core::{preset, Backend, Draw, NoiseKey, TrainConfig, Trainer};
+use draw_rs::cpu::CpuBackend;
+
+const BATCH: usize = 100;
+
+fn filled(
+    b: &CpuBackend<f32>,
+    rows: usize,
+    cols: usize,
+    seed: u64,
+    scale: f64,
+) -> ndarray::Array2<f32> {
+    let k = NoiseKey::new(seed, 0);
+    let v: Vec<f32> = (0..rows * cols)
+        .map(|i| (k.normal(i as u64) * scale) as f32)
+        .collect();
+    b.tensor(rows, cols, &v)
+}
+
+fn ops(c: &mut Criterion) {
+    let b = CpuBackend::<f32>::new();
+    let mut g = c.benchmark_group("ops");
+    // Encoder gates: [r, h_dec, h_enc] (100 × 520) times the 1024 × 520 weights.
+    let (x, w) = (
+        filled(&b, BATCH, 520, 1, 1.0),
+        filled(&b, 1024, 520, 2, 0.05),
+    );
+    let mut out = b.zeros(BATCH, 1024);
+    g.throughput(Throughput::Elements((2 * BATCH * 520 * 1024) as u64));
+    g.bench_function("gate_gemm_100x520x1024", |bn| {
+        bn.iter(|| b.gemm(&mut out, 1.0, &x, false, &w, true, 0.0))
+    });
+    g.throughput(Throughput::Elements(BATCH as u64));
+    let pre = filled(&b, BATCH, 1024, 3, 1.0);
+    let c_prev = filled(&b, BATCH, 256, 4, 1.0);
+    let (mut gates, mut cc, mut h) = (pre.clone(), b.zeros(BATCH, 256), b.zeros(BATCH, 256));
+    g.bench_function("lstm_forward", |bn| {
+        bn.iter(|| {
+            gates.assign(&pre);
+            b.lstm_forward(&mut gates, &c_prev, &mut cc, &mut h)
+        })
+    });
+    let dh = filled(&b, BATCH, 256, 5, 1.0);
+    let (mut dc, mut dg) = (b.zeros(BATCH, 256), b.zeros(BATCH, 1024));
+    g.bench_function("lstm_backward", |bn| {
+        bn.iter(|| b.lstm_backward(&gates, &c_prev, &cc, &dh, &mut dc, &mut dg))
+    });
+    for (name, n) in [("read_n2", 2), ("write_n5", 5)] {
+        let geo = Geometry {
+            n,
+            width: 28,
+            height: 28,
+            channels: 1,
+        };
+        let p = filled(&b, BATCH, 5, 6, 0.3);
+        let (mut fx, mut fy) = (b.zeros(BATCH, geo.fx_len()), b.zeros(BATCH, geo.fy_len()));
+        g.bench_function(format!("filterbank_forward_{name}"), |bn| {
+            bn.iter(|| b.filterbank_forward(&p, &geo, &mut fx, &mut fy))
+        });
+        let (dfx, dfy) = (
+            filled(&b, BATCH, geo.fx_len(), 7, 1.0),
+            filled(&b, BATCH, geo.fy_len(), 8, 1.0),
+        );
+        let mut dp = b.zeros(BATCH, 5);
+        g.bench_function(format!("filterbank_backward_{name}"), |bn| {
+            bn.iter(|| b.filterbank_backward(&p, &geo, &fx, &fy, &dfx, &dfy, &mut dp))
+        });
+        let img = filled(&b, BATCH, 784, 9, 1.0);
+        let (mut dx, mut dfx2, mut dfy2) = (
+            b.zeros(BATCH, 784),
+            b.zeros(BATCH, geo.fx_len()),
+            b.zeros(BATCH, geo.fy_len()),
+        );
+        if name.starts_with("read") {
+            let mut r = b.zeros(BATCH, 2 * geo.patch_len());
+            g.bench_function("attention_read_forward", |bn| {
+                bn.iter(|| b.read_forward(&img, &img, &fx, &fy, &p, &geo, &mut r))
+            });
+            g.bench_function("attention_read_backward", |bn| {
+                bn.iter(|| {
+                    b.read_backward(
+                        &img, &img, &fx, &fy, &p, &geo, &r, &mut dx, &mut dfx2, &mut dfy2, &mut dp,
+                    )
+                })
+            });
+        } else {
+            let patch = filled(&b, BATCH, geo.patch_len(), 10, 1.0);
+            let mut canvas = b.zeros(BATCH, 784);
+            let mut dpatch = b.zeros(BATCH, geo.patch_len());
+            g.bench_function("attention_write_forward", |bn| {
+                bn.iter(|| b.write_forward(&patch, &fx, &fy, &p, &geo, &mut canvas))
+            });
+            g.bench_function("attention_write_backward", |bn| {
+                bn.iter(|| {
+                    b.write_backward(
+                        &patch,
+                        &fx,
+                        &fy,
+                        &p,
+                        &geo,
+                        &img,
+                        &mut dpatch,
+                        &mut dfx2,
+                        &mut dfy2,
+                        &mut dp,
+                    )
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn training_step(c: &mut Criterion) {
+    let b = CpuBackend::<f32>::new();
+    let mut g = c.benchmark_group("train_step");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(BATCH as u64));
+    for name in ["mnist", "quick"] {
+        let p = preset(name).unwrap();
+        let x: Vec<f32> = draw_rs::core::conformance::test_batch(&p.model, BATCH, 1)
+            .into_iter()
+            .map(|v| if v < 0.2 { 1.0 } else { 0.0 })
+            .collect();
+        let model = Draw::new(&b, p.model.clone(), 1).unwrap();
+        let mut t = Trainer::new(
+            &b,
+            model,
+            TrainConfig {
+                batch_size: BATCH,
+                ..p.train.clone()
+            },
+        )
+        .unwrap();
+        g.bench_function(name, |bn| bn.iter(|| t.step(&b, &x).unwrap()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ops, training_step);
+criterion_main!(benches);

@@ -78,7 +78,14 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
         .map(|v| B::F::of(if v < 0.2 { 1.0 } else { 0.0 }))
         .collect();
     let model = Draw::new(b, cfg.clone(), 1)?;
-    let mut trainer = Trainer::new(b, model, TrainConfig { batch_size: n, ..preset.train.clone() })?;
+    let mut trainer = Trainer::new(
+        b,
+        model,
+        TrainConfig {
+            batch_size: n,
+            ..preset.train.clone()
+        },
+    )?;
     let steps = a.steps_per_run.max(1);
     let train = throughput(a.runs, n * steps, || {
         for _ in 0..steps {
@@ -99,7 +106,11 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
     let fwd = 2.0 * forward_macs(&cfg);
     println!("{} / {} / batch {n}", name, b.name());
     println!("  train {train:.1} img/s");
-    println!("  train {:.1} GFLOP/s (3 x forward {:.3} GFLOP/img)", train * 3.0 * fwd / 1e9, fwd / 1e9);
+    println!(
+        "  train {:.1} GFLOP/s (3 x forward {:.3} GFLOP/img)",
+        train * 3.0 * fwd / 1e9,
+        fwd / 1e9
+    );
     println!("  eval {eval:.1} img/s");
     println!("  eval {:.1} GFLOP/s", eval * fwd / 1e9);
     println!("  sample {sample:.1} img/s");
@@ -113,7 +124,10 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
 pub fn bench(a: BenchArgs) -> Result<()> {
     let b = a.backend.cpu()?;
     let names: Vec<String> = if a.preset.is_empty() {
-        draw_core::presets().iter().map(|p| p.name.to_string()).collect()
+        draw_core::presets()
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect()
     } else {
         a.preset.clone()
     };

@@ -27,7 +27,13 @@ impl GridLayout {
     pub fn new(n: usize, width: usize, height: usize, channels: usize) -> Self {
         let cols = (n as f64).sqrt().ceil().max(1.0) as usize;
         let rows = n.div_ceil(cols).max(1);
-        GridLayout { width, height, channels, cols, rows }
+        GridLayout {
+            width,
+            height,
+            channels,
+            cols,
+            rows,
+        }
     }
     /// Pixel width of the whole grid.
     pub fn grid_width(&self) -> usize {
@@ -45,12 +51,16 @@ impl GridLayout {
         let mut out = vec![40u8; gw * gh * c];
         let size = c * self.width * self.height;
         for (k, img) in images.chunks_exact(size).enumerate() {
-            let (gx, gy) = ((k % self.cols) * (self.width + PAD) + PAD, (k / self.cols) * (self.height + PAD) + PAD);
+            let (gx, gy) = (
+                (k % self.cols) * (self.width + PAD) + PAD,
+                (k / self.cols) * (self.height + PAD) + PAD,
+            );
             for y in 0..self.height {
                 for x in 0..self.width {
                     for ch in 0..c {
                         let v = img[ch * self.width * self.height + y * self.width + x];
-                        out[((gy + y) * gw + gx + x) * c + ch] = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+                        out[((gy + y) * gw + gx + x) * c + ch] =
+                            (v.clamp(0.0, 1.0) * 255.0).round() as u8;
                     }
                 }
             }
@@ -62,11 +72,22 @@ impl GridLayout {
 /// Writes `images` as one PNG grid.
 pub fn write_png(path: &Path, layout: &GridLayout, images: &[f32]) -> Result<()> {
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut enc = png::Encoder::new(BufWriter::new(file), layout.grid_width() as u32, layout.grid_height() as u32);
-    enc.set_color(if layout.channels == 3 { png::ColorType::Rgb } else { png::ColorType::Grayscale });
+    let mut enc = png::Encoder::new(
+        BufWriter::new(file),
+        layout.grid_width() as u32,
+        layout.grid_height() as u32,
+    );
+    enc.set_color(if layout.channels == 3 {
+        png::ColorType::Rgb
+    } else {
+        png::ColorType::Grayscale
+    });
     enc.set_depth(png::BitDepth::Eight);
-    let mut w = enc.write_header().with_context(|| format!("writing {}", path.display()))?;
-    w.write_image_data(&layout.tile(images)).with_context(|| format!("writing {}", path.display()))?;
+    let mut w = enc
+        .write_header()
+        .with_context(|| format!("writing {}", path.display()))?;
+    w.write_image_data(&layout.tile(images))
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -76,17 +97,24 @@ pub fn write_gif(path: &Path, layout: &GridLayout, frames: &[Vec<f32>]) -> Resul
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let grey: Vec<u8> = (0..=255u8).flat_map(|v| [v, v, v]).collect();
     let palette: &[u8] = if layout.channels == 1 { &grey } else { &[] };
-    let mut enc = gif::Encoder::new(BufWriter::new(file), w, h, palette).with_context(|| format!("writing {}", path.display()))?;
+    let mut enc = gif::Encoder::new(BufWriter::new(file), w, h, palette)
+        .with_context(|| format!("writing {}", path.display()))?;
     enc.set_repeat(gif::Repeat::Infinite)?;
     for (t, images) in frames.iter().enumerate() {
         let pixels = layout.tile(images);
         let mut frame = if layout.channels == 1 {
-            gif::Frame { width: w, height: h, buffer: std::borrow::Cow::Owned(pixels), ..Default::default() }
+            gif::Frame {
+                width: w,
+                height: h,
+                buffer: std::borrow::Cow::Owned(pixels),
+                ..Default::default()
+            }
         } else {
             gif::Frame::from_rgb_speed(w, h, &pixels, 10)
         };
         frame.delay = if t + 1 == frames.len() { 200 } else { 8 };
-        enc.write_frame(&frame).with_context(|| format!("writing {}", path.display()))?;
+        enc.write_frame(&frame)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
@@ -98,7 +126,10 @@ mod tests {
     #[test]
     fn tiles_land_where_expected() {
         let l = GridLayout::new(3, 2, 2, 1);
-        assert_eq!((l.cols, l.rows, l.grid_width(), l.grid_height()), (2, 2, 7, 7));
+        assert_eq!(
+            (l.cols, l.rows, l.grid_width(), l.grid_height()),
+            (2, 2, 7, 7)
+        );
         let imgs = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.5, 0.5, 0.5, 0.5];
         let t = l.tile(&imgs);
         assert_eq!(t[7 + 1], 255); // image 0 at (1, 1), top-left pixel

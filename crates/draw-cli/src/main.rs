@@ -61,7 +61,9 @@ impl BackendArgs {
                 bail!("--threads must be at least 1");
             }
             // Fails only if the pool was already built, in which case it keeps its size.
-            let _ = rayon::ThreadPoolBuilder::new().num_threads(t).build_global();
+            let _ = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build_global();
         }
         Ok(draw_cpu::CpuBackend::new())
     }

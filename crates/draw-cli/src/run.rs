@@ -5,7 +5,9 @@ use crate::{default_data_dir, BackendArgs};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use draw_core::checkpoint;
-use draw_core::{evaluate, Backend, Draw, DrawConfig, DrawError, Float, Loss, NoiseKey, TrainConfig, Trainer};
+use draw_core::{
+    evaluate, Backend, Draw, DrawConfig, DrawError, Float, Loss, NoiseKey, TrainConfig, Trainer,
+};
 use draw_data::{binarize_dynamic, gather, load_mnist, Batcher, Dataset, Split};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -129,7 +131,12 @@ fn check_image_shape(cfg: &DrawConfig, set: &Dataset, what: &str) -> Result<()> 
     if (set.width, set.height, set.channels) != (cfg.width, cfg.height, cfg.channels) {
         bail!(
             "{what} images are {}x{}x{}, the model expects {}x{}x{}",
-            set.width, set.height, set.channels, cfg.width, cfg.height, cfg.channels
+            set.width,
+            set.height,
+            set.channels,
+            cfg.width,
+            cfg.height,
+            cfg.channels
         );
     }
     Ok(())
@@ -170,7 +177,7 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
         batch_size: a.batch_size.unwrap_or(preset.train.batch_size),
         learning_rate: a.lr.unwrap_or(preset.train.learning_rate),
         clip_norm: match a.clip {
-            Some(c) if c == 0.0 => None,
+            Some(0.0) => None,
             Some(c) => Some(c),
             None => preset.train.clip_norm,
         },
@@ -188,10 +195,16 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
     let test_set = binarized_test_set(&data_dir, a.test_limit)?;
     check_image_shape(&model_cfg, &train_set, "training")?;
     if train_set.len < tc.batch_size {
-        bail!("batch size {} is larger than the training set ({} images)", tc.batch_size, train_set.len);
+        bail!(
+            "batch size {} is larger than the training set ({} images)",
+            tc.batch_size,
+            train_set.len
+        );
     }
     let out = a.out.clone().unwrap_or_else(|| {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         PathBuf::from(format!("runs/{}-{t}", preset.name))
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -200,7 +213,8 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
         .with_context(|| format!("writing {}", cfg_path.display()))?;
     let metrics_path = out.join("metrics.jsonl");
     let mut metrics = Metrics(
-        std::fs::File::create(&metrics_path).with_context(|| format!("creating {}", metrics_path.display()))?,
+        std::fs::File::create(&metrics_path)
+            .with_context(|| format!("creating {}", metrics_path.display()))?,
         metrics_path.clone(),
     );
     let ckpt = out.join("checkpoint.safetensors");
@@ -222,7 +236,10 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
     );
     let per_epoch = batcher.batches_per_epoch() as u64;
     let pb = ProgressBar::new(per_epoch * tc.epochs as u64);
-    pb.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")?.progress_chars("=> "));
+    pb.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")?
+            .progress_chars("=> "),
+    );
     let started = Instant::now();
     let mut done = false;
     for epoch in 1..=tc.epochs {
@@ -238,7 +255,10 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
                     let rescue = out.join("last-good.safetensors");
                     save(b, &trainer.model, &rescue, trainer.steps(), epoch)?;
                     pb.abandon();
-                    bail!("{e}; the last good parameters are in {} (try a lower --lr or --clip)", rescue.display());
+                    bail!(
+                        "{e}; the last good parameters are in {} (try a lower --lr or --clip)",
+                        rescue.display()
+                    );
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -327,7 +347,13 @@ pub fn eval(a: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_samples<B: Backend>(b: &B, model: &Draw<B>, out: &Path, n: usize, seed: u64) -> Result<()> {
+fn write_samples<B: Backend>(
+    b: &B,
+    model: &Draw<B>,
+    out: &Path,
+    n: usize,
+    seed: u64,
+) -> Result<()> {
     if n == 0 {
         bail!("--n must be at least 1");
     }
@@ -335,7 +361,11 @@ fn write_samples<B: Backend>(b: &B, model: &Draw<B>, out: &Path, n: usize, seed:
     let frames = model.generate(b, n, NoiseKey::new(seed, u64::MAX / 2));
     let layout = GridLayout::new(n, cfg.width, cfg.height, cfg.channels);
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    write_png(&out.join("samples.png"), &layout, frames.last().expect("T >= 1"))?;
+    write_png(
+        &out.join("samples.png"),
+        &layout,
+        frames.last().expect("T >= 1"),
+    )?;
     write_gif(&out.join("canvas.gif"), &layout, &frames)?;
     Ok(())
 }
@@ -344,8 +374,16 @@ fn write_samples<B: Backend>(b: &B, model: &Draw<B>, out: &Path, n: usize, seed:
 pub fn sample(a: SampleArgs) -> Result<()> {
     let b = a.backend.cpu()?;
     let model = load_model(&b, &a.checkpoint)?;
-    let out = a.out.clone().unwrap_or_else(|| a.checkpoint.parent().map_or(PathBuf::from("."), Path::to_path_buf));
+    let out = a.out.clone().unwrap_or_else(|| {
+        a.checkpoint
+            .parent()
+            .map_or(PathBuf::from("."), Path::to_path_buf)
+    });
     write_samples(&b, &model, &out, a.n, a.seed)?;
-    println!("wrote {} and {}", out.join("samples.png").display(), out.join("canvas.gif").display());
+    println!(
+        "wrote {} and {}",
+        out.join("samples.png").display(),
+        out.join("canvas.gif").display()
+    );
     Ok(())
 }

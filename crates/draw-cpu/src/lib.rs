@@ -83,8 +83,16 @@ impl<F: Float> Backend for CpuBackend<F> {
         trans_b: bool,
         beta: f64,
     ) {
-        let (m, k) = if trans_a { (a.ncols(), a.nrows()) } else { a.dim() };
-        let (kb, n) = if trans_b { (b.ncols(), b.nrows()) } else { b.dim() };
+        let (m, k) = if trans_a {
+            (a.ncols(), a.nrows())
+        } else {
+            a.dim()
+        };
+        let (kb, n) = if trans_b {
+            (b.ncols(), b.nrows())
+        } else {
+            b.dim()
+        };
         assert!(
             k == kb && c.dim() == (m, n),
             "gemm shape mismatch: {m}x{k} · {kb}x{n} -> {:?}",
@@ -98,8 +106,16 @@ impl<F: Float> Backend for CpuBackend<F> {
             return;
         }
         // Row-major strides: element (i, j) of an r × c matrix is at i·c + j.
-        let (a_rs, a_cs) = if trans_a { (1, a.ncols() as isize) } else { (a.ncols() as isize, 1) };
-        let (b_rs, b_cs) = if trans_b { (1, b.ncols() as isize) } else { (b.ncols() as isize, 1) };
+        let (a_rs, a_cs) = if trans_a {
+            (1, a.ncols() as isize)
+        } else {
+            (a.ncols() as isize, 1)
+        };
+        let (b_rs, b_cs) = if trans_b {
+            (1, b.ncols() as isize)
+        } else {
+            (b.ncols() as isize, 1)
+        };
         let threads = rayon::current_num_threads();
         let par = if threads > 1 {
             gemm::Parallelism::Rayon(threads)
@@ -148,7 +164,11 @@ impl<F: Float> Backend for CpuBackend<F> {
     }
 
     fn sum_squares(&self, t: &Array2<F>) -> f64 {
-        slice(t).par_iter().with_min_len(4096).map(|v| v.f64() * v.f64()).sum()
+        slice(t)
+            .par_iter()
+            .with_min_len(4096)
+            .map(|v| v.f64() * v.f64())
+            .sum()
     }
 
     fn copy_cols(
@@ -192,7 +212,13 @@ impl<F: Float> Backend for CpuBackend<F> {
             .for_each(|(i, v)| *v = F::of(key.normal(i as u64)));
     }
 
-    fn lstm_forward(&self, gates: &mut Array2<F>, c_prev: &Array2<F>, c: &mut Array2<F>, h: &mut Array2<F>) {
+    fn lstm_forward(
+        &self,
+        gates: &mut Array2<F>,
+        c_prev: &Array2<F>,
+        c: &mut Array2<F>,
+        h: &mut Array2<F>,
+    ) {
         let n = c.ncols();
         let cp = slice(c_prev);
         slice_mut(gates)
@@ -221,11 +247,24 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(r, (dc, dg))| {
-                lstm::backward_row(row(g, r, 4 * n), row(cp, r, n), row(cv, r, n), row(dhv, r, n), dc, dg)
+                lstm::backward_row(
+                    row(g, r, 4 * n),
+                    row(cp, r, n),
+                    row(cv, r, n),
+                    row(dhv, r, n),
+                    dc,
+                    dg,
+                )
             });
     }
 
-    fn filterbank_forward(&self, p: &Array2<F>, geo: &Geometry, fx: &mut Array2<F>, fy: &mut Array2<F>) {
+    fn filterbank_forward(
+        &self,
+        p: &Array2<F>,
+        geo: &Geometry,
+        fx: &mut Array2<F>,
+        fy: &mut Array2<F>,
+    ) {
         let pv = slice(p);
         slice_mut(fx)
             .par_chunks_mut(geo.fx_len())
@@ -252,7 +291,15 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(r, d)| {
-                filterbank::backward_row(row(pv, r, 5), geo, row(x, r, lx), row(y, r, ly), row(dx, r, lx), row(dy, r, ly), d)
+                filterbank::backward_row(
+                    row(pv, r, 5),
+                    geo,
+                    row(x, r, lx),
+                    row(y, r, ly),
+                    row(dx, r, lx),
+                    row(dy, r, ly),
+                    d,
+                )
             });
     }
 
@@ -273,7 +320,15 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, out)| {
-                attention::read_forward_row(row(xv, k, li), row(xh, k, li), row(fxv, k, lx), row(fyv, k, ly), row(pv, k, 5), geo, out)
+                attention::read_forward_row(
+                    row(xv, k, li),
+                    row(xh, k, li),
+                    row(fxv, k, lx),
+                    row(fyv, k, ly),
+                    row(pv, k, 5),
+                    geo,
+                    out,
+                )
             });
     }
 
@@ -291,8 +346,20 @@ impl<F: Float> Backend for CpuBackend<F> {
         dfy: &mut Array2<F>,
         dp: &mut Array2<F>,
     ) {
-        let (xv, xh, fxv, fyv, pv, drv) = (slice(x), slice(xhat), slice(fx), slice(fy), slice(p), slice(dr));
-        let (li, lx, ly, lr) = (geo.image_len(), geo.fx_len(), geo.fy_len(), 2 * geo.patch_len());
+        let (xv, xh, fxv, fyv, pv, drv) = (
+            slice(x),
+            slice(xhat),
+            slice(fx),
+            slice(fy),
+            slice(p),
+            slice(dr),
+        );
+        let (li, lx, ly, lr) = (
+            geo.image_len(),
+            geo.fx_len(),
+            geo.fy_len(),
+            2 * geo.patch_len(),
+        );
         slice_mut(dxhat)
             .par_chunks_mut(li)
             .zip(slice_mut(dfx).par_chunks_mut(lx))
@@ -333,7 +400,14 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, c)| {
-                attention::write_forward_row(row(pw, k, lp), row(fxv, k, lx), row(fyv, k, ly), row(pv, k, 5), geo, c)
+                attention::write_forward_row(
+                    row(pw, k, lp),
+                    row(fxv, k, lx),
+                    row(fyv, k, ly),
+                    row(pv, k, 5),
+                    geo,
+                    c,
+                )
             });
     }
 
@@ -350,7 +424,8 @@ impl<F: Float> Backend for CpuBackend<F> {
         dfy: &mut Array2<F>,
         dp: &mut Array2<F>,
     ) {
-        let (pw, fxv, fyv, pv, dcv) = (slice(patch), slice(fx), slice(fy), slice(p), slice(dcanvas));
+        let (pw, fxv, fyv, pv, dcv) =
+            (slice(patch), slice(fx), slice(fy), slice(p), slice(dcanvas));
         let (li, lx, ly, lp) = (geo.image_len(), geo.fx_len(), geo.fy_len(), geo.patch_len());
         slice_mut(dpatch)
             .par_chunks_mut(lp)
@@ -385,14 +460,22 @@ impl<F: Float> Backend for CpuBackend<F> {
             .for_each(|(r, o)| pointwise::canvas_error_row(row(xv, r, n), row(cv, r, n), o));
     }
 
-    fn canvas_error_backward(&self, x: &Array2<F>, xhat: &Array2<F>, dxhat: &Array2<F>, dc: &mut Array2<F>) {
+    fn canvas_error_backward(
+        &self,
+        x: &Array2<F>,
+        xhat: &Array2<F>,
+        dxhat: &Array2<F>,
+        dc: &mut Array2<F>,
+    ) {
         let n = x.ncols();
         let (xv, xh, d) = (slice(x), slice(xhat), slice(dxhat));
         slice_mut(dc)
             .par_chunks_mut(n)
             .enumerate()
             .with_min_len(MIN_ROWS)
-            .for_each(|(r, o)| pointwise::canvas_error_backward_row(row(xv, r, n), row(xh, r, n), row(d, r, n), o));
+            .for_each(|(r, o)| {
+                pointwise::canvas_error_backward_row(row(xv, r, n), row(xh, r, n), row(d, r, n), o)
+            });
     }
 
     fn sample_latent(
@@ -409,7 +492,9 @@ impl<F: Float> Backend for CpuBackend<F> {
             .chunks_mut(n)
             .zip(slice_mut(kl).iter_mut())
             .enumerate()
-            .for_each(|(r, (z, k))| *k += pointwise::sample_latent_row(row(m, r, n), row(l, r, n), row(e, r, n), z));
+            .for_each(|(r, (z, k))| {
+                *k += pointwise::sample_latent_row(row(m, r, n), row(l, r, n), row(e, r, n), z)
+            });
     }
 
     fn sample_latent_backward(
@@ -447,7 +532,14 @@ impl<F: Float> Backend for CpuBackend<F> {
         pointwise::bce_backward_row(slice(x), slice(c), F::of(scale), slice_mut(dc));
     }
 
-    fn adam(&self, p: &mut Array2<F>, g: &Array2<F>, m: &mut Array2<F>, v: &mut Array2<F>, step: &AdamStep) {
+    fn adam(
+        &self,
+        p: &mut Array2<F>,
+        g: &Array2<F>,
+        m: &mut Array2<F>,
+        v: &mut Array2<F>,
+        step: &AdamStep,
+    ) {
         const CHUNK: usize = 16 * 1024;
         slice_mut(p)
             .par_chunks_mut(CHUNK)
@@ -476,11 +568,30 @@ mod tests {
                 let cv: Vec<f64> = (0..m * n).map(|i| k.normal(9000 + i as u64)).collect();
                 let mut c1 = b.tensor(m, n, &cv);
                 let mut c2 = host.tensor(m, n, &cv);
-                b.gemm(&mut c1, 0.5, &b.tensor(ar, ac, &av), ta, &b.tensor(br, bc, &bv), tb, 2.0);
-                host.gemm(&mut c2, 0.5, &host.tensor(ar, ac, &av), ta, &host.tensor(br, bc, &bv), tb, 2.0);
+                b.gemm(
+                    &mut c1,
+                    0.5,
+                    &b.tensor(ar, ac, &av),
+                    ta,
+                    &b.tensor(br, bc, &bv),
+                    tb,
+                    2.0,
+                );
+                host.gemm(
+                    &mut c2,
+                    0.5,
+                    &host.tensor(ar, ac, &av),
+                    ta,
+                    &host.tensor(br, bc, &bv),
+                    tb,
+                    2.0,
+                );
                 let (x, y) = (b.download(&c1), host.download(&c2));
                 for (p, q) in x.iter().zip(&y) {
-                    assert!((p - q).abs() < 1e-10, "{m}x{kk}x{n} ta={ta} tb={tb}: {p} vs {q}");
+                    assert!(
+                        (p - q).abs() < 1e-10,
+                        "{m}x{kk}x{n} ta={ta} tb={tb}: {p} vs {q}"
+                    );
                 }
             }
         }

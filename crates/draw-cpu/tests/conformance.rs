@@ -35,7 +35,11 @@ fn f32_step_matches_f64_reference() {
     let (r, c) = (HostBackend::<f64>::new(), CpuBackend::<f32>::new());
     for cfg in tiny_configs() {
         let cmp = compare_step(&r, &c, &cfg, 7);
-        assert!((cmp.loss.0 - cmp.loss.1).abs() < 1e-5 * cmp.loss.0.abs(), "{:?}", cmp.loss);
+        assert!(
+            (cmp.loss.0 - cmp.loss.1).abs() < 1e-5 * cmp.loss.0.abs(),
+            "{:?}",
+            cmp.loss
+        );
         for (name, d) in &cmp.grads {
             assert!(d.rel < 1e-3, "grad {name}: {d:?}");
         }

@@ -1,0 +1,210 @@
+//! The `draw` binary end to end: a short real run (train, eval, sample) and bad inputs that
+//! must each end in a clear error, not a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn draw(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_draw"))
+        .args(args)
+        .output()
+        .expect("runs draw")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("draw-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn mnist() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist"))
+}
+
+/// An IDX file: magic (type 0x08, rank), dimensions, payload.
+fn idx(dims: &[u32], payload_len: usize) -> Vec<u8> {
+    let mut v = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        v.extend(d.to_be_bytes());
+    }
+    v.extend(std::iter::repeat_n(7u8, payload_len));
+    v
+}
+
+/// A data directory holding the given train-images file and valid other files.
+fn data_dir(name: &str, train_images: Vec<u8>, side: u32) -> PathBuf {
+    let d = tmp(name);
+    std::fs::write(d.join("train-images-idx3-ubyte"), train_images).unwrap();
+    let s = side as usize;
+    std::fs::write(
+        d.join("t10k-images-idx3-ubyte"),
+        idx(&[10, side, side], 10 * s * s),
+    )
+    .unwrap();
+    let mut labels = idx(&[10], 10);
+    labels[8..].iter_mut().for_each(|b| *b = 3);
+    std::fs::write(d.join("t10k-labels-idx1-ubyte"), labels).unwrap();
+    let mut tl = idx(&[10], 10);
+    tl[8..].iter_mut().for_each(|b| *b = 1);
+    std::fs::write(d.join("train-labels-idx1-ubyte"), tl).unwrap();
+    d
+}
+
+fn fails_with(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a clean error exit, not a panic: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr should mention `{n}`: {err}");
+    }
+}
+
+#[test]
+fn train_eval_sample_end_to_end() {
+    let out = tmp("e2e");
+    let o = out.to_str().unwrap();
+    let data = mnist();
+    let train = draw(&[
+        "train",
+        "--preset",
+        "mnist",
+        "--steps",
+        "3",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        o,
+        "--train-limit",
+        "200",
+        "--test-limit",
+        "100",
+        "--batch-size",
+        "50",
+        "--max-steps",
+        "4",
+    ]);
+    assert!(
+        train.status.success(),
+        "{}",
+        String::from_utf8_lossy(&train.stderr)
+    );
+    let text = String::from_utf8_lossy(&train.stdout);
+    assert!(text.contains("test bound"), "{text}");
+    for f in [
+        "checkpoint.safetensors",
+        "metrics.jsonl",
+        "config.json",
+        "samples.png",
+        "canvas.gif",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let metrics = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    assert!(
+        metrics.lines().any(|l| l.contains("\"test_nll\"")),
+        "{metrics}"
+    );
+    let ck = out.join("checkpoint.safetensors");
+    let eval = draw(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--limit",
+        "100",
+    ]);
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    let e = String::from_utf8_lossy(&eval.stdout);
+    assert!(e.contains("test NLL bound") && e.contains("nats"), "{e}");
+    let sdir = out.join("s");
+    let sample = draw(&[
+        "sample",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--out",
+        sdir.to_str().unwrap(),
+        "--n",
+        "9",
+    ]);
+    assert!(
+        sample.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sample.stderr)
+    );
+    assert_eq!(
+        &std::fs::read(sdir.join("canvas.gif")).unwrap()[..6],
+        b"GIF89a"
+    );
+    assert_eq!(
+        &std::fs::read(sdir.join("samples.png")).unwrap()[1..4],
+        b"PNG"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+fn train_on(dir: &Path) -> Output {
+    let o = dir.join("run");
+    draw(&[
+        "train",
+        "--data",
+        dir.to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+        "--max-steps",
+        "1",
+        "--batch-size",
+        "5",
+    ])
+}
+
+#[test]
+fn truncated_data_file_is_named() {
+    let d = data_dir("trunc", idx(&[10, 28, 28], 10 * 784 - 100), 28);
+    fails_with(&train_on(&d), &["train-images-idx3-ubyte", "truncated"]);
+}
+
+#[test]
+fn wrong_magic_is_named() {
+    let mut bytes = idx(&[10, 28, 28], 10 * 784);
+    bytes[0] = 0x12;
+    let d = data_dir("magic", bytes, 28);
+    fails_with(&train_on(&d), &["train-images-idx3-ubyte", "magic"]);
+}
+
+#[test]
+fn wrong_image_dimensions_are_named() {
+    let d = data_dir("dims", idx(&[10, 27, 27], 10 * 27 * 27), 27);
+    fails_with(&train_on(&d), &["27x27", "28x28"]);
+}
+
+#[test]
+fn missing_data_directory_is_named() {
+    let out = draw(&["train", "--data", "/nonexistent/mnist", "--max-steps", "1"]);
+    fails_with(&out, &["/nonexistent/mnist"]);
+}
+
+#[test]
+fn impossible_configs_are_refused() {
+    fails_with(&draw(&["train", "--steps", "0"]), &["steps"]);
+    fails_with(
+        &draw(&["train", "--preset", "nope"]),
+        &["unknown preset", "quick"],
+    );
+    fails_with(&draw(&["train", "--lr", "-1"]), &["learning_rate"]);
+    fails_with(&draw(&["train", "--backend", "wgpu"]), &["wgpu"]);
+    fails_with(
+        &draw(&["eval", "--checkpoint", "/nonexistent.safetensors"]),
+        &["/nonexistent.safetensors"],
+    );
+}
