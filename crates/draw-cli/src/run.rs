@@ -6,7 +6,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use draw_core::checkpoint;
 use draw_core::{
-    evaluate, Backend, Draw, DrawConfig, DrawError, Float, Loss, NoiseKey, TrainConfig, Trainer,
+    evaluate, Backend, Draw, DrawConfig, DrawError, Float, Glimpse, Loss, NoiseKey, TrainConfig,
+    Trainer,
 };
 use draw_data::{binarize_dynamic, gather, load_mnist, Batcher, Dataset, Split};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -49,6 +50,12 @@ pub struct TrainArgs {
     /// Glimpses T (overrides the preset).
     #[arg(long)]
     pub steps: Option<usize>,
+    /// Read operation: `full` or the attention grid size N (overrides the preset).
+    #[arg(long, value_parser = parse_glimpse)]
+    pub read: Option<Glimpse>,
+    /// Write operation: `full` or the attention grid size N (overrides the preset).
+    #[arg(long, value_parser = parse_glimpse)]
+    pub write: Option<Glimpse>,
     /// Seed for initialisation, shuffling, binarisation and noise.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -104,6 +111,16 @@ pub struct SampleArgs {
     pub seed: u64,
     #[command(flatten)]
     pub backend: BackendArgs,
+}
+
+/// Parses `full` or an attention grid size.
+fn parse_glimpse(s: &str) -> std::result::Result<Glimpse, String> {
+    if s == "full" {
+        return Ok(Glimpse::Full);
+    }
+    s.parse::<usize>()
+        .map(|n| Glimpse::Attention { n })
+        .map_err(|_| format!("`{s}`: expected `full` or a grid size N"))
 }
 
 /// Test images, statically binarised with [`TEST_BINARIZATION_SEED`].
@@ -171,6 +188,12 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
     let mut model_cfg = preset.model.clone();
     if let Some(t) = a.steps {
         model_cfg.steps = t;
+    }
+    if let Some(g) = a.read {
+        model_cfg.read = g;
+    }
+    if let Some(g) = a.write {
+        model_cfg.write = g;
     }
     let tc = TrainConfig {
         epochs: a.epochs.unwrap_or(preset.train.epochs),

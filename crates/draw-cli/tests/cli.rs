@@ -201,7 +201,7 @@ fn impossible_configs_are_refused() {
         &draw(&["train", "--preset", "nope"]),
         &["unknown preset", "quick"],
     );
-    fails_with(&draw(&["train", "--lr", "-1"]), &["learning_rate"]);
+    fails_with(&draw(&["train", "--lr=-1"]), &["learning_rate"]);
     fails_with(&draw(&["train", "--backend", "wgpu"]), &["wgpu"]);
     fails_with(
         &draw(&["eval", "--checkpoint", "/nonexistent.safetensors"]),
