@@ -91,7 +91,7 @@ fn file_uses_pytorch_names_and_shapes() {
         assert_eq!(t.shape(), *shape, "{name}");
         assert_eq!(t.dtype(), safetensors::Dtype::F32);
     }
-    assert_eq!(st.names().len(), 21);
+    assert_eq!(st.names().len(), 23);
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     assert!(meta.metadata().as_ref().unwrap()[CONFIG_KEY].contains("\"attention\""));
 }
