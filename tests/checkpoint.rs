@@ -59,7 +59,12 @@ fn round_trip_reproduces_the_loss_exactly() {
         let l1 = model.forward(&b, &mut w1, &x, key).unwrap();
         let l2 = loaded.forward(&b, &mut w2, &x, key).unwrap();
         assert_eq!(l1, l2, "loss must be bit-identical after a round trip");
-        for ((n, a), (_, c)) in model.params.named().into_iter().zip(loaded.params.named()) {
+        for ((n, a), (_, c)) in model
+            .params()
+            .named()
+            .into_iter()
+            .zip(loaded.params().named())
+        {
             assert_eq!(b.download(a), b.download(c), "{n}");
         }
         std::fs::remove_dir_all(dir).unwrap();

@@ -93,6 +93,15 @@ pub trait Backend: Send + Sync {
         }
         self.upload(dst, &d);
     }
+    /// `dst[dst_row..dst_row + src.rows, :] = src` (same column count): gathers per-step
+    /// tensors into one tall tensor for the batched weight-gradient GEMMs.
+    fn copy_rows(&self, src: &Self::Tensor, dst: &mut Self::Tensor, dst_row: usize) {
+        let s = self.download(src);
+        let mut d = self.download(dst);
+        let cols = self.shape(dst).1;
+        d[dst_row * cols..dst_row * cols + s.len()].copy_from_slice(&s);
+        self.upload(dst, &d);
+    }
     /// Adds the `1 × cols` row `bias` to every row of `dst`.
     fn add_bias(&self, dst: &mut Self::Tensor, bias: &Self::Tensor) {
         let b = self.download(bias);

@@ -13,8 +13,18 @@ use crate::Float;
 /// A DRAW model: its configuration and its parameters, resident on a backend.
 pub struct Draw<B: Backend> {
     config: DrawConfig,
-    /// The parameters (PyTorch names and layouts, see [`DrawParams::named`]).
-    pub params: DrawParams<B::Tensor>,
+    params: DrawParams<B::Tensor>,
+    fused: FusedGates<B::Tensor>,
+}
+
+/// Each LSTM's input and recurrent weights side by side, `[W_ih | W_hh]`, so that a step's
+/// gates are one GEMM on `[input, h_prev]` and the weight gradients of all T steps are one
+/// GEMM at the end of backward. Derived from the parameters after every change.
+struct FusedGates<T> {
+    /// 4·enc × (read_size + dec + enc).
+    encoder: T,
+    /// 4·dec × (z + dec).
+    decoder: T,
 }
 
 /// Loss sums over a batch, in nats.
@@ -60,7 +70,6 @@ struct Attn<T> {
 struct StepTape<T> {
     xhat: T,
     read: Option<Attn<T>>,
-    enc_in: T,
     enc_gates: T,
     enc_c: T,
     enc_h: T,
@@ -87,6 +96,9 @@ struct Scratch<T> {
     dgates_enc: T,
     dgates_dec: T,
     denc_in: T,
+    ddec_in: T,
+    dfused_enc: T,
+    dfused_dec: T,
     dz: T,
     dmu: T,
     dlogsig: T,
@@ -109,6 +121,18 @@ pub struct Workspace<B: Backend> {
     init: InitState<B::Tensor>,
     steps: Vec<StepTape<B::Tensor>>,
     read_out: B::Tensor,
+    /// `[r_t, h^dec_{t−1}, h^enc_{t−1}]` of step t in rows t·B..(t+1)·B.
+    enc_in: B::Tensor,
+    /// `[z_t, h^dec_{t−1}]` of step t in rows t·B..(t+1)·B.
+    dec_in: B::Tensor,
+    /// One step's encoder input, as the gate GEMM reads it.
+    enc_in_step: B::Tensor,
+    /// One step's decoder input.
+    dec_in_step: B::Tensor,
+    /// Encoder gate gradients of every step, rows as in `enc_in`.
+    dgates_enc_all: B::Tensor,
+    /// Decoder gate gradients of every step.
+    dgates_dec_all: B::Tensor,
     kl: B::Tensor,
     bce: B::Tensor,
     scratch: Scratch<B::Tensor>,
@@ -160,31 +184,42 @@ fn linear_backward<B: Backend>(
     }
 }
 
-/// gates = input·W_ihᵀ + h·W_hhᵀ + b_ih + b_hh.
+/// gates = [input, h]·[W_ih | W_hh]ᵀ + b_ih + b_hh.
 fn lstm_gates<B: Backend>(
     b: &B,
     gates: &mut B::Tensor,
-    input: &B::Tensor,
-    h: &B::Tensor,
+    input_and_h: &B::Tensor,
+    fused: &B::Tensor,
     l: &Lstm<B::Tensor>,
 ) {
-    b.gemm(gates, 1.0, input, false, &l.weight_ih, true, 0.0);
-    b.gemm(gates, 1.0, h, false, &l.weight_hh, true, 1.0);
+    b.gemm(gates, 1.0, input_and_h, false, fused, true, 0.0);
     b.add_bias(gates, &l.bias_ih);
     b.add_bias(gates, &l.bias_hh);
 }
 
+/// Weight and bias gradients of an LSTM from the gate gradients and inputs of all T steps:
+/// one GEMM, then split into `weight_ih` and `weight_hh`.
 fn lstm_param_grads<B: Backend>(
     b: &B,
-    dgates: &B::Tensor,
-    input: &B::Tensor,
-    h: &B::Tensor,
+    dgates_all: &B::Tensor,
+    inputs_all: &B::Tensor,
+    dfused: &mut B::Tensor,
     g: &mut Lstm<B::Tensor>,
 ) {
-    b.gemm(&mut g.weight_ih, 1.0, dgates, true, input, false, 1.0);
-    b.gemm(&mut g.weight_hh, 1.0, dgates, true, h, false, 1.0);
-    b.sum_rows(dgates, &mut g.bias_ih);
-    b.sum_rows(dgates, &mut g.bias_hh);
+    b.gemm(dfused, 1.0, dgates_all, true, inputs_all, false, 0.0);
+    let n_in = b.shape(&g.weight_ih).1;
+    let n_h = b.shape(&g.weight_hh).1;
+    b.copy_cols(dfused, 0, &mut g.weight_ih, 0, n_in, false);
+    b.copy_cols(dfused, n_in, &mut g.weight_hh, 0, n_h, false);
+    b.sum_rows(dgates_all, &mut g.bias_ih);
+    b.sum_rows(dgates_all, &mut g.bias_hh);
+}
+
+fn fuse<B: Backend>(b: &B, l: &Lstm<B::Tensor>, out: &mut B::Tensor) {
+    let n_in = b.shape(&l.weight_ih).1;
+    let n_h = b.shape(&l.weight_hh).1;
+    b.copy_cols(&l.weight_ih, 0, out, 0, n_in, false);
+    b.copy_cols(&l.weight_hh, 0, out, n_in, n_h, false);
 }
 
 impl<B: Backend> Draw<B> {
@@ -233,7 +268,17 @@ impl<B: Backend> Draw<B> {
             let data: Vec<B::F> = v.iter().map(|&x| B::F::of(x)).collect();
             b.tensor(s.rows, s.cols, &data)
         });
-        Ok(Draw { config, params })
+        let (e, d) = (config.enc_size, config.dec_size);
+        let mut model = Draw {
+            fused: FusedGates {
+                encoder: b.zeros(4 * e, config.read_size() + d + e),
+                decoder: b.zeros(4 * d, config.z_size + d),
+            },
+            config,
+            params,
+        };
+        model.sync(b);
+        Ok(model)
     }
 
     /// The parameters copied to the host as f64.
@@ -245,6 +290,27 @@ impl<B: Backend> Draw<B> {
     /// The model's configuration.
     pub fn config(&self) -> &DrawConfig {
         &self.config
+    }
+
+    /// The parameters (PyTorch names and layouts, see [`DrawParams::named`]).
+    pub fn params(&self) -> &DrawParams<B::Tensor> {
+        &self.params
+    }
+
+    /// Changes the parameters through `f`, then refreshes what the model derives from them.
+    pub fn update_params<R>(
+        &mut self,
+        b: &B,
+        f: impl FnOnce(&mut DrawParams<B::Tensor>) -> R,
+    ) -> R {
+        let r = f(&mut self.params);
+        self.sync(b);
+        r
+    }
+
+    fn sync(&mut self, b: &B) {
+        fuse(b, &self.params.encoder, &mut self.fused.encoder);
+        fuse(b, &self.params.decoder, &mut self.fused.decoder);
     }
 
     /// A zeroed tensor per parameter (gradients, Adam moments).
@@ -279,7 +345,6 @@ impl<B: Backend> Draw<B> {
             .map(|_| StepTape {
                 xhat: z0(cab),
                 read: attn(gr),
-                enc_in: z0(rs + d),
                 enc_gates: z0(4 * e),
                 enc_c: z0(e),
                 enc_h: z0(e),
@@ -309,6 +374,12 @@ impl<B: Backend> Draw<B> {
             },
             steps,
             read_out: z0(if gr.is_some() { rs } else { 0 }),
+            enc_in: b.zeros(cfg.steps * n, rs + d + e),
+            dec_in: b.zeros(cfg.steps * n, z + d),
+            enc_in_step: z0(rs + d + e),
+            dec_in_step: z0(z + d),
+            dgates_enc_all: b.zeros(cfg.steps * n, 4 * e),
+            dgates_dec_all: b.zeros(cfg.steps * n, 4 * d),
             kl: z0(1),
             bce: z0(1),
             scratch: Scratch {
@@ -321,7 +392,10 @@ impl<B: Backend> Draw<B> {
                 dc_enc: z0(e),
                 dgates_enc: z0(4 * e),
                 dgates_dec: z0(4 * d),
-                denc_in: z0(rs + d),
+                denc_in: z0(rs + d + e),
+                ddec_in: z0(z + d),
+                dfused_enc: b.zeros(4 * e, rs + d + e),
+                dfused_dec: b.zeros(4 * d, z + d),
                 dz: z0(z),
                 dmu: z0(z),
                 dlogsig: z0(z),
@@ -364,6 +438,7 @@ impl<B: Backend> Draw<B> {
         let cfg = &self.config;
         let p = &self.params;
         let (cab, rs, d) = (cfg.image_size(), cfg.read_size(), cfg.dec_size);
+        let (e, zs, n) = (cfg.enc_size, cfg.z_size, ws.batch);
         let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
         b.upload(&mut ws.x, x);
         b.broadcast_rows(&p.init.canvas, &mut ws.canvas);
@@ -388,16 +463,24 @@ impl<B: Backend> Draw<B> {
                     linear(b, &mut a.p, h_dec_prev, head);
                     b.filterbank_forward(&a.p, &g, &mut a.fx, &mut a.fy);
                     b.read_forward(&ws.x, &st.xhat, &a.fx, &a.fy, &a.p, &g, &mut ws.read_out);
-                    b.copy_cols(&ws.read_out, 0, &mut st.enc_in, 0, rs, false);
+                    b.copy_cols(&ws.read_out, 0, &mut ws.enc_in_step, 0, rs, false);
                 }
                 _ => {
-                    b.copy_cols(&ws.x, 0, &mut st.enc_in, 0, cab, false);
-                    b.copy_cols(&st.xhat, 0, &mut st.enc_in, cab, cab, false);
+                    b.copy_cols(&ws.x, 0, &mut ws.enc_in_step, 0, cab, false);
+                    b.copy_cols(&st.xhat, 0, &mut ws.enc_in_step, cab, cab, false);
                 }
             }
             // (3) encoder on [r_t, h^dec_{t−1}]
-            b.copy_cols(h_dec_prev, 0, &mut st.enc_in, rs, d, false);
-            lstm_gates(b, &mut st.enc_gates, &st.enc_in, h_enc_prev, &p.encoder);
+            b.copy_cols(h_dec_prev, 0, &mut ws.enc_in_step, rs, d, false);
+            b.copy_cols(h_enc_prev, 0, &mut ws.enc_in_step, rs + d, e, false);
+            lstm_gates(
+                b,
+                &mut st.enc_gates,
+                &ws.enc_in_step,
+                &self.fused.encoder,
+                &p.encoder,
+            );
+            b.copy_rows(&ws.enc_in_step, &mut ws.enc_in, t * n);
             b.lstm_forward(&mut st.enc_gates, c_enc_prev, &mut st.enc_c, &mut st.enc_h);
             // (4) z_t = μ + σ·ε
             linear(b, &mut st.mu, &st.enc_h, &p.mu);
@@ -412,7 +495,16 @@ impl<B: Backend> Draw<B> {
             b.fill_normal(&mut st.eps, key);
             b.sample_latent(&st.mu, &st.logsig, &st.eps, &mut st.z, &mut ws.kl);
             // (5) decoder on z_t
-            lstm_gates(b, &mut st.dec_gates, &st.z, h_dec_prev, &p.decoder);
+            b.copy_cols(&st.z, 0, &mut ws.dec_in_step, 0, zs, false);
+            b.copy_cols(h_dec_prev, 0, &mut ws.dec_in_step, zs, d, false);
+            lstm_gates(
+                b,
+                &mut st.dec_gates,
+                &ws.dec_in_step,
+                &self.fused.decoder,
+                &p.decoder,
+            );
+            b.copy_rows(&ws.dec_in_step, &mut ws.dec_in, t * n);
             b.lstm_forward(&mut st.dec_gates, c_dec_prev, &mut st.dec_c, &mut st.dec_h);
             // (6) c_t = c_{t−1} + write(h^dec_t)
             write_step(
@@ -439,6 +531,7 @@ impl<B: Backend> Draw<B> {
         let cfg = &self.config;
         let p = &self.params;
         let (cab, rs, d) = (cfg.image_size(), cfg.read_size(), cfg.dec_size);
+        let (e, zs, n) = (cfg.enc_size, cfg.z_size, ws.batch);
         let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
         let scale = 1.0 / ws.batch as f64;
         for (_, g) in grads.named_mut() {
@@ -455,7 +548,6 @@ impl<B: Backend> Draw<B> {
             let prev = done.last();
             let h_dec_prev = prev.map_or(&ws.init.h_dec, |s| &s.dec_h);
             let c_dec_prev = prev.map_or(&ws.init.c_dec, |s| &s.dec_c);
-            let h_enc_prev = prev.map_or(&ws.init.h_enc, |s| &s.enc_h);
             let c_enc_prev = prev.map_or(&ws.init.c_enc, |s| &s.enc_c);
 
             // (6) write; s.dh_dec already holds what step t+1 sent back to h^dec_t
@@ -516,25 +608,18 @@ impl<B: Backend> Draw<B> {
                 &mut s.dc_dec,
                 &mut s.dgates_dec,
             );
-            lstm_param_grads(b, &s.dgates_dec, &st.z, h_dec_prev, &mut grads.decoder);
+            b.copy_rows(&s.dgates_dec, &mut ws.dgates_dec_all, t * n);
             b.gemm(
-                &mut s.dz,
+                &mut s.ddec_in,
                 1.0,
                 &s.dgates_dec,
                 false,
-                &p.decoder.weight_ih,
+                &self.fused.decoder,
                 false,
                 0.0,
             );
-            b.gemm(
-                &mut s.dh_dec_next,
-                1.0,
-                &s.dgates_dec,
-                false,
-                &p.decoder.weight_hh,
-                false,
-                0.0,
-            );
+            b.copy_cols(&s.ddec_in, 0, &mut s.dz, 0, zs, false);
+            b.copy_cols(&s.ddec_in, zs, &mut s.dh_dec_next, 0, d, false);
             // (4) latent and its KL
             b.sample_latent_backward(
                 &st.mu,
@@ -570,25 +655,17 @@ impl<B: Backend> Draw<B> {
                 &mut s.dc_enc,
                 &mut s.dgates_enc,
             );
-            lstm_param_grads(b, &s.dgates_enc, &st.enc_in, h_enc_prev, &mut grads.encoder);
+            b.copy_rows(&s.dgates_enc, &mut ws.dgates_enc_all, t * n);
             b.gemm(
                 &mut s.denc_in,
                 1.0,
                 &s.dgates_enc,
                 false,
-                &p.encoder.weight_ih,
+                &self.fused.encoder,
                 false,
                 0.0,
             );
-            b.gemm(
-                &mut s.dh_enc_next,
-                1.0,
-                &s.dgates_enc,
-                false,
-                &p.encoder.weight_hh,
-                false,
-                0.0,
-            );
+            b.copy_cols(&s.denc_in, rs + d, &mut s.dh_enc_next, 0, e, false);
             b.copy_cols(&s.denc_in, rs, &mut s.dh_dec_next, 0, d, true);
             // (2) read
             match (gr, &st.read, &p.read_attn, &mut grads.read_attn) {
@@ -625,6 +702,20 @@ impl<B: Backend> Draw<B> {
             std::mem::swap(&mut s.dh_dec, &mut s.dh_dec_next);
             std::mem::swap(&mut s.dh_enc, &mut s.dh_enc_next);
         }
+        lstm_param_grads(
+            b,
+            &ws.dgates_enc_all,
+            &ws.enc_in,
+            &mut s.dfused_enc,
+            &mut grads.encoder,
+        );
+        lstm_param_grads(
+            b,
+            &ws.dgates_dec_all,
+            &ws.dec_in,
+            &mut s.dfused_dec,
+            &mut grads.decoder,
+        );
         b.sum_rows(&s.dcanvas, &mut grads.init.canvas);
         b.sum_rows(&s.dh_dec, &mut grads.init.h_dec);
         b.sum_rows(&s.dc_dec, &mut grads.init.c_dec);
@@ -645,6 +736,7 @@ impl<B: Backend> Draw<B> {
         let mut canvas = b.zeros(n, cab);
         let mut zt = b.zeros(n, z);
         let mut gates = b.zeros(n, 4 * d);
+        let mut input = b.zeros(n, z + d);
         let mut attn = gw.map(|g| Attn {
             p: b.zeros(n, 5),
             fx: b.zeros(n, g.fx_len()),
@@ -664,7 +756,9 @@ impl<B: Backend> Draw<B> {
                     .wrapping_add(t as u64),
             );
             b.fill_normal(&mut zt, key);
-            lstm_gates(b, &mut gates, &zt, &h, &p.decoder);
+            b.copy_cols(&zt, 0, &mut input, 0, z, false);
+            b.copy_cols(&h, 0, &mut input, z, d, false);
+            lstm_gates(b, &mut gates, &input, &self.fused.decoder, &p.decoder);
             b.lstm_forward(&mut gates, &c, &mut c_new, &mut h_new);
             std::mem::swap(&mut h, &mut h_new);
             std::mem::swap(&mut c, &mut c_new);

@@ -138,9 +138,10 @@ impl<B: Backend> Trainer<B> {
             });
         }
         self.model.backward(b, &mut self.workspace, &mut self.grads);
+        let (adam, grads, cfg) = (&mut self.adam, &self.grads, &self.config);
         let grad_norm = self
-            .adam
-            .update(b, &mut self.model.params, &self.grads, &self.config)?;
+            .model
+            .update_params(b, |p| adam.update(b, p, grads, cfg))?;
         Ok(StepStats { loss, grad_norm })
     }
 }

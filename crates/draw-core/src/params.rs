@@ -313,25 +313,6 @@ pub fn attention_bias(cfg: &DrawConfig, n: usize, init: AttentionInit) -> [f64; 
     [0.0, 0.0, sigma2.ln(), init.extent.ln(), log_gamma]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mnist_attention_starts_where_documented() {
-        let cfg = crate::preset("mnist").unwrap().model;
-        let r = attention_bias(&cfg, 2, READ_INIT);
-        // δ = 27·0.25 = 6.75 px, σ = 0.15·6.75 = 1.0125 px, γ = 1.
-        assert!((r[3].exp() * 27.0 - 6.75).abs() < 1e-12);
-        assert!((r[2].exp().sqrt() - 1.0125).abs() < 1e-12);
-        assert_eq!(r[4], 0.0);
-        let w = attention_bias(&cfg, 5, WRITE_INIT);
-        // δ = 27/4 = 6.75 px, σ = 3.375 px, 1/γ̂ = 2π·3.375².
-        assert!((w[2].exp().sqrt() - 3.375).abs() < 1e-12);
-        assert!(((-w[4]).exp() - std::f64::consts::TAU * 3.375 * 3.375).abs() < 1e-9);
-    }
-}
-
 /// Initial values on the host: PyTorch's defaults (U(−1/√fan, 1/√fan) for LSTM and linear
 /// layers), zeros for the learned initial states, and the attention heads as described at
 /// [`READ_INIT`], [`WRITE_INIT`] and [`ATTENTION_WEIGHT_SCALE`]. Deterministic in `seed`.
@@ -396,5 +377,24 @@ pub fn initial_values(cfg: &DrawConfig, seed: u64) -> DrawParams<Vec<f64>> {
             h_dec: zeros(&s.init.h_dec),
             c_dec: zeros(&s.init.c_dec),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mnist_attention_starts_where_documented() {
+        let cfg = crate::preset("mnist").unwrap().model;
+        let r = attention_bias(&cfg, 2, READ_INIT);
+        // δ = 27·0.25 = 6.75 px, σ = 0.15·6.75 = 1.0125 px, γ = 1.
+        assert!((r[3].exp() * 27.0 - 6.75).abs() < 1e-12);
+        assert!((r[2].exp().sqrt() - 1.0125).abs() < 1e-12);
+        assert_eq!(r[4], 0.0);
+        let w = attention_bias(&cfg, 5, WRITE_INIT);
+        // δ = 27/4 = 6.75 px, σ = 3.375 px, 1/γ̂ = 2π·3.375².
+        assert!((w[2].exp().sqrt() - 3.375).abs() < 1e-12);
+        assert!(((-w[4]).exp() - std::f64::consts::TAU * 3.375 * 3.375).abs() < 1e-9);
     }
 }

@@ -189,6 +189,11 @@ impl<F: Float> Backend for CpuBackend<F> {
         }
     }
 
+    fn copy_rows(&self, src: &Array2<F>, dst: &mut Array2<F>, dst_row: usize) {
+        dst.slice_mut(ndarray::s![dst_row..dst_row + src.nrows(), ..])
+            .assign(src);
+    }
+
     fn add_bias(&self, dst: &mut Array2<F>, bias: &Array2<F>) {
         let b = bias.row(0);
         dst.axis_iter_mut(Axis(0)).for_each(|mut r| r += &b);
