@@ -96,7 +96,7 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
     let model = &trainer.model;
     let mut ws = model.workspace(b, n);
     let eval = throughput(a.runs, n, || {
-        model.forward(b, &mut ws, &x, NoiseKey::new(1, 0))?;
+        b.run(|| model.forward(b, &mut ws, &x, NoiseKey::new(1, 0)))?;
         Ok(())
     })?;
     let sample = throughput(a.runs, n, || {

@@ -68,6 +68,9 @@ pub struct TrainArgs {
     /// Also write a checkpoint every N optimiser steps (always at each epoch's end).
     #[arg(long, default_value_t = 500)]
     pub checkpoint_every: u64,
+    /// Write a metrics line every N optimiser steps.
+    #[arg(long, default_value_t = 20)]
+    pub log_every: u64,
     /// Stop after this many optimiser steps in total (for smoke runs).
     #[arg(long)]
     pub max_steps: Option<u64>,
@@ -289,7 +292,7 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
             epoch_loss.add(&stats.loss);
             let step = trainer.steps();
             pb.inc(1);
-            if step % 20 == 0 || step == 1 {
+            if step % a.log_every.max(1) == 0 || step == 1 {
                 let secs = window.1.elapsed().as_secs_f64();
                 let ips = window.0.examples as f64 / secs;
                 pb.set_message(format!(

@@ -45,6 +45,14 @@ pub trait Backend: Send + Sync {
 
     // ---------------------------------------------------------------- provided primitives
 
+    /// Runs `f` (a whole training step, evaluation batch or generation) in the backend's
+    /// execution context. The CPU backend runs it on a worker of its thread pool, so that the
+    /// many small parallel ops of a step are not each handed over from a foreign thread.
+    /// Default: runs `f` directly.
+    fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        f()
+    }
+
     /// A tensor holding `data`.
     fn tensor(&self, rows: usize, cols: usize, data: &[Self::F]) -> Self::Tensor {
         let mut t = self.zeros(rows, cols);

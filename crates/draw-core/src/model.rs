@@ -726,6 +726,10 @@ impl<B: Backend> Draw<B> {
     /// Generates `n` images with z_t ~ N(0, I) and the decoder alone (eqs. 7–9); returns the
     /// canvas σ(c_t) after every step t = 1..T, each `n` rows of C·B·A values in [0, 1].
     pub fn generate(&self, b: &B, n: usize, noise: NoiseKey) -> Vec<Vec<f32>> {
+        b.run(|| self.generate_inner(b, n, noise))
+    }
+
+    fn generate_inner(&self, b: &B, n: usize, noise: NoiseKey) -> Vec<Vec<f32>> {
         let cfg = &self.config;
         let p = &self.params;
         let (cab, d, z) = (cfg.image_size(), cfg.dec_size, cfg.z_size);

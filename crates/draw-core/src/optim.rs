@@ -129,6 +129,10 @@ impl<B: Backend> Trainer<B> {
     /// keyed by (seed, k), so a run is reproducible and two backends draw the same ε. On a
     /// non-finite loss or gradient the parameters are left as they were and an error returned.
     pub fn step(&mut self, b: &B, x: &[B::F]) -> Result<StepStats> {
+        b.run(|| self.step_inner(b, x))
+    }
+
+    fn step_inner(&mut self, b: &B, x: &[B::F]) -> Result<StepStats> {
         let key = NoiseKey::new(self.config.seed, self.adam.steps());
         let loss = self.model.forward(b, &mut self.workspace, x, key)?;
         if !loss.mean_total().is_finite() {
@@ -163,7 +167,7 @@ pub fn evaluate<'a, B: Backend>(
             ws = Some(model.workspace(b, n));
         }
         let w = ws.as_mut().expect("just built");
-        total.add(&model.forward(b, w, x, NoiseKey::new(seed, i as u64))?);
+        total.add(&b.run(|| model.forward(b, w, x, NoiseKey::new(seed, i as u64)))?);
     }
     Ok(total)
 }

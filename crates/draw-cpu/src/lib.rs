@@ -57,6 +57,12 @@ impl<F: Float> Backend for CpuBackend<F> {
         )
     }
 
+    fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        // `rayon::scope` runs its closure on a worker of the global pool (injecting it when
+        // called from another thread); every op inside then forks from that worker.
+        rayon::scope(|_| f())
+    }
+
     fn zeros(&self, rows: usize, cols: usize) -> Array2<F> {
         Array2::zeros((rows, cols))
     }

@@ -124,7 +124,7 @@ fn axis_forward<F: Float>(g: F, delta: F, sigma2: F, n: usize, len: usize, out: 
         }
         let mut sum = F::zero();
         for v in row.iter_mut() {
-            *v = (*v - max).exp();
+            *v = (*v - max).exp_k();
             sum += *v;
         }
         let inv_sum = F::one() / sum;

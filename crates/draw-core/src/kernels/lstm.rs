@@ -1,6 +1,6 @@
 //! The LSTM cell (PyTorch `nn.LSTMCell` gate order i, f, g, o), forward and backward.
 
-use super::sigmoid;
+use super::{sigmoid, tanh};
 use crate::Float;
 
 /// One example: `gates` holds the pre-activations `[i, f, g, o]` (4·H) on entry and the
@@ -13,7 +13,7 @@ pub fn forward_row<F: Float>(gates: &mut [F], c_prev: &[F], c: &mut [F], h: &mut
     for k in 0..n {
         let i = sigmoid(ig[k]);
         let f = sigmoid(fg[k]);
-        let g = gg[k].tanh();
+        let g = tanh(gg[k]);
         let o = sigmoid(og[k]);
         ig[k] = i;
         fg[k] = f;
@@ -21,7 +21,7 @@ pub fn forward_row<F: Float>(gates: &mut [F], c_prev: &[F], c: &mut [F], h: &mut
         og[k] = o;
         let ck = f * c_prev[k] + i * g;
         c[k] = ck;
-        h[k] = o * ck.tanh();
+        h[k] = o * tanh(ck);
     }
 }
 
@@ -40,7 +40,7 @@ pub fn backward_row<F: Float>(
     let one = F::one();
     for k in 0..n {
         let (i, f, g, o) = (gates[k], gates[n + k], gates[2 * n + k], gates[3 * n + k]);
-        let tc = c[k].tanh();
+        let tc = tanh(c[k]);
         let d_o = dh[k] * tc;
         let dck = dc[k] + dh[k] * o * (one - tc * tc);
         dgates[k] = dck * g * i * (one - i);

@@ -16,19 +16,22 @@ mod tests;
 
 use crate::Float;
 
-/// Logistic sigmoid, computed without overflow for either sign.
+/// Logistic sigmoid 1/(1 + e⁻ˣ), branch-free; never NaN (e⁻ˣ saturates rather than overflowing
+/// in f32, and 1/∞ = 0 in f64).
 #[inline(always)]
 pub fn sigmoid<F: Float>(x: F) -> F {
-    if x >= F::zero() {
-        F::one() / (F::one() + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (F::one() + e)
-    }
+    F::one() / (F::one() + (-x).exp_k())
+}
+
+/// tanh(x) = 2σ(2x) − 1: absolute error ~1e-7 in f32, branch-free.
+#[inline(always)]
+pub fn tanh<F: Float>(x: F) -> F {
+    let two = F::one() + F::one();
+    two / (F::one() + (-two * x).exp_k()) - F::one()
 }
 
 /// softplus(x) = ln(1 + eˣ), computed without overflow.
 #[inline(always)]
 pub fn softplus<F: Float>(x: F) -> F {
-    x.max(F::zero()) + (-x.abs()).exp().ln_1p()
+    x.max(F::zero()) + (-x.abs()).exp_k().ln_1p()
 }

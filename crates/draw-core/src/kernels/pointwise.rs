@@ -24,7 +24,7 @@ pub fn canvas_error_backward_row<F: Float>(x: &[F], xhat: &[F], dxhat: &[F], dc:
 pub fn sample_latent_row<F: Float>(mu: &[F], logsig: &[F], eps: &[F], z: &mut [F]) -> F {
     let mut kl = F::zero();
     for k in 0..z.len() {
-        let s = logsig[k].exp();
+        let s = logsig[k].exp_k();
         z[k] = mu[k] + s * eps[k];
         kl += mu[k] * mu[k] + s * s - F::of(2.0) * logsig[k] - F::one();
     }
@@ -42,7 +42,7 @@ pub fn sample_latent_backward_row<F: Float>(
     dlogsig: &mut [F],
 ) {
     for k in 0..dz.len() {
-        let s = logsig[k].exp();
+        let s = logsig[k].exp_k();
         dmu[k] = dz[k] + kl_scale * mu[k];
         dlogsig[k] = dz[k] * s * eps[k] + kl_scale * (s * s - F::one());
     }
