@@ -7,33 +7,29 @@
 //! backward adds the rest).
 
 use super::filterbank::{Decoded, Geometry};
+use super::{axpy, dot};
 use crate::Float;
 
-/// tmp[y][i] = Σ_x img[y][x]·F_X[i][x] (B × N), then P = F_Y · tmp (N × N), scaled by `scale`.
+/// P = F_Y·img·F_Xᵀ (N × N), scaled by `scale`: first v = F_Y·img (N × A, as row updates
+/// that vectorise), then P[j][i] = v[j]·F_X[i].
 fn glimpse<F: Float>(
     img: &[F],
     fx: &[F],
     fy: &[F],
     geo: &Geometry,
     scale: F,
-    tmp: &mut [F],
+    v: &mut [F],
     out: &mut [F],
 ) {
     let (n, w, h) = (geo.n, geo.width, geo.height);
-    for y in 0..h {
-        let row = &img[y * w..(y + 1) * w];
-        for i in 0..n {
-            let f = &fx[i * w..(i + 1) * w];
-            tmp[y * n + i] = row.iter().zip(f).fold(F::zero(), |s, (&a, &b)| s + a * b);
-        }
-    }
     for j in 0..n {
+        let vj = &mut v[j * w..(j + 1) * w];
+        vj.iter_mut().for_each(|e| *e = F::zero());
+        for y in 0..h {
+            axpy(fy[j * h + y], &img[y * w..(y + 1) * w], vj);
+        }
         for i in 0..n {
-            let mut s = F::zero();
-            for y in 0..h {
-                s += fy[j * h + y] * tmp[y * n + i];
-            }
-            out[j * n + i] = s * scale;
+            out[j * n + i] = dot(vj, &fx[i * w..(i + 1) * w]) * scale;
         }
     }
 }
@@ -50,7 +46,7 @@ pub fn read_forward_row<F: Float>(
 ) {
     let d = Decoded::new(p, geo);
     let (img, patch) = (geo.height * geo.width, geo.n * geo.n);
-    let mut tmp = vec![F::zero(); geo.height * geo.n];
+    let mut tmp = vec![F::zero(); geo.n * geo.width];
     for (k, src) in [x, xhat].into_iter().enumerate() {
         for ch in 0..geo.channels {
             let o = (k * geo.channels + ch) * patch;
@@ -88,50 +84,51 @@ pub fn read_backward_row<F: Float>(
     dfx.iter_mut().for_each(|v| *v = F::zero());
     dfy.iter_mut().for_each(|v| *v = F::zero());
     dp.iter_mut().for_each(|v| *v = F::zero());
-    let mut tmp = vec![F::zero(); h * n];
+    let mut v = vec![F::zero(); n * w];
+    let mut wv = vec![F::zero(); n * w];
     let mut u = vec![F::zero(); h * n];
     let mut p_unscaled = vec![F::zero(); patch];
+    let mut dpatch = vec![F::zero(); patch];
     let mut dgamma = F::zero();
     for (k, src) in [x, xhat].into_iter().enumerate() {
         for ch in 0..geo.channels {
             let o = (k * geo.channels + ch) * patch;
             let im = &src[ch * img..(ch + 1) * img];
-            glimpse(im, fx, fy, geo, F::one(), &mut tmp, &mut p_unscaled);
+            glimpse(im, fx, fy, geo, F::one(), &mut v, &mut p_unscaled);
             let drp = &dr[o..o + patch];
-            dgamma += drp
-                .iter()
-                .zip(&p_unscaled)
-                .fold(F::zero(), |s, (&a, &b)| s + a * b);
-            // dP = γ·dr; dF_Y[j][y] = Σ_i dP[j][i]·tmp[y][i]; u = F_Yᵀ dP (B × N)
+            dgamma += dot(drp, &p_unscaled);
+            for (q, &g) in dpatch.iter_mut().zip(drp) {
+                *q = g * d.gamma;
+            }
+            // w = dP·F_X (N × A); dF_Y[j][y] = img[y]·w[j]
+            for j in 0..n {
+                let wj = &mut wv[j * w..(j + 1) * w];
+                wj.iter_mut().for_each(|e| *e = F::zero());
+                for i in 0..n {
+                    axpy(dpatch[j * n + i], &fx[i * w..(i + 1) * w], wj);
+                }
+                for y in 0..h {
+                    dfy[j * h + y] += dot(&im[y * w..(y + 1) * w], wj);
+                }
+            }
+            // u = F_Yᵀ dP (B × N); dF_X[i] += Σ_y u[y][i]·img[y]; dimg[y] = Σ_i u[y][i]·F_X[i]
             for y in 0..h {
                 for i in 0..n {
                     let mut s = F::zero();
                     for j in 0..n {
-                        let dpji = drp[j * n + i] * d.gamma;
-                        s += fy[j * h + y] * dpji;
-                        dfy[j * h + y] += dpji * tmp[y * n + i];
+                        s += fy[j * h + y] * dpatch[j * n + i];
                     }
                     u[y * n + i] = s;
                 }
-            }
-            // dF_X[i][x] = Σ_y u[y][i]·img[y][x]; dimg[y][x] = Σ_i u[y][i]·F_X[i][x]
-            for y in 0..h {
                 let row = &im[y * w..(y + 1) * w];
                 for i in 0..n {
-                    let uy = u[y * n + i];
-                    let f = &mut dfx[i * w..(i + 1) * w];
-                    for (fv, &iv) in f.iter_mut().zip(row) {
-                        *fv += uy * iv;
-                    }
+                    axpy(u[y * n + i], row, &mut dfx[i * w..(i + 1) * w]);
                 }
                 if k == 1 {
                     let out = &mut dxhat[ch * img + y * w..ch * img + (y + 1) * w];
-                    for (xx, o) in out.iter_mut().enumerate() {
-                        let mut s = F::zero();
-                        for i in 0..n {
-                            s += u[y * n + i] * fx[i * w + xx];
-                        }
-                        *o = s;
+                    out.iter_mut().for_each(|e| *e = F::zero());
+                    for i in 0..n {
+                        axpy(u[y * n + i], &fx[i * w..(i + 1) * w], out);
                     }
                 }
             }
