@@ -58,6 +58,17 @@ pub fn exp_f32(x: f32) -> f32 {
     er * a * b
 }
 
+impl Float for f64 {
+    #[inline(always)]
+    fn of(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,16 +89,5 @@ mod tests {
         );
         assert!(exp_f32(-1000.0) > 0.0 && exp_f32(1000.0).is_finite());
         assert_eq!(exp_f32(0.0), 1.0);
-    }
-}
-
-impl Float for f64 {
-    #[inline(always)]
-    fn of(v: f64) -> Self {
-        v
-    }
-    #[inline(always)]
-    fn f64(self) -> f64 {
-        self
     }
 }
