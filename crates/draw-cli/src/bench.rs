@@ -69,7 +69,24 @@ fn throughput(runs: usize, images: usize, mut f: impl FnMut() -> Result<()>) -> 
     Ok(median(rates))
 }
 
-fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
+/// Measured single-precision GEMM rate of the backend on a 1024³ product, GFLOP/s: the
+/// machine's practical peak for this workload.
+pub fn sgemm_peak<B: Backend>(b: &B) -> f64 {
+    let n = 1024;
+    let data: Vec<B::F> = (0..n * n)
+        .map(|i| B::F::of(((i % 17) as f64 - 8.0) * 0.01))
+        .collect();
+    let x = b.tensor(n, n, &data);
+    let mut c = b.zeros(n, n);
+    let rate = throughput(5, 1, || {
+        b.run(|| b.gemm(&mut c, 1.0, &x, false, &x, true, 0.0));
+        Ok(())
+    })
+    .expect("gemm cannot fail");
+    rate * 2.0 * (n * n * n) as f64 / 1e9
+}
+
+fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Result<()> {
     let preset = draw_core::preset(name)?;
     let cfg = preset.model.clone();
     let n = a.batch_size;
@@ -105,24 +122,26 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
     })?;
     let fwd = 2.0 * forward_macs(&cfg);
     println!("{} / {} / batch {n}", name, b.name());
+    let (tg, eg) = (train * 3.0 * fwd / 1e9, eval * fwd / 1e9);
     println!("  train {train:.1} img/s");
     println!(
-        "  train {:.1} GFLOP/s (3 x forward {:.3} GFLOP/img)",
-        train * 3.0 * fwd / 1e9,
+        "  train {tg:.1} GFLOP/s (3 x forward {:.3} GFLOP/img)",
         fwd / 1e9
     );
+    println!("  train {:.0} % of sgemm peak", 100.0 * tg / peak);
     println!("  eval {eval:.1} img/s");
-    println!("  eval {:.1} GFLOP/s", eval * fwd / 1e9);
+    println!("  eval {eg:.1} GFLOP/s");
+    println!("  eval {:.0} % of sgemm peak", 100.0 * eg / peak);
     println!("  sample {sample:.1} img/s");
     if let Some(m) = peak_memory_mib() {
-        println!("  peak memory {m:.0} MiB (process so far)");
+        println!("  peak memory {m:.0} MiB");
     }
     Ok(())
 }
 
-/// `draw bench`.
+/// `draw bench`. Several presets run one child process each, so that each peak-memory figure
+/// belongs to its preset alone.
 pub fn bench(a: BenchArgs) -> Result<()> {
-    let b = a.backend.cpu()?;
     let names: Vec<String> = if a.preset.is_empty() {
         draw_core::presets()
             .iter()
@@ -131,8 +150,29 @@ pub fn bench(a: BenchArgs) -> Result<()> {
     } else {
         a.preset.clone()
     };
-    for name in &names {
-        bench_preset(&b, name, &a)?;
+    if names.len() > 1 {
+        let exe = std::env::current_exe()?;
+        for name in &names {
+            let mut cmd = std::process::Command::new(&exe);
+            cmd.args(["bench", "--preset", name])
+                .args(["--batch-size", &a.batch_size.to_string()])
+                .args(["--runs", &a.runs.to_string()])
+                .args(["--steps-per-run", &a.steps_per_run.to_string()]);
+            if let Some(t) = a.backend.threads {
+                cmd.args(["--threads", &t.to_string()]);
+            }
+            if a.backend.backend == crate::BackendKind::Wgpu {
+                cmd.args(["--backend", "wgpu"]);
+            }
+            let status = cmd.status()?;
+            if !status.success() {
+                anyhow::bail!("bench of preset `{name}` failed");
+            }
+        }
+        return Ok(());
     }
-    Ok(())
+    let b = a.backend.cpu()?;
+    let peak = sgemm_peak(&b);
+    println!("sgemm peak {peak:.1} GFLOP/s ({})", b.name());
+    bench_preset(&b, &names[0], &a, peak)
 }
