@@ -35,6 +35,7 @@ fn glimpse<F: Float>(
 }
 
 /// Read forward: writes `r` (2·C·N²) = γ·[P(x), P(x̂)].
+#[inline]
 pub fn read_forward_row<F: Float>(
     x: &[F],
     xhat: &[F],
@@ -65,6 +66,7 @@ pub fn read_forward_row<F: Float>(
 
 /// Read backward: from `dr`, sets `dxhat` (C·B·A), `dfx`, `dfy` and `dp[4]` (overwriting).
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub fn read_backward_row<F: Float>(
     x: &[F],
     xhat: &[F],
@@ -138,6 +140,7 @@ pub fn read_backward_row<F: Float>(
 }
 
 /// Write forward: `canvas += (1/γ)·F_Yᵀ P F_X` per channel, for the patch `pw` (C·N²).
+#[inline]
 pub fn write_forward_row<F: Float>(
     pw: &[F],
     fx: &[F],
@@ -183,6 +186,7 @@ fn patch_times_fx<F: Float>(pc: &[F], fx: &[F], n: usize, w: usize, tmp: &mut [F
 /// Write backward: from the canvas gradient `dc`, sets `dpw` (C·N²), `dfx`, `dfy` and
 /// `dp[4]` (overwriting).
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub fn write_backward_row<F: Float>(
     pw: &[F],
     fx: &[F],

@@ -169,6 +169,7 @@ fn axis_backward<F: Float>(
 }
 
 /// Writes F_X (N·A) and F_Y (N·B) for one example's attention outputs `p` (5 values).
+#[inline]
 pub fn forward_row<F: Float>(p: &[F], geo: &Geometry, fx: &mut [F], fy: &mut [F]) {
     let d = Decoded::new(p, geo);
     axis_forward(d.gx, d.delta, d.sigma2, geo.n, geo.width, fx);
@@ -176,6 +177,7 @@ pub fn forward_row<F: Float>(p: &[F], geo: &Geometry, fx: &mut [F], fy: &mut [F]
 }
 
 /// Adds to `dp` (5 values) the gradient that `dfx`, `dfy` put on the attention outputs.
+#[inline]
 pub fn backward_row<F: Float>(
     p: &[F],
     geo: &Geometry,

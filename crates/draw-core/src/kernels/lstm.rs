@@ -5,6 +5,7 @@ use crate::Float;
 
 /// One example: `gates` holds the pre-activations `[i, f, g, o]` (4·H) on entry and the
 /// activations on exit; writes `c = f·c_prev + i·g` and `h = o·tanh(c)`.
+#[inline]
 pub fn forward_row<F: Float>(gates: &mut [F], c_prev: &[F], c: &mut [F], h: &mut [F]) {
     let n = c.len();
     let (ig, rest) = gates.split_at_mut(n);
@@ -28,6 +29,7 @@ pub fn forward_row<F: Float>(gates: &mut [F], c_prev: &[F], c: &mut [F], h: &mut
 /// One example's backward. `gates` are the activations saved by [`forward_row`]; `dh` is the
 /// gradient reaching `h`; `dc` holds the gradient reaching `c` from later steps on entry and
 /// the gradient for `c_prev` on exit; `dgates` receives the gradient of the pre-activations.
+#[inline]
 pub fn backward_row<F: Float>(
     gates: &[F],
     c_prev: &[F],
