@@ -171,3 +171,66 @@ pub fn evaluate<'a, B: Backend>(
     }
     Ok(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance::{test_batch, tiny_configs};
+    use crate::reference::HostBackend;
+    use crate::DrawError;
+
+    #[test]
+    fn non_finite_loss_is_refused_and_parameters_kept() {
+        let b = HostBackend::<f64>::new();
+        let cfg = tiny_configs().remove(0);
+        let model = Draw::new(&b, cfg.clone(), 1).unwrap();
+        let tc = TrainConfig {
+            batch_size: 2,
+            ..TrainConfig::default()
+        };
+        let mut t = Trainer::new(&b, model, tc).unwrap();
+        let good = test_batch(&cfg, 2, 1);
+        t.step(&b, &good).unwrap();
+        let before = t.model.values(&b);
+        let mut bad = good.clone();
+        bad[3] = f64::NAN;
+        let err = t.step(&b, &bad).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DrawError::NonFinite {
+                    what: "loss",
+                    step: 1
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("non-finite loss at step 1"));
+        let after = t.model.values(&b);
+        for ((n, x), (_, y)) in before.named().into_iter().zip(after.named()) {
+            assert_eq!(x, y, "{n} changed");
+        }
+        assert_eq!(t.steps(), 1);
+        // Training goes on from the kept parameters.
+        t.step(&b, &good).unwrap();
+        assert_eq!(t.steps(), 2);
+    }
+
+    #[test]
+    fn wrong_batch_size_is_an_error_not_a_panic() {
+        let b = HostBackend::<f64>::new();
+        let cfg = tiny_configs().remove(0);
+        let model = Draw::new(&b, cfg.clone(), 1).unwrap();
+        let mut t = Trainer::new(
+            &b,
+            model,
+            TrainConfig {
+                batch_size: 2,
+                ..TrainConfig::default()
+            },
+        )
+        .unwrap();
+        let err = t.step(&b, &test_batch(&cfg, 3, 1)).unwrap_err();
+        assert!(err.to_string().contains("expects 2 examples"), "{err}");
+    }
+}
