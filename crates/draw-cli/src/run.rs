@@ -91,7 +91,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// Examples per forward pass.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 100)]
     pub batch_size: usize,
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -315,7 +315,7 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
         }
         save(b, &trainer.model, &ckpt, trainer.steps(), epoch)?;
         let t0 = Instant::now();
-        let test = test_bound(b, &trainer.model, &test_set, 500)?;
+        let test = test_bound(b, &trainer.model, &test_set, tc.batch_size)?;
         let line = format!(
             "epoch {epoch}: train {:.2} nats | test bound {:.2} nats (Lx {:.2}, Lz {:.2}) | eval {:.1}s | {:.0}s elapsed",
             epoch_loss.mean_total(),

@@ -112,8 +112,8 @@ struct Scratch<T> {
     dpatch: T,
 }
 
-/// Preallocated activations and gradient buffers for one batch size: after it is built, a
-/// training step allocates nothing.
+/// Preallocated activations and gradient buffers for one batch size: after its first
+/// training step, a training step allocates nothing.
 pub struct Workspace<B: Backend> {
     batch: usize,
     x: B::Tensor,
@@ -129,10 +129,9 @@ pub struct Workspace<B: Backend> {
     enc_in_step: B::Tensor,
     /// One step's decoder input.
     dec_in_step: B::Tensor,
-    /// Encoder gate gradients of every step, rows as in `enc_in`.
-    dgates_enc_all: B::Tensor,
-    /// Decoder gate gradients of every step.
-    dgates_dec_all: B::Tensor,
+    /// Encoder and decoder gate gradients of every step, rows as in `enc_in`: allocated by the
+    /// first backward pass, so that evaluation-only workspaces stay small.
+    dgates_all: Option<(B::Tensor, B::Tensor)>,
     kl: B::Tensor,
     bce: B::Tensor,
     scratch: Scratch<B::Tensor>,
@@ -378,8 +377,7 @@ impl<B: Backend> Draw<B> {
             dec_in: b.zeros(cfg.steps * n, z + d),
             enc_in_step: z0(rs + d + e),
             dec_in_step: z0(z + d),
-            dgates_enc_all: b.zeros(cfg.steps * n, 4 * e),
-            dgates_dec_all: b.zeros(cfg.steps * n, 4 * d),
+            dgates_all: None,
             kl: z0(1),
             bce: z0(1),
             scratch: Scratch {
@@ -537,6 +535,11 @@ impl<B: Backend> Draw<B> {
         for (_, g) in grads.named_mut() {
             b.fill(g, 0.0);
         }
+        if ws.dgates_all.is_none() {
+            let rows = cfg.steps * ws.batch;
+            ws.dgates_all = Some((b.zeros(rows, 4 * e), b.zeros(rows, 4 * d)));
+        }
+        let (dgates_enc_all, dgates_dec_all) = ws.dgates_all.as_mut().expect("allocated above");
         let s = &mut ws.scratch;
         b.bce_backward(&ws.x, &ws.canvas, scale, &mut s.dcanvas);
         for t in [&mut s.dh_dec, &mut s.dc_dec, &mut s.dh_enc, &mut s.dc_enc] {
@@ -608,7 +611,7 @@ impl<B: Backend> Draw<B> {
                 &mut s.dc_dec,
                 &mut s.dgates_dec,
             );
-            b.copy_rows(&s.dgates_dec, &mut ws.dgates_dec_all, t * n);
+            b.copy_rows(&s.dgates_dec, dgates_dec_all, t * n);
             b.gemm(
                 &mut s.ddec_in,
                 1.0,
@@ -655,7 +658,7 @@ impl<B: Backend> Draw<B> {
                 &mut s.dc_enc,
                 &mut s.dgates_enc,
             );
-            b.copy_rows(&s.dgates_enc, &mut ws.dgates_enc_all, t * n);
+            b.copy_rows(&s.dgates_enc, dgates_enc_all, t * n);
             b.gemm(
                 &mut s.denc_in,
                 1.0,
@@ -704,14 +707,14 @@ impl<B: Backend> Draw<B> {
         }
         lstm_param_grads(
             b,
-            &ws.dgates_enc_all,
+            dgates_enc_all,
             &ws.enc_in,
             &mut s.dfused_enc,
             &mut grads.encoder,
         );
         lstm_param_grads(
             b,
-            &ws.dgates_dec_all,
+            dgates_dec_all,
             &ws.dec_in,
             &mut s.dfused_dec,
             &mut grads.decoder,
