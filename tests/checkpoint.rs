@@ -125,17 +125,25 @@ fn damaged_checkpoints_are_refused_with_a_reason() {
         let err = checkpoint::load(&p).err().expect("must fail").to_string();
         assert!(err.contains(want) && err.contains(name), "{name}: {err}");
     }
-    // A checkpoint whose config disagrees with its tensors.
+    // A checkpoint whose config disagrees with its tensors: the good tensors, re-serialised
+    // under a config with a smaller encoder.
+    let st = safetensors::SafeTensors::deserialize(&good).unwrap();
     let mut cfg = model.config().clone();
     cfg.enc_size = 128;
-    let values = model.values(&b);
-    let err = checkpoint::to_bytes(&cfg, &values, &[]).and_then(|bytes| {
-        checkpoint::from_bytes(&bytes, std::path::Path::new("mismatch.safetensors")).map(|_| ())
-    });
-    let msg = err.expect_err("must fail").to_string();
+    let meta = std::collections::HashMap::from([(
+        CONFIG_KEY.to_string(),
+        serde_json::to_string(&cfg).unwrap(),
+    )]);
+    let bytes = safetensors::serialize(st.tensors(), Some(meta)).unwrap();
+    let err = checkpoint::from_bytes(&bytes, std::path::Path::new("mismatch.safetensors"))
+        .err()
+        .expect("must fail")
+        .to_string();
     assert!(
-        msg.contains("encoder.weight_ih") || msg.contains("shape"),
-        "{msg}"
+        err.contains("mismatch.safetensors")
+            && err.contains("encoder.weight_ih")
+            && err.contains("[512, 264]"),
+        "{err}"
     );
     let missing = checkpoint::load(&dir.join("nope.safetensors"))
         .err()

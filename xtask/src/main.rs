@@ -48,11 +48,13 @@ fn main() {
         "-p",
         "draw-cli",
     ]));
+    // A relative CARGO_TARGET_DIR is relative to the workspace, where the build above ran.
     let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
+        .map(|d| root.join(d))
         .unwrap_or_else(|| root.join("target"));
+    // `draw` runs in the caller's directory, so relative paths mean what the caller expects;
+    // it finds the shipped MNIST from any directory.
     run(Command::new(target.join("release").join("draw"))
-        .current_dir(&root)
         .arg(&task)
         .args(&rest));
 }

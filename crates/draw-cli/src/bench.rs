@@ -90,6 +90,11 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
     let preset = draw_core::preset(name)?;
     let cfg = preset.model.clone();
     let n = a.batch_size;
+    TrainConfig {
+        batch_size: n,
+        ..preset.train.clone()
+    }
+    .validate()?;
     let x: Vec<B::F> = draw_core::conformance::test_batch(&cfg, n, 1)
         .into_iter()
         .map(|v| B::F::of(if v < 0.2 { 1.0 } else { 0.0 }))

@@ -22,6 +22,9 @@ use std::time::Instant;
 pub const TEST_BINARIZATION_SEED: u64 = 2015;
 /// Seed of the noise used when evaluating the bound.
 pub const EVAL_NOISE_SEED: u64 = 80_97;
+/// Examples per evaluation batch. The noise ε of an image depends on its batch and row, so
+/// training and `draw eval` both evaluate in batches of this size to report the same bound.
+pub const EVAL_BATCH: usize = 100;
 
 /// `draw train` options.
 #[derive(Args, Debug)]
@@ -90,8 +93,9 @@ pub struct EvalArgs {
     /// Evaluate on the first N test images only.
     #[arg(long)]
     pub limit: Option<usize>,
-    /// Examples per forward pass.
-    #[arg(long, default_value_t = 100)]
+    /// Examples per forward pass (the bound is reproducible for a given batch size; training
+    /// reports it with 100).
+    #[arg(long, default_value_t = EVAL_BATCH)]
     pub batch_size: usize,
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -130,6 +134,7 @@ fn parse_glimpse(s: &str) -> std::result::Result<Glimpse, String> {
 pub fn binarized_test_set(data: &Path, limit: Option<usize>) -> Result<Dataset> {
     let test = load_mnist(data, Split::Test)?;
     let test = match limit {
+        Some(0) => bail!("the test-set limit must be at least 1"),
         Some(n) => test.subset(n),
         None => test,
     };
@@ -142,8 +147,11 @@ fn to_float<F: Float>(v: &[f32]) -> Vec<F> {
 
 /// The negative log-likelihood bound on `set`, in batches of `batch`.
 pub fn test_bound<B: Backend>(b: &B, model: &Draw<B>, set: &Dataset, batch: usize) -> Result<Loss> {
+    if batch == 0 {
+        bail!("the evaluation batch size must be at least 1");
+    }
     let data: Vec<B::F> = to_float(&set.images);
-    let chunk = batch.max(1) * set.image_size();
+    let chunk = batch.min(set.len.max(1)) * set.image_size();
     Ok(evaluate(b, model, data.chunks(chunk), EVAL_NOISE_SEED)?)
 }
 
@@ -220,6 +228,7 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
     };
     let test_set = binarized_test_set(&data_dir, a.test_limit)?;
     check_image_shape(&model_cfg, &train_set, "training")?;
+    check_image_shape(&model_cfg, &test_set, "test")?;
     if train_set.len < tc.batch_size {
         bail!(
             "batch size {} is larger than the training set ({} images)",
@@ -315,7 +324,7 @@ fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
         }
         save(b, &trainer.model, &ckpt, trainer.steps(), epoch)?;
         let t0 = Instant::now();
-        let test = test_bound(b, &trainer.model, &test_set, tc.batch_size)?;
+        let test = test_bound(b, &trainer.model, &test_set, EVAL_BATCH)?;
         let line = format!(
             "epoch {epoch}: train {:.2} nats | test bound {:.2} nats (Lx {:.2}, Lz {:.2}) | eval {:.1}s | {:.0}s elapsed",
             epoch_loss.mean_total(),
@@ -380,8 +389,8 @@ fn write_samples<B: Backend>(
     n: usize,
     seed: u64,
 ) -> Result<()> {
-    if n == 0 {
-        bail!("--n must be at least 1");
+    if n == 0 || n > 10_000 {
+        bail!("--n must be between 1 and 10000, got {n}");
     }
     let cfg = model.config();
     let frames = model.generate(b, n, NoiseKey::new(seed, u64::MAX / 2));

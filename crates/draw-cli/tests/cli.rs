@@ -207,4 +207,25 @@ fn impossible_configs_are_refused() {
         &draw(&["eval", "--checkpoint", "/nonexistent.safetensors"]),
         &["/nonexistent.safetensors"],
     );
+    fails_with(&draw(&["train", "--epochs", "0"]), &["epochs"]);
+    fails_with(&draw(&["train", "--steps", "100000"]), &["steps"]);
+    fails_with(&draw(&["train", "--batch-size", "0"]), &["batch_size"]);
+    fails_with(&draw(&["train", "--test-limit", "0"]), &["test-set limit"]);
+}
+
+#[test]
+fn damaged_checkpoint_is_refused_by_eval_and_sample() {
+    let d = tmp("badckpt");
+    let p = d.join("broken.safetensors");
+    std::fs::write(&p, b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":").unwrap();
+    let ps = p.to_str().unwrap();
+    fails_with(
+        &draw(&["eval", "--checkpoint", ps]),
+        &["broken.safetensors", "not a safetensors file"],
+    );
+    fails_with(
+        &draw(&["sample", "--checkpoint", ps]),
+        &["broken.safetensors"],
+    );
+    std::fs::remove_dir_all(d).unwrap();
 }

@@ -18,7 +18,9 @@ pub trait Backend: Send + Sync {
     type Tensor: Send + Sync;
 
     /// Human-readable name (device, float type).
-    fn name(&self) -> String;
+    fn name(&self) -> String {
+        std::any::type_name::<Self>().to_string()
+    }
 
     // ---------------------------------------------------------------- required primitives
 

@@ -102,11 +102,30 @@ impl DrawConfig {
                 }
             }
         }
+        // Bounds far above any DRAW model, so that a corrupt config is an error rather than an
+        // overflow or an allocation the machine cannot make.
+        let limits = [
+            ("width", self.width, 1 << 14),
+            ("height", self.height, 1 << 14),
+            ("channels", self.channels, 64),
+            ("steps", self.steps, 4096),
+            ("enc_size", self.enc_size, 1 << 16),
+            ("dec_size", self.dec_size, 1 << 16),
+            ("z_size", self.z_size, 1 << 16),
+        ];
+        for (field, v, max) in limits {
+            if v > max {
+                return Err(DrawError::Config {
+                    field,
+                    reason: format!("{v} is larger than the supported maximum {max}"),
+                });
+            }
+        }
         let pixels = self.image_size() as u128 * self.steps as u128;
-        if pixels > (1u128 << 40) {
+        if pixels > (1u128 << 32) {
             return Err(DrawError::Config {
-                field: "width",
-                reason: "image × steps is too large".into(),
+                field: "steps",
+                reason: "image pixels × steps is too large".into(),
             });
         }
         Ok(())
@@ -158,8 +177,11 @@ impl TrainConfig {
                 reason: reason.into(),
             })
         };
-        if self.batch_size == 0 {
-            return bad("batch_size", "must be at least 1");
+        if self.batch_size == 0 || self.batch_size > 1 << 16 {
+            return bad("batch_size", "must be between 1 and 65536");
+        }
+        if self.epochs == 0 {
+            return bad("epochs", "must be at least 1");
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return bad("learning_rate", "must be finite and > 0");

@@ -34,7 +34,7 @@ pub enum DrawError {
     NonFinite {
         /// What went non-finite (`loss`, `gradient norm`).
         what: &'static str,
-        /// The optimiser step at which it happened.
+        /// The optimiser step (1-based, as in the metrics) at which it happened.
         step: u64,
     },
     /// Inputs whose shapes do not fit the model.

@@ -54,7 +54,7 @@ impl<B: Backend> Adam<B> {
         if !norm.is_finite() {
             return Err(DrawError::NonFinite {
                 what: "gradient norm",
-                step: self.steps,
+                step: self.steps + 1,
             });
         }
         self.steps += 1;
@@ -138,7 +138,7 @@ impl<B: Backend> Trainer<B> {
         if !loss.mean_total().is_finite() {
             return Err(DrawError::NonFinite {
                 what: "loss",
-                step: self.adam.steps(),
+                step: self.adam.steps() + 1,
             });
         }
         self.model.backward(b, &mut self.workspace, &mut self.grads);
@@ -200,12 +200,12 @@ mod tests {
                 err,
                 DrawError::NonFinite {
                     what: "loss",
-                    step: 1
+                    step: 2
                 }
             ),
             "{err}"
         );
-        assert!(err.to_string().contains("non-finite loss at step 1"));
+        assert!(err.to_string().contains("non-finite loss at step 2"));
         let after = t.model.values(&b);
         for ((n, x), (_, y)) in before.named().into_iter().zip(after.named()) {
             assert_eq!(x, y, "{n} changed");
