@@ -10,7 +10,7 @@
 //!   operations on opaque tensors; it never touches their memory, so a GPU backend keeps a
 //!   whole training step on the device.
 //! - **Five required primitives, everything else defaulted.** A backend that implements
-//!   allocation, upload, download and gemm already trains (see [`reference::HostBackend`]);
+//!   allocation, shape, upload, download and gemm already trains (see [`reference::HostBackend`]);
 //!   the fused LSTM, filterbank and attention ops are overridden for speed.
 //! - **Hand-written backward beside each forward**, proven by finite differences in f64.
 //! - **Counter-based noise** ([`rng::NoiseKey`]): ε depends only on (seed, stream, index), so
