@@ -84,6 +84,31 @@ struct StepTape<T> {
     patch: Option<T>,
 }
 
+/// The recurrent states step t starts from: step t − 1's, or the learned initial ones.
+struct Previous<'a, T> {
+    h_dec: &'a T,
+    c_dec: &'a T,
+    h_enc: &'a T,
+    c_enc: &'a T,
+}
+
+fn previous<'a, T>(init: &'a InitState<T>, prev: Option<&'a StepTape<T>>) -> Previous<'a, T> {
+    match prev {
+        Some(s) => Previous {
+            h_dec: &s.dec_h,
+            c_dec: &s.dec_c,
+            h_enc: &s.enc_h,
+            c_enc: &s.enc_c,
+        },
+        None => Previous {
+            h_dec: &init.h_dec,
+            c_dec: &init.c_dec,
+            h_enc: &init.h_enc,
+            c_enc: &init.c_enc,
+        },
+    }
+}
+
 /// Gradient buffers reused by every backward step.
 struct Scratch<T> {
     dcanvas: T,
@@ -448,11 +473,12 @@ impl<B: Backend> Draw<B> {
         for t in 0..cfg.steps {
             let (done, rest) = ws.steps.split_at_mut(t);
             let st = &mut rest[0];
-            let prev = done.last();
-            let h_dec_prev = prev.map_or(&ws.init.h_dec, |s| &s.dec_h);
-            let c_dec_prev = prev.map_or(&ws.init.c_dec, |s| &s.dec_c);
-            let h_enc_prev = prev.map_or(&ws.init.h_enc, |s| &s.enc_h);
-            let c_enc_prev = prev.map_or(&ws.init.c_enc, |s| &s.enc_c);
+            let Previous {
+                h_dec: h_dec_prev,
+                c_dec: c_dec_prev,
+                h_enc: h_enc_prev,
+                c_enc: c_enc_prev,
+            } = previous(&ws.init, done.last());
 
             // (1) x̂ = x − σ(c_{t−1}); (2) r_t = read(x, x̂, h^dec_{t−1})
             b.canvas_error(&ws.x, &ws.canvas, &mut st.xhat);
@@ -548,10 +574,12 @@ impl<B: Backend> Draw<B> {
         for t in (0..cfg.steps).rev() {
             let (done, rest) = ws.steps.split_at(t);
             let st = &rest[0];
-            let prev = done.last();
-            let h_dec_prev = prev.map_or(&ws.init.h_dec, |s| &s.dec_h);
-            let c_dec_prev = prev.map_or(&ws.init.c_dec, |s| &s.dec_c);
-            let c_enc_prev = prev.map_or(&ws.init.c_enc, |s| &s.enc_c);
+            let Previous {
+                h_dec: h_dec_prev,
+                c_dec: c_dec_prev,
+                c_enc: c_enc_prev,
+                ..
+            } = previous(&ws.init, done.last());
 
             // (6) write; s.dh_dec already holds what step t+1 sent back to h^dec_t
             match (
