@@ -80,6 +80,11 @@ pub trait Backend: Send + Sync {
     fn sum_squares(&self, t: &Self::Tensor) -> f64 {
         self.download(t).iter().map(|x| x.f64() * x.f64()).sum()
     }
+    /// Σ of squares of each tensor (the gradient norm), accumulated in f64. Device backends
+    /// override this to read all the sums back at once. Default: [`Backend::sum_squares`] on each.
+    fn sum_squares_all(&self, ts: &[&Self::Tensor]) -> Vec<f64> {
+        ts.iter().map(|t| self.sum_squares(t)).collect()
+    }
     /// `dst[:, dst_col..+ncols] (+)= src[:, src_col..+ncols]`; adds when `accumulate`.
     #[allow(clippy::too_many_arguments)]
     fn copy_cols(

@@ -33,12 +33,8 @@ impl<B: Backend> Adam<B> {
 
     /// The global L2 norm of `grads`.
     pub fn grad_norm(b: &B, grads: &DrawParams<B::Tensor>) -> f64 {
-        grads
-            .named()
-            .iter()
-            .map(|(_, g)| b.sum_squares(g))
-            .sum::<f64>()
-            .sqrt()
+        let tensors: Vec<&B::Tensor> = grads.named().into_iter().map(|(_, g)| g).collect();
+        b.sum_squares_all(&tensors).iter().sum::<f64>().sqrt()
     }
 
     /// One update. Returns the gradient norm before clipping; refuses (leaving the parameters

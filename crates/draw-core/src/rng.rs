@@ -27,10 +27,17 @@ impl NoiseKey {
         NoiseKey { seed, stream }
     }
 
-    /// 64 random bits for element `index`.
+    /// 64 random bits for element `index`: `splitmix64(bits_base() ^ index)`.
     #[inline]
     pub fn bits(&self, index: u64) -> u64 {
-        mix(mix(mix(self.seed) ^ self.stream) ^ index)
+        mix(self.bits_base() ^ index)
+    }
+
+    /// The key's 64-bit base, `splitmix64(splitmix64(seed) ^ stream)`: what a device kernel
+    /// needs to reproduce [`NoiseKey::bits`] (GPU backends compute the last mix themselves).
+    #[inline]
+    pub fn bits_base(&self) -> u64 {
+        mix(mix(self.seed) ^ self.stream)
     }
 
     /// A uniform sample in [0, 1) for element `index`.

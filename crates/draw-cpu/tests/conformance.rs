@@ -48,3 +48,13 @@ fn f32_step_matches_f64_reference() {
         }
     }
 }
+
+/// The shared suite (every op at odd and paper sizes, whole steps and Adam) in f32.
+mod f32_suite {
+    draw_core::conformance_tests!(draw_cpu::CpuBackend::<f32>::new());
+}
+
+/// The shared suite in f64: tolerances shrink with machine epsilon.
+mod f64_suite {
+    draw_core::conformance_tests!(draw_cpu::CpuBackend::<f64>::new());
+}

@@ -2,7 +2,16 @@
 //! parameter tensor (for f64 backends), and op-by-op and whole-step agreement with the
 //! reference [`HostBackend`](crate::reference::HostBackend).
 //!
-//! A backend crate calls these from its tests (see draw-cpu's `tests/conformance.rs`).
+//! A backend crate runs the whole suite with one line in its tests,
+//! `draw_core::conformance_tests!(MyBackend::new());` (see [`conformance_tests!`]): every op
+//! forward and backward at odd and at the paper's sizes ([`ops::check_ops`]), then whole
+//! training steps and Adam updates ([`assert_steps`]), against [`HostBackend`] in f64.
+//!
+//! [`HostBackend`]: crate::reference::HostBackend
+
+pub mod ops;
+
+pub use ops::{check_ops, OpCheck};
 
 use crate::backend::Backend;
 use crate::config::{DrawConfig, Glimpse, TrainConfig};
@@ -190,4 +199,100 @@ pub fn compare_step<R: Backend, C: Backend>(
         grads,
         after_adam,
     }
+}
+
+/// The models [`assert_steps`] trains: [`tiny_configs`] plus the paper's MNIST layer sizes
+/// (28 × 28, read N = 2, write N = 5, LSTMs of 256, z = 100) over 4 glimpses.
+pub fn step_configs() -> Vec<DrawConfig> {
+    let mut v = tiny_configs();
+    v.push(
+        crate::config::preset("mnist")
+            .map(|p| DrawConfig {
+                steps: 4,
+                ..p.model
+            })
+            .expect("the mnist preset exists"),
+    );
+    v
+}
+
+/// Runs [`check_ops`] and panics with a table of every failing output.
+pub fn assert_ops<R: Backend, C: Backend>(reference: &R, candidate: &C) {
+    let checks = check_ops(reference, candidate);
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.passes())
+        .map(|c| {
+            format!(
+                "{} [{}]: max abs {:.3e}, rel {:.3e} > {:.1e}",
+                c.case, c.output, c.diff.abs, c.diff.rel, c.tolerance
+            )
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} op outputs differ from the reference:\n{}",
+        failed.len(),
+        checks.len(),
+        failed.join("\n")
+    );
+}
+
+/// Tolerances of a whole step for an f32 candidate, scaled by machine epsilon (floor 1e-10)
+/// for wider floats. One step accumulates ~1e-6 relative rounding per op over T steps:
+/// the loss agrees to 1e-5 relative and gradients to 1e-3 (floor 1e-3, so tiny entries count
+/// as absolute). After three Adam steps values agree to 3e-3 absolute: Adam normalises each
+/// update to about the learning rate (1e-3), so a sign flip of a near-zero gradient shows up
+/// as ~2e-3.
+pub fn step_tolerances<C: Backend>() -> (f64, f64, f64) {
+    let ratio = <C::F as num_traits::Float>::epsilon().f64() / f64::from(f32::EPSILON);
+    let t = |v: f64| (v * ratio).max(1e-10);
+    (t(1e-5), t(1e-3), t(3e-3))
+}
+
+/// Runs [`compare_step`] on every model of [`step_configs`] at batch 7 and panics on the
+/// first difference past [`step_tolerances`].
+pub fn assert_steps<R: Backend, C: Backend>(reference: &R, candidate: &C) {
+    let (loss_tol, grad_tol, adam_tol) = step_tolerances::<C>();
+    for cfg in step_configs() {
+        let cmp = compare_step(reference, candidate, &cfg, 7);
+        let (a, b) = cmp.loss;
+        assert!(
+            (a - b).abs() <= loss_tol * a.abs(),
+            "loss {a} vs {b} ({cfg:?})"
+        );
+        for (name, d) in &cmp.grads {
+            assert!(d.rel <= grad_tol, "gradient of {name}: {d:?} ({cfg:?})");
+        }
+        for (name, d) in &cmp.after_adam {
+            assert!(
+                d.abs <= adam_tol,
+                "{name} after 3 Adam steps: {d:?} ({cfg:?})"
+            );
+        }
+    }
+}
+
+/// Generates a backend's conformance tests against [`HostBackend`](crate::reference::HostBackend)
+/// in f64: `ops_match_reference` ([`assert_ops`]) and `training_steps_match_reference`
+/// ([`assert_steps`]). The argument is an expression that builds the candidate backend.
+///
+/// ```ignore
+/// draw_core::conformance_tests!(draw_cpu::CpuBackend::<f32>::new());
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        #[test]
+        fn ops_match_reference() {
+            let reference = $crate::reference::HostBackend::<f64>::new();
+            $crate::conformance::assert_ops(&reference, &$make);
+        }
+
+        #[test]
+        fn training_steps_match_reference() {
+            let reference = $crate::reference::HostBackend::<f64>::new();
+            $crate::conformance::assert_steps(&reference, &$make);
+        }
+    };
 }

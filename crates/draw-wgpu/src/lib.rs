@@ -1,0 +1,356 @@
+//! draw-wgpu: a [`Backend`](draw_core::Backend) whose every op is a WGSL compute shader (the
+//! files under the workspace's `shaders/`), run through wgpu on Vulkan, Metal, DX12 or GL.
+//!
+//! Tensors live in device buffers for their whole life. Ops are recorded into one compute
+//! pass; each dispatch takes its parameters from a slot of a uniform arena (dynamic offsets), and
+//! its bind group comes from a cache keyed by the tensors it touches, so a training step after
+//! the first creates no GPU objects. Work is submitted when the arena fills or when the host
+//! needs a value: a training step reads back only its loss sums and one vector of gradient
+//! norms. Computes in f32.
+
+mod device;
+mod kernels;
+mod ops;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+pub use device::{describe, WgpuError};
+pub use kernels::{Kernel, Params};
+
+use kernels::{Pipeline, PARAMS_BYTES};
+
+/// Bytes of the uniform arena: one submission's worth of dispatch parameters.
+const ARENA_BYTES: u64 = 64 * 1024;
+/// Bind groups kept before the cache is emptied (entries hold their buffers alive).
+const BIND_GROUP_CACHE: usize = 16_384;
+/// Workgroup size of the 1-D kernels (`WG` in `shaders/common.wgsl`).
+const WG: u64 = 256;
+/// The per-dimension workgroup count limit of WebGPU.
+const MAX_GROUPS: u64 = 65_535;
+
+/// A row-major f32 matrix in a device buffer.
+pub struct WgpuTensor {
+    buf: wgpu::Buffer,
+    rows: usize,
+    cols: usize,
+    id: u64,
+}
+
+impl WgpuTensor {
+    /// `(rows, cols)`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+    fn len(&self) -> usize {
+        self.rows * self.cols
+    }
+}
+
+/// Commands recorded but not yet submitted, and the objects reused across submissions.
+struct Recorder {
+    encoder: Option<wgpu::CommandEncoder>,
+    pass: Option<wgpu::ComputePass<'static>>,
+    /// Parameters of the recorded dispatches, one `stride`-byte slot each.
+    arena: Vec<u8>,
+    bind_groups: HashMap<(Kernel, [u64; 7]), wgpu::BindGroup>,
+    staging: Option<wgpu::Buffer>,
+}
+
+/// The wgpu backend. See the crate docs for how work reaches the GPU.
+pub struct WgpuBackend {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+    pipelines: Vec<Pipeline>,
+    uniforms: wgpu::Buffer,
+    stride: u64,
+    max_buffer: u64,
+    next_id: AtomicU64,
+    recorder: Mutex<Recorder>,
+    /// Reduction results (one f32 per reduced tensor), read back in one copy.
+    results: Mutex<Option<WgpuTensor>>,
+}
+
+impl WgpuBackend {
+    /// Opens the best adapter (discrete, then integrated, then software), honouring
+    /// `WGPU_BACKEND`.
+    pub fn new() -> Result<Self, WgpuError> {
+        Self::with_adapter(None)
+    }
+
+    /// Opens the first adapter whose description (see [`adapter_names`]) contains `name`,
+    /// case-insensitive; the best one when `None`.
+    pub fn with_adapter(name: Option<&str>) -> Result<Self, WgpuError> {
+        let adapter = device::choose(name)?;
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        if limits.max_storage_buffers_per_shader_stage < 7 {
+            return Err(WgpuError::Unsuitable {
+                adapter: describe(&info),
+                why: format!(
+                    "{} storage buffers per shader stage (7 needed)",
+                    limits.max_storage_buffers_per_shader_stage
+                ),
+            });
+        }
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("draw-wgpu"),
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|source| WgpuError::RequestDevice {
+            adapter: describe(&info),
+            source,
+        })?;
+        let align = u64::from(limits.min_uniform_buffer_offset_alignment);
+        let stride = PARAMS_BYTES.div_ceil(align) * align;
+        let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("params arena"),
+            size: ARENA_BYTES,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let pipelines = kernels::build_all(&device);
+        let max_buffer = limits
+            .max_buffer_size
+            .min(limits.max_storage_buffer_binding_size);
+        Ok(WgpuBackend {
+            device,
+            queue,
+            info,
+            pipelines,
+            uniforms,
+            stride,
+            max_buffer,
+            next_id: AtomicU64::new(1),
+            recorder: Mutex::new(Recorder {
+                encoder: None,
+                pass: None,
+                arena: Vec::with_capacity(ARENA_BYTES as usize),
+                bind_groups: HashMap::new(),
+                staging: None,
+            }),
+            results: Mutex::new(None),
+        })
+    }
+
+    /// The adapter's description: name, device type, API.
+    pub fn adapter(&self) -> String {
+        describe(&self.info)
+    }
+
+    /// Waits until every recorded op has run on the device (for benchmarks).
+    pub fn synchronize(&self) {
+        let mut rec = self.recorder.lock().expect("recorder lock");
+        self.submit(&mut rec);
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .expect("device poll");
+    }
+
+    fn new_tensor(&self, rows: usize, cols: usize) -> WgpuTensor {
+        let bytes = (rows * cols * 4).max(4) as u64;
+        assert!(
+            bytes <= self.max_buffer,
+            "a {rows} × {cols} tensor ({bytes} bytes) exceeds this adapter's largest storage \
+             binding ({} bytes); use a smaller batch",
+            self.max_buffer
+        );
+        let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: bytes.div_ceil(4) * 4,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        WgpuTensor {
+            buf,
+            rows,
+            cols,
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// Records one dispatch of `kernel` over `groups` (x, y) workgroups with `params` and the
+    /// storage bindings `tensors` (in binding order).
+    fn dispatch(
+        &self,
+        kernel: Kernel,
+        params: Params,
+        tensors: &[&WgpuTensor],
+        groups: (u32, u32),
+    ) {
+        if groups.0 == 0 || groups.1 == 0 {
+            return;
+        }
+        debug_assert_eq!(
+            tensors.len(),
+            kernels::KERNELS[kernel as usize].writes.len()
+        );
+        let mut rec = self.recorder.lock().expect("recorder lock");
+        if rec.arena.len() as u64 + self.stride > ARENA_BYTES {
+            self.submit(&mut rec);
+        }
+        let offset = rec.arena.len();
+        rec.arena.extend_from_slice(bytemuck::bytes_of(&params));
+        rec.arena.resize(offset + self.stride as usize, 0);
+        let mut ids = [0u64; 7];
+        for (slot, t) in ids.iter_mut().zip(tensors) {
+            *slot = t.id;
+        }
+        if rec.bind_groups.len() >= BIND_GROUP_CACHE {
+            rec.bind_groups.clear();
+        }
+        let pipeline = &self.pipelines[kernel as usize];
+        let bind_group = rec
+            .bind_groups
+            .entry((kernel, ids))
+            .or_insert_with(|| {
+                let mut entries = vec![wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &self.uniforms,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(PARAMS_BYTES),
+                    }),
+                }];
+                for (k, t) in tensors.iter().enumerate() {
+                    entries.push(wgpu::BindGroupEntry {
+                        binding: k as u32 + 1,
+                        resource: t.buf.as_entire_binding(),
+                    });
+                }
+                self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: None,
+                    layout: &pipeline.layout,
+                    entries: &entries,
+                })
+            })
+            .clone();
+        if rec.pass.is_none() {
+            let mut encoder = self
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+            let pass = encoder
+                .begin_compute_pass(&wgpu::ComputePassDescriptor::default())
+                .forget_lifetime();
+            rec.encoder = Some(encoder);
+            rec.pass = Some(pass);
+        }
+        let pass = rec.pass.as_mut().expect("pass just opened");
+        pass.set_pipeline(&pipeline.pipeline);
+        pass.set_bind_group(0, &bind_group, &[offset as u32]);
+        pass.dispatch_workgroups(groups.0, groups.1, 1);
+    }
+
+    /// Submits everything recorded so far (parameters first, then the pass).
+    fn submit(&self, rec: &mut Recorder) {
+        let Some(pass) = rec.pass.take() else {
+            return;
+        };
+        drop(pass);
+        let encoder = rec.encoder.take().expect("encoder with the pass");
+        self.queue.write_buffer(&self.uniforms, 0, &rec.arena);
+        rec.arena.clear();
+        self.queue.submit([encoder.finish()]);
+    }
+
+    /// Copies `len` floats of `t` to the host, after all recorded work.
+    fn read(&self, t: &WgpuTensor, len: usize) -> Vec<f32> {
+        let mut rec = self.recorder.lock().expect("recorder lock");
+        self.submit(&mut rec);
+        if len == 0 {
+            return Vec::new();
+        }
+        let bytes = (len * 4) as u64;
+        let fits = rec.staging.as_ref().is_some_and(|s| s.size() >= bytes);
+        if !fits {
+            rec.staging = Some(self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("read-back staging"),
+                size: bytes.next_power_of_two().max(256),
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }));
+        }
+        let staging = rec.staging.as_ref().expect("staging buffer");
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        encoder.copy_buffer_to_buffer(&t.buf, 0, staging, 0, bytes);
+        self.queue.submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, 0..bytes, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .expect("device poll");
+        rx.recv()
+            .expect("map callback ran")
+            .expect("mapping the read-back buffer");
+        let out = {
+            let view = staging
+                .get_mapped_range(0..bytes)
+                .expect("read-back buffer is mapped");
+            bytemuck::cast_slice::<u8, f32>(&view).to_vec()
+        };
+        staging.unmap();
+        out
+    }
+
+    /// Writes host data into `t`, after all recorded work.
+    fn write(&self, t: &WgpuTensor, data: &[f32]) {
+        let mut rec = self.recorder.lock().expect("recorder lock");
+        self.submit(&mut rec);
+        if !data.is_empty() {
+            self.queue
+                .write_buffer(&t.buf, 0, bytemuck::cast_slice(data));
+        }
+    }
+
+    /// Reduces each tensor (Σx or Σx²) into one slot of the results buffer and reads all slots
+    /// back in one copy.
+    fn reduce_all(&self, ts: &[&WgpuTensor], squares: bool) -> Vec<f64> {
+        let mut results = self.results.lock().expect("results lock");
+        if results.as_ref().is_none_or(|r| r.len() < ts.len()) {
+            *results = Some(self.new_tensor(1, ts.len().next_power_of_two().max(64)));
+        }
+        let out = results.as_ref().expect("results buffer");
+        for (slot, t) in ts.iter().enumerate() {
+            let mut p = Params::default();
+            p.u[..3].copy_from_slice(&[t.len() as u32, slot as u32, squares as u32]);
+            self.dispatch(Kernel::Reduce, p, &[t, out], (1, 1));
+        }
+        self.read(out, ts.len())
+            .into_iter()
+            .map(f64::from)
+            .collect()
+    }
+}
+
+/// Descriptions of every adapter wgpu can see, best first (what `--adapter` matches against).
+pub fn adapter_names() -> Vec<String> {
+    device::adapters()
+        .iter()
+        .map(|a| describe(&a.get_info()))
+        .collect()
+}
+
+/// Workgroups for `threads` threads of a 1-D kernel, as a 2-D grid within the per-dimension
+/// limit (kernels recover the flat index and bounds-check).
+fn grid(threads: usize) -> (u32, u32) {
+    let groups = (threads as u64).div_ceil(WG);
+    workgroups(groups)
+}
+
+/// `groups` workgroups laid out as a 2-D grid.
+fn workgroups(groups: u64) -> (u32, u32) {
+    if groups == 0 {
+        return (0, 0);
+    }
+    let x = groups.min(MAX_GROUPS);
+    (x as u32, groups.div_ceil(x) as u32)
+}

@@ -1,0 +1,466 @@
+//! `Backend` for [`WgpuBackend`]: every op is one or a few recorded dispatches; nothing but
+//! `download`, `sum` and `sum_squares_all` waits for the device.
+
+use draw_core::kernels::filterbank::Geometry;
+use draw_core::kernels::pointwise::AdamStep;
+use draw_core::rng::NoiseKey;
+use draw_core::Backend;
+
+use crate::kernels::{Kernel, Params};
+use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
+
+fn params(u: &[usize], f: &[f64]) -> Params {
+    let mut p = Params::default();
+    for (o, &v) in p.u.iter_mut().zip(u) {
+        *o = u32::try_from(v).expect("sizes fit in u32 (buffers are capped below 4 GiB)");
+    }
+    for (o, &v) in p.f.iter_mut().zip(f) {
+        *o = v as f32;
+    }
+    p
+}
+
+/// Attention parameters: u0 = (rows, N, A, B), u1.x = C, f0 = (span, (A+1)/2, (B+1)/2,
+/// (N+1)/2), the constants computed in f64 as on the CPU.
+fn attention(geo: &Geometry, rows: usize) -> Params {
+    let span = (geo.width.max(geo.height) - 1) as f64 / (geo.n - 1) as f64;
+    let mut p = params(
+        &[rows, geo.n, geo.width, geo.height, geo.channels],
+        &[
+            span,
+            (geo.width + 1) as f64 * 0.5,
+            (geo.height + 1) as f64 * 0.5,
+            (geo.n + 1) as f64 * 0.5,
+        ],
+    );
+    p.f[0] = span as f32;
+    p
+}
+
+impl Backend for WgpuBackend {
+    type F = f32;
+    type Tensor = WgpuTensor;
+
+    fn name(&self) -> String {
+        format!("wgpu f32 on {}", self.adapter())
+    }
+
+    fn zeros(&self, rows: usize, cols: usize) -> WgpuTensor {
+        self.new_tensor(rows, cols)
+    }
+
+    fn shape(&self, t: &WgpuTensor) -> (usize, usize) {
+        t.shape()
+    }
+
+    fn upload(&self, t: &mut WgpuTensor, data: &[f32]) {
+        assert_eq!(data.len(), t.len(), "upload length must match the tensor");
+        self.write(t, data);
+    }
+
+    fn download(&self, t: &WgpuTensor) -> Vec<f32> {
+        self.read(t, t.len())
+    }
+
+    fn gemm(
+        &self,
+        c: &mut WgpuTensor,
+        alpha: f64,
+        a: &WgpuTensor,
+        trans_a: bool,
+        b: &WgpuTensor,
+        trans_b: bool,
+        beta: f64,
+    ) {
+        let (m, k) = if trans_a {
+            (a.cols, a.rows)
+        } else {
+            (a.rows, a.cols)
+        };
+        let (kb, n) = if trans_b {
+            (b.cols, b.rows)
+        } else {
+            (b.rows, b.cols)
+        };
+        assert_eq!(k, kb, "gemm inner dimensions");
+        assert_eq!((c.rows, c.cols), (m, n), "gemm output shape");
+        let p = params(
+            &[
+                m,
+                n,
+                k,
+                a.cols,
+                b.cols,
+                c.cols,
+                trans_a as usize,
+                trans_b as usize,
+            ],
+            &[alpha, beta],
+        );
+        let groups = (n.div_ceil(64) as u32, m.div_ceil(64) as u32);
+        self.dispatch(Kernel::Gemm, p, &[a, b, c], groups);
+    }
+
+    fn fill(&self, t: &mut WgpuTensor, value: f64) {
+        let p = params(&[t.len()], &[value]);
+        self.dispatch(Kernel::Fill, p, &[t], grid(t.len()));
+    }
+
+    fn scale(&self, t: &mut WgpuTensor, alpha: f64) {
+        let p = params(&[t.len()], &[alpha]);
+        self.dispatch(Kernel::Scale, p, &[t], grid(t.len()));
+    }
+
+    fn sum(&self, t: &WgpuTensor) -> f64 {
+        self.reduce_all(&[t], false)[0]
+    }
+
+    fn sum_squares(&self, t: &WgpuTensor) -> f64 {
+        self.reduce_all(&[t], true)[0]
+    }
+
+    fn sum_squares_all(&self, ts: &[&WgpuTensor]) -> Vec<f64> {
+        self.reduce_all(ts, true)
+    }
+
+    fn copy_cols(
+        &self,
+        src: &WgpuTensor,
+        src_col: usize,
+        dst: &mut WgpuTensor,
+        dst_col: usize,
+        ncols: usize,
+        accumulate: bool,
+    ) {
+        assert!(src_col + ncols <= src.cols && dst_col + ncols <= dst.cols);
+        assert_eq!(src.rows, dst.rows, "copy_cols row counts");
+        let p = params(
+            &[
+                src.rows,
+                ncols,
+                src.cols,
+                src_col,
+                dst.cols,
+                dst_col,
+                accumulate as usize,
+            ],
+            &[],
+        );
+        self.dispatch(Kernel::CopyCols, p, &[src, dst], grid(src.rows * ncols));
+    }
+
+    fn copy_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor, dst_row: usize) {
+        assert_eq!(src.cols, dst.cols, "copy_rows column counts");
+        assert!(dst_row + src.rows <= dst.rows, "copy_rows past the end");
+        let p = params(&[src.len(), dst_row * dst.cols], &[]);
+        self.dispatch(Kernel::CopyRows, p, &[src, dst], grid(src.len()));
+    }
+
+    fn add_bias(&self, dst: &mut WgpuTensor, bias: &WgpuTensor) {
+        let p = params(&[dst.len(), dst.cols], &[]);
+        self.dispatch(Kernel::AddBias, p, &[dst, bias], grid(dst.len()));
+    }
+
+    fn sum_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor) {
+        let p = params(&[src.rows, src.cols], &[]);
+        self.dispatch(Kernel::SumRows, p, &[src, dst], grid(src.cols));
+    }
+
+    fn broadcast_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor) {
+        let p = params(&[dst.len(), dst.cols], &[]);
+        self.dispatch(Kernel::BroadcastRows, p, &[src, dst], grid(dst.len()));
+    }
+
+    fn fill_normal(&self, t: &mut WgpuTensor, key: NoiseKey) {
+        let base = key.bits_base();
+        let p = params(
+            &[
+                t.len(),
+                (base & 0xffff_ffff) as usize,
+                (base >> 32) as usize,
+            ],
+            &[],
+        );
+        self.dispatch(Kernel::FillNormal, p, &[t], grid(t.len()));
+    }
+
+    fn lstm_forward(
+        &self,
+        gates: &mut WgpuTensor,
+        c_prev: &WgpuTensor,
+        c: &mut WgpuTensor,
+        h: &mut WgpuTensor,
+    ) {
+        let p = params(&[c.rows, c.cols], &[]);
+        self.dispatch(
+            Kernel::LstmForward,
+            p,
+            &[gates, c_prev, c, h],
+            grid(c.len()),
+        );
+    }
+
+    fn lstm_backward(
+        &self,
+        gates: &WgpuTensor,
+        c_prev: &WgpuTensor,
+        c: &WgpuTensor,
+        dh: &WgpuTensor,
+        dc: &mut WgpuTensor,
+        dgates: &mut WgpuTensor,
+    ) {
+        let p = params(&[c.rows, c.cols], &[]);
+        self.dispatch(
+            Kernel::LstmBackward,
+            p,
+            &[gates, c_prev, c, dh, dc, dgates],
+            grid(c.len()),
+        );
+    }
+
+    fn filterbank_forward(
+        &self,
+        p: &WgpuTensor,
+        geo: &Geometry,
+        fx: &mut WgpuTensor,
+        fy: &mut WgpuTensor,
+    ) {
+        let rows = p.rows;
+        let a = attention(geo, rows);
+        self.dispatch(
+            Kernel::FilterbankForward,
+            a,
+            &[p, fx, fy],
+            grid(rows * 2 * geo.n),
+        );
+    }
+
+    fn filterbank_backward(
+        &self,
+        p: &WgpuTensor,
+        geo: &Geometry,
+        fx: &WgpuTensor,
+        fy: &WgpuTensor,
+        dfx: &WgpuTensor,
+        dfy: &WgpuTensor,
+        dp: &mut WgpuTensor,
+    ) {
+        let rows = p.rows;
+        let a = attention(geo, rows);
+        self.dispatch(
+            Kernel::FilterbankBackward,
+            a,
+            &[p, fx, fy, dfx, dfy, dp],
+            grid(rows),
+        );
+    }
+
+    fn read_forward(
+        &self,
+        x: &WgpuTensor,
+        xhat: &WgpuTensor,
+        fx: &WgpuTensor,
+        fy: &WgpuTensor,
+        p: &WgpuTensor,
+        geo: &Geometry,
+        r: &mut WgpuTensor,
+    ) {
+        let a = attention(geo, x.rows);
+        self.dispatch(
+            Kernel::ReadForward,
+            a,
+            &[x, xhat, fx, fy, p, r],
+            grid(r.len()),
+        );
+    }
+
+    fn read_backward(
+        &self,
+        x: &WgpuTensor,
+        xhat: &WgpuTensor,
+        fx: &WgpuTensor,
+        fy: &WgpuTensor,
+        p: &WgpuTensor,
+        geo: &Geometry,
+        dr: &WgpuTensor,
+        dxhat: &mut WgpuTensor,
+        dfx: &mut WgpuTensor,
+        dfy: &mut WgpuTensor,
+        dp: &mut WgpuTensor,
+    ) {
+        let rows = x.rows;
+        let a = attention(geo, rows);
+        self.dispatch(
+            Kernel::ReadBackwardDxhat,
+            a,
+            &[fx, fy, p, dr, dxhat],
+            grid(dxhat.len()),
+        );
+        self.dispatch(
+            Kernel::ReadBackwardDfx,
+            a,
+            &[x, xhat, fy, p, dr, dfx],
+            grid(dfx.len()),
+        );
+        self.dispatch(
+            Kernel::ReadBackwardDfy,
+            a,
+            &[x, xhat, fx, p, dr, dfy],
+            grid(dfy.len()),
+        );
+        self.dispatch(
+            Kernel::ReadBackwardDp,
+            a,
+            &[x, xhat, fx, fy, p, dr, dp],
+            grid(rows),
+        );
+    }
+
+    fn write_forward(
+        &self,
+        patch: &WgpuTensor,
+        fx: &WgpuTensor,
+        fy: &WgpuTensor,
+        p: &WgpuTensor,
+        geo: &Geometry,
+        canvas: &mut WgpuTensor,
+    ) {
+        let a = attention(geo, patch.rows);
+        self.dispatch(
+            Kernel::WriteForward,
+            a,
+            &[patch, fx, fy, p, canvas],
+            grid(canvas.len()),
+        );
+    }
+
+    fn write_backward(
+        &self,
+        patch: &WgpuTensor,
+        fx: &WgpuTensor,
+        fy: &WgpuTensor,
+        p: &WgpuTensor,
+        geo: &Geometry,
+        dcanvas: &WgpuTensor,
+        dpatch: &mut WgpuTensor,
+        dfx: &mut WgpuTensor,
+        dfy: &mut WgpuTensor,
+        dp: &mut WgpuTensor,
+    ) {
+        let rows = patch.rows;
+        let a = attention(geo, rows);
+        let dc = dcanvas;
+        self.dispatch(
+            Kernel::WriteBackwardDpatch,
+            a,
+            &[fx, fy, p, dc, dpatch],
+            grid(dpatch.len()),
+        );
+        self.dispatch(
+            Kernel::WriteBackwardDfx,
+            a,
+            &[patch, fy, p, dc, dfx],
+            grid(dfx.len()),
+        );
+        self.dispatch(
+            Kernel::WriteBackwardDfy,
+            a,
+            &[patch, fx, p, dc, dfy],
+            grid(dfy.len()),
+        );
+        self.dispatch(
+            Kernel::WriteBackwardDp,
+            a,
+            &[patch, fx, fy, p, dc, dp],
+            grid(rows),
+        );
+    }
+
+    fn canvas_error(&self, x: &WgpuTensor, c: &WgpuTensor, xhat: &mut WgpuTensor) {
+        let p = params(&[x.len()], &[]);
+        self.dispatch(Kernel::CanvasError, p, &[x, c, xhat], grid(x.len()));
+    }
+
+    fn canvas_error_backward(
+        &self,
+        x: &WgpuTensor,
+        xhat: &WgpuTensor,
+        dxhat: &WgpuTensor,
+        dc: &mut WgpuTensor,
+    ) {
+        let p = params(&[x.len()], &[]);
+        self.dispatch(
+            Kernel::CanvasErrorBackward,
+            p,
+            &[x, xhat, dxhat, dc],
+            grid(x.len()),
+        );
+    }
+
+    fn sample_latent(
+        &self,
+        mu: &WgpuTensor,
+        logsig: &WgpuTensor,
+        eps: &WgpuTensor,
+        z: &mut WgpuTensor,
+        kl: &mut WgpuTensor,
+    ) {
+        let p = params(&[mu.rows, mu.cols], &[]);
+        self.dispatch(
+            Kernel::SampleLatent,
+            p,
+            &[mu, logsig, eps, z, kl],
+            grid(mu.rows),
+        );
+    }
+
+    fn sample_latent_backward(
+        &self,
+        mu: &WgpuTensor,
+        logsig: &WgpuTensor,
+        eps: &WgpuTensor,
+        dz: &WgpuTensor,
+        kl_scale: f64,
+        dmu: &mut WgpuTensor,
+        dlogsig: &mut WgpuTensor,
+    ) {
+        let p = params(&[mu.len()], &[kl_scale]);
+        self.dispatch(
+            Kernel::SampleLatentBackward,
+            p,
+            &[mu, logsig, eps, dz, dmu, dlogsig],
+            grid(mu.len()),
+        );
+    }
+
+    fn bce(&self, x: &WgpuTensor, c: &WgpuTensor, out: &mut WgpuTensor) {
+        let p = params(&[x.rows, x.cols], &[]);
+        self.dispatch(Kernel::Bce, p, &[x, c, out], workgroups(x.rows as u64));
+    }
+
+    fn bce_backward(&self, x: &WgpuTensor, c: &WgpuTensor, scale: f64, dc: &mut WgpuTensor) {
+        let p = params(&[x.len()], &[scale]);
+        self.dispatch(Kernel::BceBackward, p, &[x, c, dc], grid(x.len()));
+    }
+
+    fn adam(
+        &self,
+        p: &mut WgpuTensor,
+        g: &WgpuTensor,
+        m: &mut WgpuTensor,
+        v: &mut WgpuTensor,
+        step: &AdamStep,
+    ) {
+        let pr = params(
+            &[p.len()],
+            &[
+                step.step_size,
+                step.beta1,
+                step.beta2,
+                step.eps,
+                step.grad_scale,
+            ],
+        );
+        self.dispatch(Kernel::Adam, pr, &[p, g, m, v], grid(p.len()));
+    }
+}

@@ -1,0 +1,67 @@
+// dp[r] += ∂/∂(attention outputs) from dF_X, dF_Y, one thread per row (softmax backward, then
+// the chain through μ_i = g + (i − centre)·δ and σ²). Bindings: p, fx, fy, dfx, dfy, dp.
+@group(0) @binding(1) var<storage, read> p: array<f32>;
+@group(0) @binding(2) var<storage, read> fx: array<f32>;
+@group(0) @binding(3) var<storage, read> fy: array<f32>;
+@group(0) @binding(4) var<storage, read> dfx: array<f32>;
+@group(0) @binding(5) var<storage, read> dfy: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dp: array<f32>;
+
+fn f_at(axis: u32, at: u32) -> f32 {
+    if (axis == 0u) {
+        return fx[at];
+    }
+    return fy[at];
+}
+
+fn df_at(axis: u32, at: u32) -> f32 {
+    if (axis == 0u) {
+        return dfx[at];
+    }
+    return dfy[at];
+}
+
+// (∂/∂g, ∂/∂δ, ∂/∂log σ²) of one axis.
+fn axis_backward(axis: u32, r: u32, g: f32, delta: f32, sigma2: f32, len: u32) -> vec3<f32> {
+    let n = P.u0.y;
+    let inv = 1.0 / sigma2;
+    var out = vec3<f32>(0.0, 0.0, 0.0);
+    for (var i = 0u; i < n; i++) {
+        let offset = f32(i + 1u) - P.f0.w;
+        let mu = g + offset * delta;
+        let base = (r * n + i) * len;
+        var dot = 0.0;
+        for (var a = 0u; a < len; a++) {
+            dot += f_at(axis, base + a) * df_at(axis, base + a);
+        }
+        var dmu = 0.0;
+        for (var a = 0u; a < len; a++) {
+            let ds = f_at(axis, base + a) * (df_at(axis, base + a) - dot);
+            let dd = f32(a + 1u) - mu;
+            dmu += ds * dd * inv;
+            out.z += ds * dd * dd * inv * 0.5;
+        }
+        out.x += dmu;
+        out.y += dmu * offset;
+    }
+    return out;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let t = flat_index(wid, nwg, lid);
+    if (t >= P.u0.x) {
+        return;
+    }
+    let d = decode(p[t * 5u], p[t * 5u + 1u], p[t * 5u + 2u], p[t * 5u + 3u], p[t * 5u + 4u]);
+    let bx = axis_backward(0u, t, d.gx, d.delta, d.sigma2, P.u0.z);
+    let by = axis_backward(1u, t, d.gy, d.delta, d.sigma2, P.u0.w);
+    dp[t * 5u] += bx.x * P.f0.y;
+    dp[t * 5u + 1u] += by.x * P.f0.z;
+    if (d.sigma_passes) {
+        dp[t * 5u + 2u] += bx.z + by.z;
+    }
+    if (d.delta_passes) {
+        dp[t * 5u + 3u] += (bx.y + by.y) * d.delta;
+    }
+}

@@ -1,0 +1,36 @@
+// Read backward, dF_Y[j][y] = Σ_{image, channel} Σ_x img[y][x]·(Σ_i γ·dr[j][i]·F_X[i][x]),
+// one thread per (row, j, y).
+@group(0) @binding(3) var<storage, read> fx: array<f32>;
+@group(0) @binding(4) var<storage, read> p: array<f32>;
+@group(0) @binding(5) var<storage, read> dr: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dfy: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let t = flat_index(wid, nwg, lid);
+    let n = P.u0.y;
+    let w = P.u0.z;
+    let h = P.u0.w;
+    let chans = P.u1.x;
+    if (t >= P.u0.x * n * h) {
+        return;
+    }
+    let r = t / (n * h);
+    let j = (t % (n * h)) / h;
+    let y = t % h;
+    let gamma = exp(clamp(p[r * 5u + 4u], -LOG_CLAMP, LOG_CLAMP));
+    var s = 0.0;
+    for (var k = 0u; k < 2u; k++) {
+        for (var ch = 0u; ch < chans; ch++) {
+            let o = r * 2u * chans * n * n + (k * chans + ch) * n * n;
+            for (var xx = 0u; xx < w; xx++) {
+                var wv = 0.0;
+                for (var i = 0u; i < n; i++) {
+                    wv += (dr[o + j * n + i] * gamma) * fx[(r * n + i) * w + xx];
+                }
+                s += pix(k, r, ch, y, xx) * wv;
+            }
+        }
+    }
+    dfy[t] = s;
+}

@@ -1,0 +1,46 @@
+// Read backward, the attention-output row: dp = (0, 0, 0, 0, ∂/∂log γ) with
+// ∂/∂γ = Σ dr·(F_Y img F_Xᵀ), one thread per row (the filterbank backward adds the rest).
+@group(0) @binding(3) var<storage, read> fx: array<f32>;
+@group(0) @binding(4) var<storage, read> fy: array<f32>;
+@group(0) @binding(5) var<storage, read> p: array<f32>;
+@group(0) @binding(6) var<storage, read> dr: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dp: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let t = flat_index(wid, nwg, lid);
+    let n = P.u0.y;
+    let w = P.u0.z;
+    let h = P.u0.w;
+    let chans = P.u1.x;
+    if (t >= P.u0.x) {
+        return;
+    }
+    let r = t;
+    var dg = 0.0;
+    for (var k = 0u; k < 2u; k++) {
+        for (var ch = 0u; ch < chans; ch++) {
+            let o = r * 2u * chans * n * n + (k * chans + ch) * n * n;
+            for (var j = 0u; j < n; j++) {
+                for (var xx = 0u; xx < w; xx++) {
+                    var v = 0.0;
+                    for (var y = 0u; y < h; y++) {
+                        v += fy[(r * n + j) * h + y] * pix(k, r, ch, y, xx);
+                    }
+                    for (var i = 0u; i < n; i++) {
+                        dg += dr[o + j * n + i] * v * fx[(r * n + i) * w + xx];
+                    }
+                }
+            }
+        }
+    }
+    let lg = p[r * 5u + 4u];
+    var chain = 0.0;
+    if (passes(lg)) {
+        chain = exp(lg);
+    }
+    for (var e = 0u; e < 4u; e++) {
+        dp[r * 5u + e] = 0.0;
+    }
+    dp[r * 5u + 4u] = dg * chain;
+}

@@ -1,0 +1,16 @@
+// dst[c] += Σ_r src[r, c], one thread per column. u0 = (rows, cols).
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let t = flat_index(wid, nwg, lid);
+    if (t >= P.u0.y) {
+        return;
+    }
+    var s = 0.0;
+    for (var r = 0u; r < P.u0.x; r++) {
+        s += src[r * P.u0.y + t];
+    }
+    dst[t] = dst[t] + s;
+}

@@ -1,0 +1,34 @@
+// Attention write (eq. 20): canvas += (1/γ)·F_Yᵀ P F_X per channel, one thread per pixel.
+@group(0) @binding(1) var<storage, read> pw: array<f32>;
+@group(0) @binding(2) var<storage, read> fx: array<f32>;
+@group(0) @binding(3) var<storage, read> fy: array<f32>;
+@group(0) @binding(4) var<storage, read> p: array<f32>;
+@group(0) @binding(5) var<storage, read_write> canvas: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let t = flat_index(wid, nwg, lid);
+    let n = P.u0.y;
+    let w = P.u0.z;
+    let h = P.u0.w;
+    let chans = P.u1.x;
+    let per_row = chans * h * w;
+    if (t >= P.u0.x * per_row) {
+        return;
+    }
+    let r = t / per_row;
+    let ch = (t % per_row) / (h * w);
+    let y = (t % (h * w)) / w;
+    let xx = t % w;
+    let s = 1.0 / exp(clamp(p[r * 5u + 4u], -LOG_CLAMP, LOG_CLAMP));
+    let pb = (r * chans + ch) * n * n;
+    var acc = 0.0;
+    for (var j = 0u; j < n; j++) {
+        var tj = 0.0;
+        for (var i = 0u; i < n; i++) {
+            tj += pw[pb + j * n + i] * fx[(r * n + i) * w + xx];
+        }
+        acc += (fy[(r * n + j) * h + y] * s) * tj;
+    }
+    canvas[t] = canvas[t] + acc;
+}
