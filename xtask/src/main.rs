@@ -4,13 +4,15 @@
 //!   binary in release mode and trains (on the MNIST copy in `data/mnist` by default).
 //! - `cargo xtask bench [--backend B] [--preset P]…`: builds in release mode and prints training,
 //!   evaluation and sampling throughput (all presets when none is given).
-//! - `cargo xtask sample|eval …`: the same pass-through for the other `draw` commands.
+//! - `cargo xtask parity [draw parity flags…]`: every op, one step's gradients and 50 training
+//!   steps on MNIST, CPU against wgpu; exits non-zero past tolerance.
+//! - `cargo xtask sample|eval|adapters …`: the same pass-through for the other `draw` commands.
 
 use std::path::PathBuf;
 use std::process::{exit, Command};
 
 fn usage() -> ! {
-    eprintln!("usage: cargo xtask <train|bench|eval|sample> [flags passed to `draw <command>`]");
+    eprintln!("usage: cargo xtask <train|bench|parity|eval|sample|adapters> [flags passed to `draw <command>`]");
     exit(2)
 }
 
@@ -35,7 +37,10 @@ fn run(cmd: &mut Command) {
 fn main() {
     let mut args = std::env::args().skip(1);
     let task = args.next().unwrap_or_else(|| usage());
-    if !matches!(task.as_str(), "train" | "bench" | "eval" | "sample") {
+    if !matches!(
+        task.as_str(),
+        "train" | "bench" | "parity" | "eval" | "sample" | "adapters"
+    ) {
         usage();
     }
     let rest: Vec<String> = args.collect();

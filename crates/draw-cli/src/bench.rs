@@ -1,7 +1,7 @@
 //! `draw bench`: training, evaluation and sampling throughput of a preset, with achieved
 //! GFLOP/s and peak memory. Medians of several timed runs after a warm-up.
 
-use crate::BackendArgs;
+use crate::{BackendArgs, BackendKind};
 use anyhow::Result;
 use clap::Args;
 use draw_core::{Backend, Draw, DrawConfig, Float, Glimpse, NoiseKey, TrainConfig, Trainer};
@@ -80,6 +80,7 @@ pub fn sgemm_peak<B: Backend>(b: &B) -> f64 {
     let mut c = b.zeros(n, n);
     let rate = throughput(5, 1, || {
         b.run(|| b.gemm(&mut c, 1.0, &x, false, &x, true, 0.0));
+        b.synchronize();
         Ok(())
     })
     .expect("gemm cannot fail");
@@ -144,8 +145,9 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
     Ok(())
 }
 
-/// `draw bench`. Several presets run one child process each, so that each peak-memory figure
-/// belongs to its preset alone.
+/// `draw bench`. With several presets or backends, each (backend, preset) pair runs in a child
+/// process of its own, so that each peak-memory figure belongs to that pair alone. Without
+/// `--backend`, every backend present is measured (wgpu where an adapter exists).
 pub fn bench(a: BenchArgs) -> Result<()> {
     let names: Vec<String> = if a.preset.is_empty() {
         draw_core::presets()
@@ -155,29 +157,50 @@ pub fn bench(a: BenchArgs) -> Result<()> {
     } else {
         a.preset.clone()
     };
-    if names.len() > 1 {
+    let backends = match a.backend.backend {
+        Some(k) => vec![k],
+        None if draw_wgpu::adapter_names().is_empty() => {
+            println!("wgpu: no adapter, measuring the CPU backend only");
+            vec![BackendKind::Cpu]
+        }
+        None => vec![BackendKind::Cpu, BackendKind::Wgpu],
+    };
+    if names.len() > 1 || backends.len() > 1 {
         let exe = std::env::current_exe()?;
-        for name in &names {
-            let mut cmd = std::process::Command::new(&exe);
-            cmd.args(["bench", "--preset", name])
-                .args(["--batch-size", &a.batch_size.to_string()])
-                .args(["--runs", &a.runs.to_string()])
-                .args(["--steps-per-run", &a.steps_per_run.to_string()]);
-            if let Some(t) = a.backend.threads {
-                cmd.args(["--threads", &t.to_string()]);
-            }
-            if a.backend.backend == crate::BackendKind::Wgpu {
-                cmd.args(["--backend", "wgpu"]);
-            }
-            let status = cmd.status()?;
-            if !status.success() {
-                anyhow::bail!("bench of preset `{name}` failed");
+        for kind in &backends {
+            for name in &names {
+                let mut cmd = std::process::Command::new(&exe);
+                cmd.args(["bench", "--preset", name])
+                    .args(["--batch-size", &a.batch_size.to_string()])
+                    .args(["--runs", &a.runs.to_string()])
+                    .args(["--steps-per-run", &a.steps_per_run.to_string()]);
+                if let Some(t) = a.backend.threads {
+                    cmd.args(["--threads", &t.to_string()]);
+                }
+                if let Some(ad) = &a.backend.adapter {
+                    cmd.args(["--adapter", ad]);
+                }
+                let flag = match kind {
+                    BackendKind::Cpu => "cpu",
+                    BackendKind::Wgpu => "wgpu",
+                };
+                cmd.args(["--backend", flag]);
+                let status = cmd.status()?;
+                if !status.success() {
+                    anyhow::bail!("bench of preset `{name}` on {flag} failed");
+                }
             }
         }
         return Ok(());
     }
-    let b = a.backend.cpu()?;
-    let peak = sgemm_peak(&b);
+    match backends[0] {
+        BackendKind::Cpu => bench_on(&a.backend.cpu()?, &names[0], &a),
+        BackendKind::Wgpu => bench_on(&a.backend.wgpu()?, &names[0], &a),
+    }
+}
+
+fn bench_on<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
+    let peak = sgemm_peak(b);
     println!("sgemm peak {peak:.1} GFLOP/s ({})", b.name());
-    bench_preset(&b, &names[0], &a, peak)
+    bench_preset(b, name, a, peak)
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod images;
+mod parity;
 mod run;
 
 use anyhow::{bail, Result};
@@ -28,6 +29,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// List the presets.
     Presets,
+    /// Prove the backends agree: every op, one step's gradients and Adam, and 50 training
+    /// steps on MNIST, CPU against wgpu; non-zero exit past tolerance.
+    Parity(parity::ParityArgs),
+    /// List the GPU adapters `--backend wgpu` can use, best first.
+    Adapters,
 }
 
 /// Where the model runs.
@@ -35,26 +41,51 @@ enum Command {
 pub enum BackendKind {
     /// ndarray + gemm + rayon on all cores, f32.
     Cpu,
-    /// WGSL compute shaders (not in this build yet).
+    /// WGSL compute shaders through wgpu (Vulkan, Metal, DX12, GL), f32.
     Wgpu,
 }
 
 /// Options shared by every command that builds a backend.
 #[derive(Args, Clone, Debug)]
 pub struct BackendArgs {
-    /// Backend to run on.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub backend: BackendKind,
+    /// Backend to run on [default: cpu; `bench`: every backend present].
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
     /// Worker threads for the CPU backend (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// GPU adapter for `--backend wgpu`: part of its name as `draw adapters` prints it
+    /// (default: the best; `WGPU_BACKEND=vulkan|metal|dx12|gl` narrows the search).
+    #[arg(long)]
+    pub adapter: Option<String>,
 }
 
 impl BackendArgs {
-    /// Builds the CPU backend, or explains why the requested one is unavailable.
+    /// The backend asked for, CPU by default.
+    pub fn kind(&self) -> BackendKind {
+        self.backend.unwrap_or(BackendKind::Cpu)
+    }
+
+    /// Builds the wgpu backend on the chosen adapter; the error names the remedy.
+    pub fn wgpu(&self) -> Result<draw_wgpu::WgpuBackend> {
+        Ok(draw_wgpu::WgpuBackend::with_adapter(
+            self.adapter.as_deref(),
+        )?)
+    }
+
+    /// Builds the CPU backend even when `--adapter` names the GPU (commands that use both).
+    pub fn cpu_default_threads(&self) -> Result<draw_cpu::CpuBackend<f32>> {
+        BackendArgs {
+            adapter: None,
+            ..self.clone()
+        }
+        .cpu()
+    }
+
+    /// Builds the CPU backend.
     pub fn cpu(&self) -> Result<draw_cpu::CpuBackend<f32>> {
-        if self.backend == BackendKind::Wgpu {
-            bail!("the wgpu backend is not part of this build yet; use --backend cpu");
+        if self.adapter.is_some() {
+            bail!("--adapter applies to --backend wgpu only");
         }
         if let Some(t) = self.threads {
             if t == 0 {
@@ -86,9 +117,25 @@ fn main() {
         Command::Eval(a) => run::eval(a),
         Command::Sample(a) => run::sample(a),
         Command::Bench(a) => bench::bench(a),
+        Command::Parity(a) => parity::parity(a),
         Command::Presets => {
             for p in draw_core::presets() {
                 println!("{:<14} {}", p.name, p.description);
+            }
+            Ok(())
+        }
+        Command::Adapters => {
+            let names = draw_wgpu::adapter_names();
+            if names.is_empty() {
+                eprintln!(
+                    "{}",
+                    draw_wgpu::WgpuError::NoAdapter {
+                        backends: "all".into()
+                    }
+                );
+            }
+            for n in names {
+                println!("{n}");
             }
             Ok(())
         }

@@ -1,7 +1,7 @@
 //! `draw train`, `draw eval` and `draw sample`.
 
 use crate::images::{write_gif, write_png, GridLayout};
-use crate::{default_data_dir, BackendArgs};
+use crate::{default_data_dir, BackendArgs, BackendKind};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use draw_core::checkpoint;
@@ -190,8 +190,10 @@ fn save<B: Backend>(b: &B, model: &Draw<B>, path: &Path, step: u64, epoch: usize
 
 /// `draw train`.
 pub fn train(a: TrainArgs) -> Result<()> {
-    let b = a.backend.cpu()?;
-    train_on(&b, a)
+    match a.backend.kind() {
+        BackendKind::Cpu => train_on(&a.backend.cpu()?, a),
+        BackendKind::Wgpu => train_on(&a.backend.wgpu()?, a),
+    }
 }
 
 fn train_on<B: Backend>(b: &B, a: TrainArgs) -> Result<()> {
@@ -363,13 +365,19 @@ fn load_model<B: Backend>(b: &B, path: &Path) -> Result<Draw<B>> {
 
 /// `draw eval`.
 pub fn eval(a: EvalArgs) -> Result<()> {
-    let b = a.backend.cpu()?;
-    let model = load_model(&b, &a.checkpoint)?;
+    match a.backend.kind() {
+        BackendKind::Cpu => eval_on(&a.backend.cpu()?, &a),
+        BackendKind::Wgpu => eval_on(&a.backend.wgpu()?, &a),
+    }
+}
+
+fn eval_on<B: Backend>(b: &B, a: &EvalArgs) -> Result<()> {
+    let model = load_model(b, &a.checkpoint)?;
     let data = a.data.clone().unwrap_or_else(default_data_dir);
     let test = binarized_test_set(&data, a.limit)?;
     check_image_shape(model.config(), &test, "test")?;
     let t0 = Instant::now();
-    let l = test_bound(&b, &model, &test, a.batch_size)?;
+    let l = test_bound(b, &model, &test, a.batch_size)?;
     println!(
         "test NLL bound: {:.2} nats (Lx {:.2}, Lz {:.2}) over {} images, {:.1}s on {}",
         l.mean_total(),
@@ -407,14 +415,20 @@ fn write_samples<B: Backend>(
 
 /// `draw sample`.
 pub fn sample(a: SampleArgs) -> Result<()> {
-    let b = a.backend.cpu()?;
-    let model = load_model(&b, &a.checkpoint)?;
+    match a.backend.kind() {
+        BackendKind::Cpu => sample_on(&a.backend.cpu()?, &a),
+        BackendKind::Wgpu => sample_on(&a.backend.wgpu()?, &a),
+    }
+}
+
+fn sample_on<B: Backend>(b: &B, a: &SampleArgs) -> Result<()> {
+    let model = load_model(b, &a.checkpoint)?;
     let out = a.out.clone().unwrap_or_else(|| {
         a.checkpoint
             .parent()
             .map_or(PathBuf::from("."), Path::to_path_buf)
     });
-    write_samples(&b, &model, &out, a.n, a.seed)?;
+    write_samples(b, &model, &out, a.n, a.seed)?;
     println!(
         "wrote {} and {}",
         out.join("samples.png").display(),

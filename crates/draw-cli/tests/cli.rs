@@ -229,3 +229,99 @@ fn damaged_checkpoint_is_refused_by_eval_and_sample() {
     );
     std::fs::remove_dir_all(d).unwrap();
 }
+
+/// The test NLL bound `draw eval` prints, in nats.
+fn bound(out: &Output) -> f64 {
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = text.split("test NLL bound: ").nth(1).expect("a bound line");
+    after.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// `--backend wgpu` writes what the CPU backend writes, and a checkpoint from either backend
+/// evaluates to the same bound on the other (needs an adapter: CI installs lavapipe; set
+/// DRAW_WGPU_SKIP=1 where there is none).
+#[test]
+fn wgpu_trains_and_checkpoints_evaluate_alike_on_both_backends() {
+    if std::env::var_os("DRAW_WGPU_SKIP").is_some_and(|v| v == "1") {
+        return;
+    }
+    let out = tmp("wgpu");
+    let data = mnist();
+    let (o, d) = (out.to_str().unwrap(), data.to_str().unwrap());
+    let train = draw(&[
+        "train",
+        "--backend",
+        "wgpu",
+        "--preset",
+        "mnist",
+        "--steps",
+        "3",
+        "--data",
+        d,
+        "--out",
+        o,
+        "--train-limit",
+        "100",
+        "--test-limit",
+        "100",
+        "--batch-size",
+        "20",
+        "--max-steps",
+        "2",
+    ]);
+    assert!(
+        train.status.success(),
+        "{}",
+        String::from_utf8_lossy(&train.stderr)
+    );
+    for f in [
+        "checkpoint.safetensors",
+        "metrics.jsonl",
+        "config.json",
+        "samples.png",
+        "canvas.gif",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let ck = out.join("checkpoint.safetensors");
+    let ck = ck.to_str().unwrap();
+    let eval = |backend: &str| {
+        bound(&draw(&[
+            "eval",
+            "--backend",
+            backend,
+            "--checkpoint",
+            ck,
+            "--data",
+            d,
+            "--limit",
+            "100",
+        ]))
+    };
+    let (cpu, gpu) = (eval("cpu"), eval("wgpu"));
+    // Printed to 2 decimals; f32 on both sides agrees to ~1e-6 relative.
+    assert!((cpu - gpu).abs() <= 0.011, "cpu {cpu} vs wgpu {gpu}");
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn unknown_adapter_is_named() {
+    if std::env::var_os("DRAW_WGPU_SKIP").is_some_and(|v| v == "1") {
+        return;
+    }
+    let out = draw(&[
+        "eval",
+        "--backend",
+        "wgpu",
+        "--adapter",
+        "no-such-gpu",
+        "--checkpoint",
+        "x",
+    ]);
+    fails_with(&out, &["no-such-gpu", "available"]);
+}

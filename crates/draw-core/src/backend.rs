@@ -55,6 +55,10 @@ pub trait Backend: Send + Sync {
         f()
     }
 
+    /// Blocks until every op issued so far has finished. Device backends that queue work
+    /// asynchronously override it; benchmarks call it before reading the clock. Default: no-op.
+    fn synchronize(&self) {}
+
     /// A tensor holding `data`.
     fn tensor(&self, rows: usize, cols: usize, data: &[Self::F]) -> Self::Tensor {
         let mut t = self.zeros(rows, cols);

@@ -25,6 +25,7 @@ pub const PARAMS_BYTES: u64 = std::mem::size_of::<Params>() as u64;
 #[allow(missing_docs)]
 pub enum Kernel {
     Gemm,
+    GemmDirect,
     Fill,
     Scale,
     CopyCols,
@@ -92,8 +93,9 @@ const READ: &[&str] = &[
 ];
 
 /// Every kernel, indexed by [`Kernel`].
-pub static KERNELS: [Spec; 31] = [
+pub static KERNELS: [Spec; 32] = [
     spec!("gemm", PLAIN, [R, R, W]),
+    spec!("gemm_direct", PLAIN, [R, R, W]),
     spec!("fill", PLAIN, [W]),
     spec!("scale", PLAIN, [W]),
     spec!("copy_cols", PLAIN, [R, W]),

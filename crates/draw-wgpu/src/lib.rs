@@ -30,6 +30,16 @@ const WG: u64 = 256;
 /// The per-dimension workgroup count limit of WebGPU.
 const MAX_GROUPS: u64 = 65_535;
 
+/// Which matrix-product kernel to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GemmKernel {
+    /// 64 × 64 tiles staged through workgroup memory, a 4 × 4 block per thread: for GPUs.
+    Tiled,
+    /// One thread per output element straight from the buffers: for CPU adapters (lavapipe),
+    /// where barriers are costly and caches tile for free.
+    Direct,
+}
+
 /// A row-major f32 matrix in a device buffer.
 pub struct WgpuTensor {
     buf: wgpu::Buffer,
@@ -67,6 +77,8 @@ pub struct WgpuBackend {
     uniforms: wgpu::Buffer,
     stride: u64,
     max_buffer: u64,
+    /// The matrix-product kernel (see [`GemmKernel`]).
+    gemm: Kernel,
     next_id: AtomicU64,
     recorder: Mutex<Recorder>,
     /// Reduction results (one f32 per reduced tensor), read back in one copy.
@@ -83,6 +95,12 @@ impl WgpuBackend {
     /// Opens the first adapter whose description (see [`adapter_names`]) contains `name`,
     /// case-insensitive; the best one when `None`.
     pub fn with_adapter(name: Option<&str>) -> Result<Self, WgpuError> {
+        Self::with_options(name, None)
+    }
+
+    /// [`WgpuBackend::with_adapter`] with the matrix-product kernel chosen (default: tiled on
+    /// GPUs, direct on CPU adapters).
+    pub fn with_options(name: Option<&str>, gemm: Option<GemmKernel>) -> Result<Self, WgpuError> {
         let adapter = device::choose(name)?;
         let info = adapter.get_info();
         let limits = adapter.limits();
@@ -116,6 +134,13 @@ impl WgpuBackend {
         let max_buffer = limits
             .max_buffer_size
             .min(limits.max_storage_buffer_binding_size);
+        let cpu_adapter = info.device_type == wgpu::DeviceType::Cpu;
+        let gemm = match gemm {
+            Some(GemmKernel::Tiled) => Kernel::Gemm,
+            Some(GemmKernel::Direct) => Kernel::GemmDirect,
+            None if cpu_adapter => Kernel::GemmDirect,
+            None => Kernel::Gemm,
+        };
         Ok(WgpuBackend {
             device,
             queue,
@@ -124,6 +149,7 @@ impl WgpuBackend {
             uniforms,
             stride,
             max_buffer,
+            gemm,
             next_id: AtomicU64::new(1),
             recorder: Mutex::new(Recorder {
                 encoder: None,
@@ -141,8 +167,8 @@ impl WgpuBackend {
         describe(&self.info)
     }
 
-    /// Waits until every recorded op has run on the device (for benchmarks).
-    pub fn synchronize(&self) {
+    /// Submits everything recorded and waits until the device has run it.
+    fn wait_idle(&self) {
         let mut rec = self.recorder.lock().expect("recorder lock");
         self.submit(&mut rec);
         self.device

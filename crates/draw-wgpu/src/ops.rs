@@ -45,6 +45,10 @@ impl Backend for WgpuBackend {
         format!("wgpu f32 on {}", self.adapter())
     }
 
+    fn synchronize(&self) {
+        self.wait_idle();
+    }
+
     fn zeros(&self, rows: usize, cols: usize) -> WgpuTensor {
         self.new_tensor(rows, cols)
     }
@@ -97,8 +101,11 @@ impl Backend for WgpuBackend {
             ],
             &[alpha, beta],
         );
-        let groups = (n.div_ceil(64) as u32, m.div_ceil(64) as u32);
-        self.dispatch(Kernel::Gemm, p, &[a, b, c], groups);
+        let groups = match self.gemm {
+            Kernel::GemmDirect => grid(m * n),
+            _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
+        };
+        self.dispatch(self.gemm, p, &[a, b, c], groups);
     }
 
     fn fill(&self, t: &mut WgpuTensor, value: f64) {

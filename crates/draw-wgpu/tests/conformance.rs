@@ -4,6 +4,8 @@
 //! `mesa-vulkan-drivers`); set `DRAW_WGPU_SKIP=1` to skip them deliberately on a machine with
 //! no Vulkan, Metal, DX12 or GL driver.
 
+use draw_core::Backend;
+
 fn backend() -> draw_wgpu::WgpuBackend {
     draw_wgpu::WgpuBackend::new().unwrap_or_else(|e| panic!("{e}"))
 }
@@ -28,4 +30,22 @@ fn training_steps_match_reference() {
     }
     let reference = draw_core::reference::HostBackend::<f64>::new();
     draw_core::conformance::assert_steps(&reference, &backend());
+}
+
+/// The kernel the adapter does not pick by default (tiled on lavapipe), so that CI checks
+/// both matrix-product kernels.
+#[test]
+fn other_gemm_kernel_matches_reference() {
+    if skip() {
+        return;
+    }
+    let first = backend();
+    let other = if first.name().contains("(Cpu,") {
+        draw_wgpu::GemmKernel::Tiled
+    } else {
+        draw_wgpu::GemmKernel::Direct
+    };
+    let b = draw_wgpu::WgpuBackend::with_options(None, Some(other)).unwrap();
+    let reference = draw_core::reference::HostBackend::<f64>::new();
+    draw_core::conformance::assert_ops(&reference, &b);
 }

@@ -1,0 +1,45 @@
+// C ← α·op(A)·op(B) + β·C, one thread per element of C, no workgroup memory or barriers.
+// Chosen on CPU adapters (lavapipe), which run neighbouring threads as SIMD lanes: lanes share
+// a row of op(A) and read neighbouring columns of op(B), and the CPU's caches do the tiling.
+// Same parameters as gemm.wgsl; a 1-D grid over M·N.
+
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let t = flat_index(wid, nwg, lid);
+    let n_len = P.u0.y;
+    if (t >= P.u0.x * n_len) {
+        return;
+    }
+    let r = t / n_len;
+    let c = t % n_len;
+    let lda = P.u0.w;
+    let ldb = P.u1.x;
+    var a_at = r * lda;
+    var a_step = 1u;
+    if (P.u1.z != 0u) {
+        a_at = r;
+        a_step = lda;
+    }
+    var b_at = c;
+    var b_step = ldb;
+    if (P.u1.w != 0u) {
+        b_at = c * ldb;
+        b_step = 1u;
+    }
+    var acc = 0.0;
+    for (var k = 0u; k < P.u0.z; k++) {
+        acc = fma(A[a_at], B[b_at], acc);
+        a_at += a_step;
+        b_at += b_step;
+    }
+    let at = r * P.u1.y + c;
+    var v = P.f0.x * acc;
+    if (P.f0.y != 0.0) {
+        v += P.f0.y * C[at];
+    }
+    C[at] = v;
+}
