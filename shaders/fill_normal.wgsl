@@ -2,7 +2,8 @@
 // bits(t) = splitmix64(key ^ t) in exact 64-bit integer arithmetic on u32 pairs (bit for bit the
 // CPU's), then Box–Muller in f32
 // with its own ln and cos (mul/add only, past frexp), so every conforming GPU gives ε to
-// ~5e-7. u0 = (length, key_lo, key_hi), key = mix(mix(seed) ^ stream).
+// ~5e-7. u0 = (length, key_lo, key_hi, offset_lo), u1.x = offset_hi;
+// key = mix(mix(seed) ^ stream), and element t uses index offset + t.
 @group(0) @binding(1) var<storage, read_write> T: array<f32>;
 
 // 64-bit values as (lo, hi).
@@ -99,6 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (t >= P.u0.x) {
         return;
     }
-    let h = mix64(vec2<u32>(P.u0.y ^ t, P.u0.z));
+    let index = add64(vec2<u32>(t, 0u), vec2<u32>(P.u0.w, P.u1.x));
+    let h = mix64(vec2<u32>(P.u0.y, P.u0.z) ^ index);
     T[t] = sqrt(-2.0 * ln_u1(h.y)) * cos_turns(h.x);
 }

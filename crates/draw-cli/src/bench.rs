@@ -117,9 +117,9 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
         Ok(())
     })?;
     let model = &trainer.model;
-    let mut ws = model.workspace(b, n);
+    let mut ws = model.shard_workspaces(b, n);
     let eval = throughput(a.runs, n, || {
-        b.run(|| model.forward(b, &mut ws, &x, NoiseKey::new(1, 0)))?;
+        b.run(|| model.forward_shards(b, &mut ws, &x, NoiseKey::new(1, 0)))?;
         Ok(())
     })?;
     let sample = throughput(a.runs, n, || {

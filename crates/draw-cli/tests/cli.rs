@@ -202,7 +202,10 @@ fn impossible_configs_are_refused() {
         &["unknown preset", "quick"],
     );
     fails_with(&draw(&["train", "--lr=-1"]), &["learning_rate"]);
-    fails_with(&draw(&["train", "--backend", "wgpu"]), &["wgpu"]);
+    fails_with(
+        &draw(&["train", "--backend", "cpu", "--adapter", "x"]),
+        &["--adapter", "wgpu"],
+    );
     fails_with(
         &draw(&["eval", "--checkpoint", "/nonexistent.safetensors"]),
         &["/nonexistent.safetensors"],

@@ -55,6 +55,23 @@ pub trait Backend: Send + Sync {
         f()
     }
 
+    /// How many shards to split a batch of `batch` rows into for [`Backend::run_shards`]
+    /// (at most `batch`). Default: 1, the whole batch at once.
+    fn shards(&self, batch: usize) -> usize {
+        let _ = batch;
+        1
+    }
+
+    /// Runs `f(k, &mut items[k])` for every shard k, concurrently where the backend can, each
+    /// call's ops confined to its shard (the CPU backend gives each shard one core with no
+    /// inner parallelism, so a step synchronises once instead of once per op). Default: in
+    /// order on the calling thread.
+    fn run_shards<T: Send>(&self, items: &mut [T], f: impl Fn(usize, &mut T) + Sync) {
+        for (k, item) in items.iter_mut().enumerate() {
+            f(k, item);
+        }
+    }
+
     /// Blocks until every op issued so far has finished. Device backends that queue work
     /// asynchronously override it; benchmarks call it before reading the clock. Default: no-op.
     fn synchronize(&self) {}
@@ -146,7 +163,8 @@ pub trait Backend: Send + Sync {
         let rows = self.shape(dst).0;
         self.upload(dst, &s.repeat(rows));
     }
-    /// Fills with standard normals from `key`; element (r, c) uses index r·cols + c.
+    /// Fills with standard normals from `key`; element (r, c) uses index r·cols + c (plus the
+    /// key's offset).
     fn fill_normal(&self, t: &mut Self::Tensor, key: NoiseKey) {
         let (r, c) = self.shape(t);
         let v: Vec<_> = (0..(r * c) as u64)

@@ -141,6 +141,10 @@ struct Scratch<T> {
 /// training step, a training step allocates nothing.
 pub struct Workspace<B: Backend> {
     batch: usize,
+    /// Row of the whole batch this workspace's row 0 is (shards of a batch start later).
+    first_row: usize,
+    /// Examples the loss is averaged over (the whole batch, for a shard).
+    mean_over: usize,
     x: B::Tensor,
     canvas: B::Tensor,
     init: InitState<B::Tensor>,
@@ -166,6 +170,10 @@ impl<B: Backend> Workspace<B> {
     /// The batch size this workspace was built for.
     pub fn batch(&self) -> usize {
         self.batch
+    }
+    /// The row of the whole batch where this workspace's rows start (0 unless a shard).
+    pub fn first_row(&self) -> usize {
+        self.first_row
     }
     /// The canvas logits c_T after the last forward pass.
     pub fn canvas(&self) -> &B::Tensor {
@@ -347,6 +355,33 @@ impl<B: Backend> Draw<B> {
 
     /// Buffers for batches of `batch` examples.
     pub fn workspace(&self, b: &B, batch: usize) -> Workspace<B> {
+        self.shard_workspace(b, batch, 0, batch)
+    }
+
+    /// Workspaces for a batch of `batch` examples split into `b.shards(batch)` contiguous
+    /// shards of near-equal size, for [`Draw::forward_shards`] and [`Draw::backward_shards`].
+    pub fn shard_workspaces(&self, b: &B, batch: usize) -> Vec<Workspace<B>> {
+        let k = b.shards(batch).clamp(1, batch.max(1));
+        let mut first = 0;
+        (0..k)
+            .map(|i| {
+                let rows = batch / k + usize::from(i < batch % k);
+                let ws = self.shard_workspace(b, rows, first, batch);
+                first += rows;
+                ws
+            })
+            .collect()
+    }
+
+    /// Buffers for rows `first_row..first_row + rows` of a batch of `mean_over` examples.
+    fn shard_workspace(
+        &self,
+        b: &B,
+        rows: usize,
+        first_row: usize,
+        mean_over: usize,
+    ) -> Workspace<B> {
+        let batch = rows;
         let cfg = &self.config;
         let (n, cab, e, d, z) = (
             batch,
@@ -387,6 +422,8 @@ impl<B: Backend> Draw<B> {
         let fy_len = |g: Option<Geometry>| g.map_or(0, |g| g.fy_len());
         Workspace {
             batch,
+            first_row,
+            mean_over,
             x: z0(cab),
             canvas: z0(cab),
             init: InitState {
@@ -515,7 +552,8 @@ impl<B: Backend> Draw<B> {
                     .stream
                     .wrapping_mul(cfg.steps as u64)
                     .wrapping_add(t as u64),
-            );
+            )
+            .with_offset(noise.offset + (ws.first_row * zs) as u64);
             b.fill_normal(&mut st.eps, key);
             b.sample_latent(&st.mu, &st.logsig, &st.eps, &mut st.z, &mut ws.kl);
             // (5) decoder on z_t
@@ -549,6 +587,59 @@ impl<B: Backend> Draw<B> {
         })
     }
 
+    /// [`Draw::forward`] of a whole batch `x` over the shards of
+    /// [`Draw::shard_workspaces`], run by [`Backend::run_shards`]: the same numbers as one
+    /// workspace (each shard draws the noise of its own rows), up to summation order.
+    pub fn forward_shards(
+        &self,
+        b: &B,
+        shards: &mut [Workspace<B>],
+        x: &[B::F],
+        noise: NoiseKey,
+    ) -> Result<Loss> {
+        let size = self.config.image_size();
+        let rows: usize = shards.iter().map(|w| w.batch).sum();
+        if x.len() != rows * size {
+            return Err(DrawError::Shape(format!(
+                "batch holds {} values; the workspace expects {rows} examples of {size} pixels",
+                x.len()
+            )));
+        }
+        let mut results: Vec<(&mut Workspace<B>, Option<Result<Loss>>)> =
+            shards.iter_mut().map(|w| (w, None)).collect();
+        b.run_shards(&mut results, |_, (ws, out)| {
+            let xs = &x[ws.first_row * size..(ws.first_row + ws.batch) * size];
+            *out = Some(self.forward(b, ws, xs, noise));
+        });
+        let mut total = Loss::default();
+        for (_, r) in results {
+            total.add(&r.expect("every shard ran")?);
+        }
+        Ok(total)
+    }
+
+    /// [`Draw::backward`] on every shard of the last [`Draw::forward_shards`], then the
+    /// shards' gradients summed into `grads[0]` (the gradient of the whole batch's mean loss).
+    pub fn backward_shards(
+        &self,
+        b: &B,
+        shards: &mut [Workspace<B>],
+        grads: &mut [DrawParams<B::Tensor>],
+    ) {
+        let mut items: Vec<_> = shards.iter_mut().zip(grads.iter_mut()).collect();
+        b.run_shards(&mut items, |_, (ws, g)| self.backward(b, ws, g));
+        if let Some((first, rest)) = grads.split_first_mut() {
+            for other in rest {
+                for ((_, dst), (_, src)) in first.named_mut().into_iter().zip(other.named()) {
+                    let (rows, cols) = b.shape(src);
+                    if rows * cols > 0 {
+                        b.copy_cols(src, 0, dst, 0, cols, true);
+                    }
+                }
+            }
+        }
+    }
+
     /// Backprop through time for the mean loss over the batch of the last [`Draw::forward`]
     /// on `ws`; overwrites `grads`.
     pub fn backward(&self, b: &B, ws: &mut Workspace<B>, grads: &mut DrawParams<B::Tensor>) {
@@ -557,7 +648,7 @@ impl<B: Backend> Draw<B> {
         let (cab, rs, d) = (cfg.image_size(), cfg.read_size(), cfg.dec_size);
         let (e, zs, n) = (cfg.enc_size, cfg.z_size, ws.batch);
         let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
-        let scale = 1.0 / ws.batch as f64;
+        let scale = 1.0 / ws.mean_over as f64;
         for (_, g) in grads.named_mut() {
             b.fill(g, 0.0);
         }

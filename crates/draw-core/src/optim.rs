@@ -93,8 +93,10 @@ pub struct Trainer<B: Backend> {
     pub model: Draw<B>,
     /// Optimiser settings.
     pub config: TrainConfig,
-    workspace: Workspace<B>,
-    grads: DrawParams<B::Tensor>,
+    /// One workspace per shard of the batch ([`Backend::shards`]).
+    workspaces: Vec<Workspace<B>>,
+    /// One gradient set per shard; after a step, `grads[0]` holds the whole batch's gradient.
+    grads: Vec<DrawParams<B::Tensor>>,
     adam: Adam<B>,
 }
 
@@ -102,9 +104,10 @@ impl<B: Backend> Trainer<B> {
     /// Prepares to train `model` with batches of `config.batch_size`.
     pub fn new(b: &B, model: Draw<B>, config: TrainConfig) -> Result<Self> {
         config.validate()?;
+        let workspaces = model.shard_workspaces(b, config.batch_size);
         Ok(Trainer {
-            workspace: model.workspace(b, config.batch_size),
-            grads: model.zeros_like(b),
+            grads: workspaces.iter().map(|_| model.zeros_like(b)).collect(),
+            workspaces,
             adam: Adam::new(b, &model),
             model,
             config,
@@ -118,7 +121,7 @@ impl<B: Backend> Trainer<B> {
 
     /// The gradients of the last step.
     pub fn grads(&self) -> &DrawParams<B::Tensor> {
-        &self.grads
+        &self.grads[0]
     }
 
     /// Forward, backward and one Adam update on a (binarised) batch. The noise of step k is
@@ -130,15 +133,16 @@ impl<B: Backend> Trainer<B> {
 
     fn step_inner(&mut self, b: &B, x: &[B::F]) -> Result<StepStats> {
         let key = NoiseKey::new(self.config.seed, self.adam.steps());
-        let loss = self.model.forward(b, &mut self.workspace, x, key)?;
+        let loss = self.model.forward_shards(b, &mut self.workspaces, x, key)?;
         if !loss.mean_total().is_finite() {
             return Err(DrawError::NonFinite {
                 what: "loss",
                 step: self.adam.steps() + 1,
             });
         }
-        self.model.backward(b, &mut self.workspace, &mut self.grads);
-        let (adam, grads, cfg) = (&mut self.adam, &self.grads, &self.config);
+        self.model
+            .backward_shards(b, &mut self.workspaces, &mut self.grads);
+        let (adam, grads, cfg) = (&mut self.adam, &self.grads[0], &self.config);
         let grad_norm = self
             .model
             .update_params(b, |p| adam.update(b, p, grads, cfg))?;
@@ -155,15 +159,16 @@ pub fn evaluate<'a, B: Backend>(
     seed: u64,
 ) -> Result<Loss> {
     let mut total = Loss::default();
-    let mut ws: Option<Workspace<B>> = None;
+    let mut ws: Option<(usize, Vec<Workspace<B>>)> = None;
     let size = model.config().image_size();
     for (i, x) in batches.into_iter().enumerate() {
         let n = x.len() / size;
-        if ws.as_ref().map(|w| w.batch()) != Some(n) {
-            ws = Some(model.workspace(b, n));
+        if ws.as_ref().map(|w| w.0) != Some(n) {
+            ws = Some((n, model.shard_workspaces(b, n)));
         }
-        let w = ws.as_mut().expect("just built");
-        total.add(&b.run(|| model.forward(b, w, x, NoiseKey::new(seed, i as u64)))?);
+        let (_, w) = ws.as_mut().expect("just built");
+        let key = NoiseKey::new(seed, i as u64);
+        total.add(&b.run(|| model.forward_shards(b, w, x, key))?);
     }
     Ok(total)
 }

@@ -11,6 +11,9 @@ pub struct NoiseKey {
     pub seed: u64,
     /// Which draw (e.g. optimiser step × T + t).
     pub stream: u64,
+    /// Added to every element index: a shard holding rows r0.. of a batch draws with offset
+    /// r0·cols, so that it gets the numbers the whole batch would.
+    pub offset: u64,
 }
 
 #[inline]
@@ -24,13 +27,22 @@ fn mix(mut z: u64) -> u64 {
 impl NoiseKey {
     /// A new key.
     pub fn new(seed: u64, stream: u64) -> Self {
-        NoiseKey { seed, stream }
+        NoiseKey {
+            seed,
+            stream,
+            offset: 0,
+        }
     }
 
-    /// 64 random bits for element `index`: `splitmix64(bits_base() ^ index)`.
+    /// The same key with element indices shifted by `offset`.
+    pub fn with_offset(self, offset: u64) -> Self {
+        NoiseKey { offset, ..self }
+    }
+
+    /// 64 random bits for element `index`: `splitmix64(bits_base() ^ (offset + index))`.
     #[inline]
     pub fn bits(&self, index: u64) -> u64 {
-        mix(self.bits_base() ^ index)
+        mix(self.bits_base() ^ self.offset.wrapping_add(index))
     }
 
     /// The key's 64-bit base, `splitmix64(splitmix64(seed) ^ stream)`: what a device kernel
@@ -71,6 +83,7 @@ mod tests {
         assert_eq!(k.normal(12345), NoiseKey::new(7, 3).normal(12345));
         assert_ne!(k.normal(0), NoiseKey::new(7, 4).normal(0));
         assert_ne!(k.normal(0), NoiseKey::new(8, 3).normal(0));
+        assert_eq!(k.with_offset(40).normal(2), k.normal(42));
         let u: Vec<f64> = (0..1000).map(|i| k.uniform(i)).collect();
         assert!(u.iter().all(|&v| (0.0..1.0).contains(&v)));
     }

@@ -50,6 +50,25 @@ unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
 /// Rows handed to one rayon task at least (smaller tasks cost more than they save).
 const MIN_ROWS: usize = 4;
 
+/// One single-threaded rayon pool per thread of the global pool: a shard of a batch runs
+/// inside one of them, so its ops (and its GEMMs, whose parallelism follows the current pool)
+/// run serially on one core without waking any other thread.
+fn shard_pools() -> &'static [rayon::ThreadPool] {
+    static POOLS: std::sync::OnceLock<Vec<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOLS.get_or_init(|| {
+        (0..rayon::current_num_threads())
+            .map(|k| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .thread_name(move |_| format!("draw-shard-{k}"))
+                    .start_handler(|_| flush_denormals())
+                    .build()
+                    .expect("a one-thread pool can be built")
+            })
+            .collect()
+    })
+}
+
 /// The CPU backend, on rayon's global thread pool.
 #[derive(Clone, Copy, Debug)]
 pub struct CpuBackend<F> {
@@ -119,6 +138,31 @@ impl<F: Float> Backend for CpuBackend<F> {
             flush_denormals();
             f()
         })
+    }
+
+    /// One shard per core: each runs its rows' whole forward or backward pass serially,
+    /// so a step synchronises the cores once instead of at each of its ~1700 small ops.
+    fn shards(&self, batch: usize) -> usize {
+        rayon::current_num_threads().min(batch).max(1)
+    }
+
+    fn run_shards<T: Send>(&self, items: &mut [T], f: impl Fn(usize, &mut T) + Sync) {
+        let pools = shard_pools();
+        if items.len() <= 1 || pools.len() < items.len() {
+            for (k, item) in items.iter_mut().enumerate() {
+                f(k, item);
+            }
+            return;
+        }
+        let f = &f;
+        std::thread::scope(|s| {
+            let (first, rest) = items.split_first_mut().expect("at least two items");
+            for (k, item) in rest.iter_mut().enumerate() {
+                let pool = &pools[k + 1];
+                s.spawn(move || pool.install(|| f(k + 1, item)));
+            }
+            pools[0].install(|| f(0, first));
+        });
     }
 
     fn zeros(&self, rows: usize, cols: usize) -> Array2<F> {

@@ -180,11 +180,14 @@ impl Backend for WgpuBackend {
 
     fn fill_normal(&self, t: &mut WgpuTensor, key: NoiseKey) {
         let base = key.bits_base();
+        let lo = |v: u64| (v & 0xffff_ffff) as usize;
         let p = params(
             &[
                 t.len(),
-                (base & 0xffff_ffff) as usize,
-                (base >> 32) as usize,
+                lo(base),
+                lo(base >> 32),
+                lo(key.offset),
+                lo(key.offset >> 32),
             ],
             &[],
         );
