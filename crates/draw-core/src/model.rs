@@ -361,15 +361,9 @@ impl<B: Backend> Draw<B> {
     /// Workspaces for a batch of `batch` examples split into `b.shards(batch)` contiguous
     /// shards of near-equal size, for [`Draw::forward_shards`] and [`Draw::backward_shards`].
     pub fn shard_workspaces(&self, b: &B, batch: usize) -> Vec<Workspace<B>> {
-        let k = b.shards(batch).clamp(1, batch.max(1));
-        let mut first = 0;
-        (0..k)
-            .map(|i| {
-                let rows = batch / k + usize::from(i < batch % k);
-                let ws = self.shard_workspace(b, rows, first, batch);
-                first += rows;
-                ws
-            })
+        shard_rows(b, batch)
+            .into_iter()
+            .map(|(first, rows)| self.shard_workspace(b, rows, first, batch))
             .collect()
     }
 
@@ -851,7 +845,30 @@ impl<B: Backend> Draw<B> {
         b.run(|| self.generate_inner(b, n, noise))
     }
 
+    /// Generates the rows of each shard ([`Backend::run_shards`]) and joins their frames.
     fn generate_inner(&self, b: &B, n: usize, noise: NoiseKey) -> Vec<Vec<f32>> {
+        let mut parts: Vec<((usize, usize), Vec<Vec<f32>>)> = shard_rows(b, n)
+            .into_iter()
+            .map(|r| (r, Vec::new()))
+            .collect();
+        b.run_shards(&mut parts, |_, ((first, rows), out)| {
+            *out = self.generate_rows(b, *rows, *first, noise);
+        });
+        if parts.len() == 1 {
+            return parts.pop().expect("one part").1;
+        }
+        (0..self.config.steps)
+            .map(|t| {
+                parts
+                    .iter()
+                    .flat_map(|(_, f)| f[t].iter().copied())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Rows `first..first + n` of a generated batch: the noise of those rows, T canvases.
+    fn generate_rows(&self, b: &B, n: usize, first: usize, noise: NoiseKey) -> Vec<Vec<f32>> {
         let cfg = &self.config;
         let p = &self.params;
         let (cab, d, z) = (cfg.image_size(), cfg.dec_size, cfg.z_size);
@@ -880,7 +897,8 @@ impl<B: Backend> Draw<B> {
                     .stream
                     .wrapping_mul(cfg.steps as u64)
                     .wrapping_add(t as u64),
-            );
+            )
+            .with_offset(noise.offset + (first * z) as u64);
             b.fill_normal(&mut zt, key);
             b.copy_cols(&zt, 0, &mut input, 0, z, false);
             b.copy_cols(&h, 0, &mut input, z, d, false);
@@ -898,6 +916,19 @@ impl<B: Backend> Draw<B> {
         }
         frames
     }
+}
+
+/// (first row, rows) of each of the `b.shards(batch)` near-equal contiguous shards of a batch.
+fn shard_rows<B: Backend>(b: &B, batch: usize) -> Vec<(usize, usize)> {
+    let k = b.shards(batch).clamp(1, batch.max(1));
+    let mut first = 0;
+    (0..k)
+        .map(|i| {
+            let rows = batch / k + usize::from(i < batch % k);
+            first += rows;
+            (first - rows, rows)
+        })
+        .collect()
 }
 
 /// c += write(h^dec): the attention write (eq. 20) or a linear map to every pixel.
