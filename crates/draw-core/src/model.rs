@@ -847,7 +847,7 @@ impl<B: Backend> Draw<B> {
 
     /// Generates the rows of each shard ([`Backend::run_shards`]) and joins their frames.
     fn generate_inner(&self, b: &B, n: usize, noise: NoiseKey) -> Vec<Vec<f32>> {
-        let mut parts: Vec<((usize, usize), Vec<Vec<f32>>)> = shard_rows(b, n)
+        let mut parts: Vec<ShardFrames> = shard_rows(b, n)
             .into_iter()
             .map(|r| (r, Vec::new()))
             .collect();
@@ -917,6 +917,9 @@ impl<B: Backend> Draw<B> {
         frames
     }
 }
+
+/// A shard's (first row, rows) and the frames generated for them.
+type ShardFrames = ((usize, usize), Vec<Vec<f32>>);
 
 /// (first row, rows) of each of the `b.shards(batch)` near-equal contiguous shards of a batch.
 fn shard_rows<B: Backend>(b: &B, batch: usize) -> Vec<(usize, usize)> {
