@@ -340,7 +340,12 @@ impl<F: Float> Backend for CpuBackend<F> {
             .zip(slice_mut(h).par_chunks_mut(n))
             .enumerate()
             .with_min_len(MIN_ROWS)
-            .for_each(|(r, ((g, c), h))| simd(|| lstm::forward_row(g, row(cp, r, n), c, h)));
+            .for_each(|(r, ((g, c), h))| {
+                simd(
+                    #[inline(always)]
+                    || lstm::forward_row(g, row(cp, r, n), c, h),
+                )
+            });
     }
 
     fn lstm_backward(
@@ -360,16 +365,19 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(r, (dc, dg))| {
-                simd(|| {
-                    lstm::backward_row(
-                        row(g, r, 4 * n),
-                        row(cp, r, n),
-                        row(cv, r, n),
-                        row(dhv, r, n),
-                        dc,
-                        dg,
-                    )
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        lstm::backward_row(
+                            row(g, r, 4 * n),
+                            row(cp, r, n),
+                            row(cv, r, n),
+                            row(dhv, r, n),
+                            dc,
+                            dg,
+                        )
+                    },
+                )
             });
     }
 
@@ -386,7 +394,12 @@ impl<F: Float> Backend for CpuBackend<F> {
             .zip(slice_mut(fy).par_chunks_mut(geo.fy_len()))
             .enumerate()
             .with_min_len(MIN_ROWS)
-            .for_each(|(r, (fx, fy))| simd(|| filterbank::forward_row(row(pv, r, 5), geo, fx, fy)));
+            .for_each(|(r, (fx, fy))| {
+                simd(
+                    #[inline(always)]
+                    || filterbank::forward_row(row(pv, r, 5), geo, fx, fy),
+                )
+            });
     }
 
     fn filterbank_backward(
@@ -406,17 +419,20 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(r, d)| {
-                simd(|| {
-                    filterbank::backward_row(
-                        row(pv, r, 5),
-                        geo,
-                        row(x, r, lx),
-                        row(y, r, ly),
-                        row(dx, r, lx),
-                        row(dy, r, ly),
-                        d,
-                    )
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        filterbank::backward_row(
+                            row(pv, r, 5),
+                            geo,
+                            row(x, r, lx),
+                            row(y, r, ly),
+                            row(dx, r, lx),
+                            row(dy, r, ly),
+                            d,
+                        )
+                    },
+                )
             });
     }
 
@@ -437,17 +453,20 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, out)| {
-                simd(|| {
-                    attention::read_forward_row(
-                        row(xv, k, li),
-                        row(xh, k, li),
-                        row(fxv, k, lx),
-                        row(fyv, k, ly),
-                        row(pv, k, 5),
-                        geo,
-                        out,
-                    )
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        attention::read_forward_row(
+                            row(xv, k, li),
+                            row(xh, k, li),
+                            row(fxv, k, lx),
+                            row(fyv, k, ly),
+                            row(pv, k, 5),
+                            geo,
+                            out,
+                        )
+                    },
+                )
             });
     }
 
@@ -487,21 +506,24 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, (((dxh, dx), dy), d))| {
-                simd(|| {
-                    attention::read_backward_row(
-                        row(xv, k, li),
-                        row(xh, k, li),
-                        row(fxv, k, lx),
-                        row(fyv, k, ly),
-                        row(pv, k, 5),
-                        geo,
-                        row(drv, k, lr),
-                        dxh,
-                        dx,
-                        dy,
-                        d,
-                    )
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        attention::read_backward_row(
+                            row(xv, k, li),
+                            row(xh, k, li),
+                            row(fxv, k, lx),
+                            row(fyv, k, ly),
+                            row(pv, k, 5),
+                            geo,
+                            row(drv, k, lr),
+                            dxh,
+                            dx,
+                            dy,
+                            d,
+                        )
+                    },
+                )
             });
     }
 
@@ -521,16 +543,19 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, c)| {
-                simd(|| {
-                    attention::write_forward_row(
-                        row(pw, k, lp),
-                        row(fxv, k, lx),
-                        row(fyv, k, ly),
-                        row(pv, k, 5),
-                        geo,
-                        c,
-                    )
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        attention::write_forward_row(
+                            row(pw, k, lp),
+                            row(fxv, k, lx),
+                            row(fyv, k, ly),
+                            row(pv, k, 5),
+                            geo,
+                            c,
+                        )
+                    },
+                )
             });
     }
 
@@ -558,20 +583,23 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, (((dpw, dx), dy), d))| {
-                simd(|| {
-                    attention::write_backward_row(
-                        row(pw, k, lp),
-                        row(fxv, k, lx),
-                        row(fyv, k, ly),
-                        row(pv, k, 5),
-                        geo,
-                        row(dcv, k, li),
-                        dpw,
-                        dx,
-                        dy,
-                        d,
-                    )
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        attention::write_backward_row(
+                            row(pw, k, lp),
+                            row(fxv, k, lx),
+                            row(fyv, k, ly),
+                            row(pv, k, 5),
+                            geo,
+                            row(dcv, k, li),
+                            dpw,
+                            dx,
+                            dy,
+                            d,
+                        )
+                    },
+                )
             });
     }
 
@@ -583,7 +611,10 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(r, o)| {
-                simd(|| pointwise::canvas_error_row(row(xv, r, n), row(cv, r, n), o))
+                simd(
+                    #[inline(always)]
+                    || pointwise::canvas_error_row(row(xv, r, n), row(cv, r, n), o),
+                )
             });
     }
 
@@ -601,14 +632,17 @@ impl<F: Float> Backend for CpuBackend<F> {
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(r, o)| {
-                simd(|| {
-                    pointwise::canvas_error_backward_row(
-                        row(xv, r, n),
-                        row(xh, r, n),
-                        row(d, r, n),
-                        o,
-                    )
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        pointwise::canvas_error_backward_row(
+                            row(xv, r, n),
+                            row(xh, r, n),
+                            row(d, r, n),
+                            o,
+                        )
+                    },
+                )
             });
     }
 
@@ -627,9 +661,17 @@ impl<F: Float> Backend for CpuBackend<F> {
             .zip(slice_mut(kl).iter_mut())
             .enumerate()
             .for_each(|(r, (z, k))| {
-                simd(|| {
-                    *k += pointwise::sample_latent_row(row(m, r, n), row(l, r, n), row(e, r, n), z)
-                })
+                simd(
+                    #[inline(always)]
+                    || {
+                        *k += pointwise::sample_latent_row(
+                            row(m, r, n),
+                            row(l, r, n),
+                            row(e, r, n),
+                            z,
+                        )
+                    },
+                )
             });
     }
 
@@ -661,7 +703,12 @@ impl<F: Float> Backend for CpuBackend<F> {
             .par_iter_mut()
             .enumerate()
             .with_min_len(MIN_ROWS)
-            .for_each(|(r, o)| *o = simd(|| pointwise::bce_row(row(xv, r, n), row(cv, r, n))));
+            .for_each(|(r, o)| {
+                *o = simd(
+                    #[inline(always)]
+                    || pointwise::bce_row(row(xv, r, n), row(cv, r, n)),
+                )
+            });
     }
 
     fn bce_backward(&self, x: &Array2<F>, c: &Array2<F>, scale: f64, dc: &mut Array2<F>) {
@@ -682,7 +729,12 @@ impl<F: Float> Backend for CpuBackend<F> {
             .zip(slice(g).par_chunks(CHUNK))
             .zip(slice_mut(m).par_chunks_mut(CHUNK))
             .zip(slice_mut(v).par_chunks_mut(CHUNK))
-            .for_each(|(((p, g), m), v)| simd(|| pointwise::adam(p, g, m, v, step)));
+            .for_each(|(((p, g), m), v)| {
+                simd(
+                    #[inline(always)]
+                    || pointwise::adam(p, g, m, v, step),
+                )
+            });
     }
 }
 

@@ -12,6 +12,7 @@ use crate::Float;
 
 /// P = F_Y·img·F_Xᵀ (N × N), scaled by `scale`: first v = F_Y·img (N × A, as row updates
 /// that vectorise), then P[j][i] = v[j]·F_X[i].
+#[inline(always)]
 fn glimpse<F: Float>(
     img: &[F],
     fx: &[F],
@@ -35,7 +36,7 @@ fn glimpse<F: Float>(
 }
 
 /// Read forward: writes `r` (2·C·N²) = γ·[P(x), P(x̂)].
-#[inline]
+#[inline(always)]
 pub fn read_forward_row<F: Float>(
     x: &[F],
     xhat: &[F],
@@ -66,7 +67,7 @@ pub fn read_forward_row<F: Float>(
 
 /// Read backward: from `dr`, sets `dxhat` (C·B·A), `dfx`, `dfy` and `dp[4]` (overwriting).
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 pub fn read_backward_row<F: Float>(
     x: &[F],
     xhat: &[F],
@@ -140,7 +141,7 @@ pub fn read_backward_row<F: Float>(
 }
 
 /// Write forward: `canvas += (1/γ)·F_Yᵀ P F_X` per channel, for the patch `pw` (C·N²).
-#[inline]
+#[inline(always)]
 pub fn write_forward_row<F: Float>(
     pw: &[F],
     fx: &[F],
@@ -170,6 +171,7 @@ pub fn write_forward_row<F: Float>(
 }
 
 /// tmp[j][x] = Σ_i P[j][i]·F_X[i][x] (N × A).
+#[inline(always)]
 fn patch_times_fx<F: Float>(pc: &[F], fx: &[F], n: usize, w: usize, tmp: &mut [F]) {
     for j in 0..n {
         let t = &mut tmp[j * w..(j + 1) * w];
@@ -186,7 +188,7 @@ fn patch_times_fx<F: Float>(pc: &[F], fx: &[F], n: usize, w: usize, tmp: &mut [F
 /// Write backward: from the canvas gradient `dc`, sets `dpw` (C·N²), `dfx`, `dfy` and
 /// `dp[4]` (overwriting).
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 pub fn write_backward_row<F: Float>(
     pw: &[F],
     fx: &[F],

@@ -45,7 +45,7 @@ impl Geometry {
 }
 
 /// Clamps a log-parameter; the flag says whether the gradient passes.
-#[inline]
+#[inline(always)]
 pub fn clamp_log<F: Float>(v: F) -> (F, bool) {
     let lim = F::of(LOG_CLAMP);
     if v > lim {
@@ -77,6 +77,7 @@ pub struct Decoded<F> {
 
 impl<F: Float> Decoded<F> {
     /// Decodes `[g̃X, g̃Y, log σ², log δ̃, log γ]` (eqs. 13–16).
+    #[inline(always)]
     pub fn new(p: &[F], geo: &Geometry) -> Self {
         let half = F::of(0.5);
         let (ls, sigma_passes) = clamp_log(p[2]);
@@ -110,6 +111,7 @@ impl<F: Float> Decoded<F> {
     }
 }
 
+#[inline(always)]
 fn axis_forward<F: Float>(g: F, delta: F, sigma2: F, n: usize, len: usize, out: &mut [F]) {
     let centre = F::of((n + 1) as f64 * 0.5);
     let inv = F::of(0.5) / sigma2;
@@ -135,6 +137,7 @@ fn axis_forward<F: Float>(g: F, delta: F, sigma2: F, n: usize, len: usize, out: 
 }
 
 /// Returns (∂/∂g, ∂/∂δ, ∂/∂log σ²) of one axis from its filters and their gradient.
+#[inline(always)]
 fn axis_backward<F: Float>(
     g: F,
     delta: F,
@@ -169,7 +172,7 @@ fn axis_backward<F: Float>(
 }
 
 /// Writes F_X (N·A) and F_Y (N·B) for one example's attention outputs `p` (5 values).
-#[inline]
+#[inline(always)]
 pub fn forward_row<F: Float>(p: &[F], geo: &Geometry, fx: &mut [F], fy: &mut [F]) {
     let d = Decoded::new(p, geo);
     axis_forward(d.gx, d.delta, d.sigma2, geo.n, geo.width, fx);
@@ -177,7 +180,7 @@ pub fn forward_row<F: Float>(p: &[F], geo: &Geometry, fx: &mut [F], fy: &mut [F]
 }
 
 /// Adds to `dp` (5 values) the gradient that `dfx`, `dfy` put on the attention outputs.
-#[inline]
+#[inline(always)]
 pub fn backward_row<F: Float>(
     p: &[F],
     geo: &Geometry,

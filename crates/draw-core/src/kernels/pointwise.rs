@@ -5,7 +5,7 @@ use super::{sigmoid, softplus};
 use crate::Float;
 
 /// x̂ = x − σ(c) (eq. 1).
-#[inline]
+#[inline(always)]
 pub fn canvas_error_row<F: Float>(x: &[F], c: &[F], xhat: &mut [F]) {
     for ((o, &xv), &cv) in xhat.iter_mut().zip(x).zip(c) {
         *o = xv - sigmoid(cv);
@@ -13,7 +13,7 @@ pub fn canvas_error_row<F: Float>(x: &[F], c: &[F], xhat: &mut [F]) {
 }
 
 /// Adds to `dc` the gradient through x̂ = x − σ(c), with σ(c) recovered as x − x̂.
-#[inline]
+#[inline(always)]
 pub fn canvas_error_backward_row<F: Float>(x: &[F], xhat: &[F], dxhat: &[F], dc: &mut [F]) {
     for k in 0..dc.len() {
         let s = x[k] - xhat[k];
@@ -23,7 +23,7 @@ pub fn canvas_error_backward_row<F: Float>(x: &[F], xhat: &[F], dxhat: &[F], dc:
 
 /// z = μ + exp(log σ)·ε (reparameterisation); returns this step's KL(Q‖N(0, I)) in nats:
 /// ½ Σ_j (μ² + σ² − 2 log σ − 1).
-#[inline]
+#[inline(always)]
 pub fn sample_latent_row<F: Float>(mu: &[F], logsig: &[F], eps: &[F], z: &mut [F]) -> F {
     let mut kl = F::zero();
     for k in 0..z.len() {
@@ -35,7 +35,7 @@ pub fn sample_latent_row<F: Float>(mu: &[F], logsig: &[F], eps: &[F], z: &mut [F
 }
 
 /// Gradients of μ and log σ from `dz` plus `kl_scale` × the KL term.
-#[inline]
+#[inline(always)]
 pub fn sample_latent_backward_row<F: Float>(
     mu: &[F],
     logsig: &[F],
@@ -53,7 +53,7 @@ pub fn sample_latent_backward_row<F: Float>(
 }
 
 /// −log D(x | c) for Bernoulli logits c: Σ softplus(c) − x·c, in nats.
-#[inline]
+#[inline(always)]
 pub fn bce_row<F: Float>(x: &[F], c: &[F]) -> F {
     x.iter()
         .zip(c)
@@ -61,7 +61,7 @@ pub fn bce_row<F: Float>(x: &[F], c: &[F]) -> F {
 }
 
 /// Sets `dc` = scale·(σ(c) − x), the gradient of `scale`·[`bce_row`].
-#[inline]
+#[inline(always)]
 pub fn bce_backward_row<F: Float>(x: &[F], c: &[F], scale: F, dc: &mut [F]) {
     for ((o, &xv), &cv) in dc.iter_mut().zip(x).zip(c) {
         *o = scale * (sigmoid(cv) - xv);
@@ -84,7 +84,7 @@ pub struct AdamStep {
 }
 
 /// Adam on a slice: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − step·m/(√v + ε).
-#[inline]
+#[inline(always)]
 pub fn adam<F: Float>(p: &mut [F], g: &[F], m: &mut [F], v: &mut [F], a: &AdamStep) {
     let (b1, b2) = (F::of(a.beta1), F::of(a.beta2));
     let (step, eps, gs) = (F::of(a.step_size), F::of(a.eps), F::of(a.grad_scale));
