@@ -101,6 +101,11 @@ pub trait Backend: Send + Sync {
     fn sum_squares(&self, t: &Self::Tensor) -> f64 {
         self.download(t).iter().map(|x| x.f64() * x.f64()).sum()
     }
+    /// Σ of each tensor (the loss sums), accumulated in f64. Device backends override this to
+    /// read all the sums back at once. Default: [`Backend::sum`] on each.
+    fn sum_all(&self, ts: &[&Self::Tensor]) -> Vec<f64> {
+        ts.iter().map(|t| self.sum(t)).collect()
+    }
     /// Σ of squares of each tensor (the gradient norm), accumulated in f64. Device backends
     /// override this to read all the sums back at once. Default: [`Backend::sum_squares`] on each.
     fn sum_squares_all(&self, ts: &[&Self::Tensor]) -> Vec<f64> {

@@ -574,9 +574,10 @@ impl<B: Backend> Draw<B> {
             );
         }
         b.bce(&ws.x, &ws.canvas, &mut ws.bce);
+        let sums = b.sum_all(&[&ws.bce, &ws.kl]);
         Ok(Loss {
-            reconstruction: b.sum(&ws.bce),
-            latent: b.sum(&ws.kl),
+            reconstruction: sums[0],
+            latent: sums[1],
             examples: ws.batch,
         })
     }

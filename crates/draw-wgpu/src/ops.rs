@@ -126,6 +126,10 @@ impl Backend for WgpuBackend {
         self.reduce_all(&[t], true)[0]
     }
 
+    fn sum_all(&self, ts: &[&WgpuTensor]) -> Vec<f64> {
+        self.reduce_all(ts, false)
+    }
+
     fn sum_squares_all(&self, ts: &[&WgpuTensor]) -> Vec<f64> {
         self.reduce_all(ts, true)
     }

@@ -473,11 +473,13 @@ fn run<B: Backend>(b: &B, op: &Op, ins: &[Host]) -> Vec<(&'static str, usize, Ve
             let s = b.sum(&src);
             let q = b.sum_squares(&src);
             let all = b.sum_squares_all(&[&src, &dst]);
+            let sums = b.sum_all(&[&dst, &src]);
             b.sum_rows(&src, &mut dst);
             vec![
                 ("sum", 1, vec![s]),
                 ("sum_squares", 1, vec![q]),
                 ("sum_squares_all", 1, all),
+                ("sum_all", 1, sums),
                 named("sum_rows", down(&dst)),
             ]
         }
