@@ -140,6 +140,14 @@ fn training_step(c: &mut Criterion) {
         )
         .unwrap();
         g.bench_function(name, |bn| bn.iter(|| t.step(&b, &x).unwrap()));
+        let model = &t.model;
+        let mut ws = model.shard_workspaces(&b, BATCH);
+        g.bench_function(format!("{name}_forward"), |bn| {
+            bn.iter(|| {
+                b.run(|| model.forward_shards(&b, &mut ws, &x, NoiseKey::new(1, 0)))
+                    .unwrap()
+            })
+        });
     }
     g.finish();
 }
