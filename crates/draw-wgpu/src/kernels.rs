@@ -30,6 +30,7 @@ pub enum Kernel {
     Scale,
     CopyCols,
     CopyRows,
+    TransposeRows,
     AddBias,
     BroadcastRows,
     SumRows,
@@ -93,13 +94,14 @@ const READ: &[&str] = &[
 ];
 
 /// Every kernel, indexed by [`Kernel`].
-pub static KERNELS: [Spec; 32] = [
+pub static KERNELS: [Spec; 33] = [
     spec!("gemm", PLAIN, [R, R, W]),
     spec!("gemm_direct", PLAIN, [R, R, W]),
     spec!("fill", PLAIN, [W]),
     spec!("scale", PLAIN, [W]),
     spec!("copy_cols", PLAIN, [R, W]),
     spec!("copy_rows", PLAIN, [R, W]),
+    spec!("transpose_rows", PLAIN, [R, W]),
     spec!("add_bias", PLAIN, [W, R]),
     spec!("broadcast_rows", PLAIN, [R, W]),
     spec!("sum_rows", PLAIN, [R, W]),

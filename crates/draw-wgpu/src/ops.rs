@@ -167,6 +167,19 @@ impl Backend for WgpuBackend {
         self.dispatch(Kernel::CopyRows, p, &[src, dst], grid(src.len()));
     }
 
+    fn transpose_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor, dst_row: usize) {
+        assert_eq!(
+            dst.cols, src.rows,
+            "transpose_rows: dst has src.rows columns"
+        );
+        assert!(
+            dst_row + src.cols <= dst.rows,
+            "transpose_rows past the end"
+        );
+        let p = params(&[src.rows, src.cols, dst_row], &[]);
+        self.dispatch(Kernel::TransposeRows, p, &[src, dst], grid(src.len()));
+    }
+
     fn add_bias(&self, dst: &mut WgpuTensor, bias: &WgpuTensor) {
         let p = params(&[dst.len(), dst.cols], &[]);
         self.dispatch(Kernel::AddBias, p, &[dst, bias], grid(dst.len()));

@@ -102,6 +102,10 @@ enum Op {
         rows: usize,
         cols: usize,
     },
+    Transpose {
+        rows: usize,
+        cols: usize,
+    },
     Bias {
         rows: usize,
         cols: usize,
@@ -168,6 +172,7 @@ fn name(op: &Op) -> String {
             format!("copy_cols rows={rows} {src_cols}→{dst_cols} accumulate={acc}")
         }
         Op::CopyRows { rows, cols } => format!("copy_rows {rows}x{cols}"),
+        Op::Transpose { rows, cols } => format!("transpose_rows {rows}x{cols}"),
         Op::Bias { rows, cols } => format!("add_bias/broadcast_rows {rows}x{cols}"),
         Op::FillNormal { rows, cols } => format!("fill_normal {rows}x{cols}"),
         Op::Lstm { rows, h } => format!("lstm forward+backward rows={rows} H={h}"),
@@ -261,6 +266,11 @@ fn cases() -> Vec<Op> {
     v.push(Op::CopyRows {
         rows: 100,
         cols: 1024,
+    });
+    v.push(Op::Transpose { rows: 3, cols: 7 });
+    v.push(Op::Transpose {
+        rows: 1024,
+        cols: 520,
     });
     v.push(Op::Bias { rows: 3, cols: 7 });
     v.push(Op::Bias {
@@ -365,6 +375,7 @@ fn inputs(op: &Op, stream: &mut u64) -> Vec<Host> {
             vec![r(rows, src_cols, stream), r(rows, dst_cols, stream)]
         }
         Op::CopyRows { rows, cols } => vec![r(rows, cols, stream), r(3 * rows + 1, cols, stream)],
+        Op::Transpose { rows, cols } => vec![r(rows, cols, stream), r(cols + 5, rows, stream)],
         Op::Bias { rows, cols } => vec![r(rows, cols, stream), r(1, cols, stream)],
         Op::FillNormal { rows, cols } => vec![r(rows, cols, stream)],
         Op::Lstm { rows, h } => vec![
@@ -497,6 +508,11 @@ fn run<B: Backend>(b: &B, op: &Op, ins: &[Host]) -> Vec<(&'static str, usize, Ve
         Op::CopyRows { rows, .. } => {
             let (src, mut dst) = (next(), next());
             b.copy_rows(&src, &mut dst, rows + 1);
+            vec![named("dst", down(&dst))]
+        }
+        Op::Transpose { .. } => {
+            let (src, mut dst) = (next(), next());
+            b.transpose_rows(&src, &mut dst, 3);
             vec![named("dst", down(&dst))]
         }
         Op::Bias { .. } => {
