@@ -7,6 +7,7 @@
 //! the first creates no GPU objects. Work is submitted when the arena fills or when the host
 //! needs a value: a training step reads back only its loss sums and one vector of gradient
 //! norms. Computes in f32.
+#![deny(missing_docs)]
 
 mod device;
 mod kernels;

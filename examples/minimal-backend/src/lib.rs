@@ -6,6 +6,7 @@
 //!
 //! To make a real backend fast, override the defaults one at a time and keep running the same
 //! suite: `draw_core::conformance_tests!(YourBackend::new());` in your crate's tests.
+#![deny(missing_docs)]
 
 use draw_core::{Backend, Float};
 
