@@ -17,6 +17,13 @@ pub trait Float:
     fn exp_k(self) -> Self {
         self.exp()
     }
+    /// The standard normal of element `index` of `key` in this precision: f64 computes
+    /// [`NoiseKey::normal`] exactly; f32 uses [`NoiseKey::normal_f32`] (within ~5e-7, and it
+    /// vectorises).
+    #[inline(always)]
+    fn normal(key: &crate::NoiseKey, index: u64) -> Self {
+        Self::of(key.normal(index))
+    }
 }
 
 impl Float for f32 {
@@ -31,6 +38,10 @@ impl Float for f32 {
     #[inline(always)]
     fn exp_k(self) -> Self {
         exp_f32(self)
+    }
+    #[inline(always)]
+    fn normal(key: &crate::NoiseKey, index: u64) -> Self {
+        key.normal_f32(index)
     }
 }
 

@@ -340,11 +340,20 @@ impl<F: Float> Backend for CpuBackend<F> {
     }
 
     fn fill_normal(&self, t: &mut Array2<F>, key: NoiseKey) {
+        const CHUNK: usize = 1024;
         slice_mut(t)
-            .par_iter_mut()
-            .with_min_len(1024)
+            .par_chunks_mut(CHUNK)
             .enumerate()
-            .for_each(|(i, v)| *v = F::of(key.normal(i as u64)));
+            .for_each(|(c, chunk)| {
+                simd(
+                    #[inline(always)]
+                    || {
+                        for (k, v) in chunk.iter_mut().enumerate() {
+                            *v = F::normal(&key, (c * CHUNK + k) as u64);
+                        }
+                    },
+                )
+            });
     }
 
     fn lstm_forward(
