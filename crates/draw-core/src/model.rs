@@ -5,7 +5,6 @@ use crate::backend::Backend;
 use crate::config::{DrawConfig, Glimpse};
 use crate::error::{DrawError, Result};
 use crate::kernels::filterbank::Geometry;
-use crate::kernels::sigmoid;
 use crate::params::{self, DrawParams, InitState, Linear, Lstm};
 use crate::rng::NoiseKey;
 use crate::Float;
@@ -898,6 +897,7 @@ impl<B: Backend> Draw<B> {
             fy: b.zeros(n, g.fy_len()),
         });
         let mut patch = gw.map(|g| b.zeros(n, g.patch_len()));
+        let (empty, mut shown) = (b.zeros(n, cab), b.zeros(n, cab));
         b.broadcast_rows(&p.init.h_dec, &mut h);
         b.broadcast_rows(&p.init.c_dec, &mut c);
         b.broadcast_rows(&p.init.canvas, &mut canvas);
@@ -919,10 +919,12 @@ impl<B: Backend> Draw<B> {
             std::mem::swap(&mut h, &mut h_new);
             std::mem::swap(&mut c, &mut c_new);
             write_step(b, p, gw, &h, attn.as_mut(), patch.as_mut(), &mut canvas);
+            // σ(c) on the backend, as the canvas error of an empty image: 0 − σ(c).
+            b.canvas_error(&empty, &canvas, &mut shown);
             frames.push(
-                b.download(&canvas)
+                b.download(&shown)
                     .into_iter()
-                    .map(|v| sigmoid(v).f64() as f32)
+                    .map(|v| -(v.f64() as f32))
                     .collect(),
             );
         }
