@@ -74,7 +74,7 @@ impl BackendArgs {
     }
 
     /// Builds the CPU backend even when `--adapter` names the GPU (commands that use both).
-    pub fn cpu_default_threads(&self) -> Result<draw_cpu::CpuBackend<f32>> {
+    pub fn cpu_ignoring_adapter(&self) -> Result<draw_cpu::CpuBackend<f32>> {
         BackendArgs {
             adapter: None,
             ..self.clone()

@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use draw_core::conformance::{check_ops, compare_step, step_tolerances, OpCheck};
 use draw_core::reference::HostBackend;
-use draw_core::{Backend, Draw, Float, TrainConfig, Trainer};
+use draw_core::{Backend, Draw, DrawConfig, Float, TrainConfig, Trainer};
 use draw_data::{binarize_dynamic, gather, load_mnist, Batcher, Split};
 use rand::SeedableRng;
 use std::path::PathBuf;
@@ -69,20 +69,31 @@ fn print_ops(cpu: &[OpCheck], gpu: &[OpCheck]) -> usize {
     failures
 }
 
-/// Losses of the first `n` training steps on real MNIST.
-fn trajectory<B: Backend>(b: &B, a: &ParityArgs, x_batches: &[Vec<f32>]) -> Result<Vec<f64>> {
+/// The compared model (the preset's, with T = `--steps`) and its training settings.
+fn setup(a: &ParityArgs) -> Result<(DrawConfig, TrainConfig)> {
     let preset = draw_core::preset(&a.preset)?;
-    let cfg = draw_core::DrawConfig {
+    let cfg = DrawConfig {
         steps: a.steps,
-        ..preset.model.clone()
+        ..preset.model
     };
+    cfg.validate()?;
     let tc = TrainConfig {
         batch_size: a.batch_size,
         seed: a.seed,
-        ..preset.train.clone()
+        ..preset.train
     };
-    let model = Draw::new(b, cfg, a.seed)?;
-    let mut trainer = Trainer::new(b, model, tc)?;
+    Ok((cfg, tc))
+}
+
+/// Losses of the first training steps on real MNIST, one per batch.
+fn trajectory<B: Backend>(
+    b: &B,
+    cfg: &DrawConfig,
+    tc: &TrainConfig,
+    x_batches: &[Vec<f32>],
+) -> Result<Vec<f64>> {
+    let model = Draw::new(b, cfg.clone(), tc.seed)?;
+    let mut trainer = Trainer::new(b, model, tc.clone())?;
     x_batches
         .iter()
         .map(|x| {
@@ -94,7 +105,7 @@ fn trajectory<B: Backend>(b: &B, a: &ParityArgs, x_batches: &[Vec<f32>]) -> Resu
 
 /// `draw parity`.
 pub fn parity(a: ParityArgs) -> Result<()> {
-    let cpu = a.backend.cpu_default_threads()?;
+    let cpu = a.backend.cpu_ignoring_adapter()?;
     let gpu = match a.backend.wgpu() {
         Ok(g) => g,
         Err(e) => bail!("parity needs a second backend: wgpu: {e}"),
@@ -106,12 +117,7 @@ pub fn parity(a: ParityArgs) -> Result<()> {
     let (oc, og) = (check_ops(&reference, &cpu), check_ops(&reference, &gpu));
     failures += print_ops(&oc, &og);
 
-    let preset = draw_core::preset(&a.preset)?;
-    let cfg = draw_core::DrawConfig {
-        steps: a.steps,
-        ..preset.model.clone()
-    };
-    cfg.validate()?;
+    let (cfg, tc) = setup(&a)?;
     let (loss_tol, grad_tol, adam_tol) = step_tolerances::<draw_wgpu::WgpuBackend>();
     let cmp = compare_step(&cpu, &gpu, &cfg, a.batch_size);
     let (l0, l1) = cmp.loss;
@@ -153,8 +159,8 @@ pub fn parity(a: ParityArgs) -> Result<()> {
         .map(|idx| binarize_dynamic(&gather(&train, &idx), &mut rng))
         .collect();
     let (tc, tg) = (
-        trajectory(&cpu, &a, &batches)?,
-        trajectory(&gpu, &a, &batches)?,
+        trajectory(&cpu, &cfg, &tc, &batches)?,
+        trajectory(&gpu, &cfg, &tc, &batches)?,
     );
     println!(
         "\ntraining on MNIST, seed {}: step, loss cpu, loss wgpu, rel diff",

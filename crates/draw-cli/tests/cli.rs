@@ -233,6 +233,12 @@ fn damaged_checkpoint_is_refused_by_eval_and_sample() {
     std::fs::remove_dir_all(d).unwrap();
 }
 
+/// Whether the wgpu tests are skipped on purpose (`DRAW_WGPU_SKIP=1`, for a machine with no
+/// adapter at all; CI installs lavapipe and does not set it).
+fn wgpu_skipped() -> bool {
+    std::env::var_os("DRAW_WGPU_SKIP").is_some_and(|v| v == "1")
+}
+
 /// The test NLL bound `draw eval` prints, in nats.
 fn bound(out: &Output) -> f64 {
     let text = String::from_utf8_lossy(&out.stdout);
@@ -250,7 +256,7 @@ fn bound(out: &Output) -> f64 {
 /// DRAW_WGPU_SKIP=1 where there is none).
 #[test]
 fn wgpu_trains_and_checkpoints_evaluate_alike_on_both_backends() {
-    if std::env::var_os("DRAW_WGPU_SKIP").is_some_and(|v| v == "1") {
+    if wgpu_skipped() {
         return;
     }
     let out = tmp("wgpu");
@@ -314,7 +320,7 @@ fn wgpu_trains_and_checkpoints_evaluate_alike_on_both_backends() {
 
 #[test]
 fn unknown_adapter_is_named() {
-    if std::env::var_os("DRAW_WGPU_SKIP").is_some_and(|v| v == "1") {
+    if wgpu_skipped() {
         return;
     }
     let out = draw(&[

@@ -381,11 +381,10 @@ impl<B: Backend> Draw<B> {
     fn shard_workspace(
         &self,
         b: &B,
-        rows: usize,
+        batch: usize,
         first_row: usize,
         mean_over: usize,
     ) -> Workspace<B> {
-        let batch = rows;
         let cfg = &self.config;
         let (n, cab, e, d, z) = (
             batch,
@@ -475,14 +474,13 @@ impl<B: Backend> Draw<B> {
         }
     }
 
-    fn check_batch(&self, ws: &Workspace<B>, x: &[B::F]) -> Result<()> {
-        let want = ws.batch * self.config.image_size();
-        if x.len() != want {
+    /// Refuses a host batch that is not `rows` whole images.
+    fn check_batch(&self, rows: usize, x: &[B::F]) -> Result<()> {
+        let size = self.config.image_size();
+        if x.len() != rows * size {
             return Err(DrawError::Shape(format!(
-                "batch holds {} values; the workspace expects {} examples of {} pixels",
-                x.len(),
-                ws.batch,
-                self.config.image_size()
+                "batch holds {} values; the workspace expects {rows} examples of {size} pixels",
+                x.len()
             )));
         }
         Ok(())
@@ -498,7 +496,7 @@ impl<B: Backend> Draw<B> {
         x: &[B::F],
         noise: NoiseKey,
     ) -> Result<Loss> {
-        self.check_batch(ws, x)?;
+        self.check_batch(ws.batch, x)?;
         let cfg = &self.config;
         let p = &self.params;
         let (cab, rs, d) = (cfg.image_size(), cfg.read_size(), cfg.dec_size);
@@ -603,13 +601,7 @@ impl<B: Backend> Draw<B> {
         noise: NoiseKey,
     ) -> Result<Loss> {
         let size = self.config.image_size();
-        let rows: usize = shards.iter().map(|w| w.batch).sum();
-        if x.len() != rows * size {
-            return Err(DrawError::Shape(format!(
-                "batch holds {} values; the workspace expects {rows} examples of {size} pixels",
-                x.len()
-            )));
-        }
+        self.check_batch(shards.iter().map(|w| w.batch).sum(), x)?;
         let mut results: Vec<(&mut Workspace<B>, Option<Result<Loss>>)> =
             shards.iter_mut().map(|w| (w, None)).collect();
         b.run_shards(&mut results, |_, (ws, out)| {

@@ -24,7 +24,7 @@ fn params(u: &[usize], f: &[f64]) -> Params {
 /// (N+1)/2), the constants computed in f64 as on the CPU.
 fn attention(geo: &Geometry, rows: usize) -> Params {
     let span = (geo.width.max(geo.height) - 1) as f64 / (geo.n - 1) as f64;
-    let mut p = params(
+    params(
         &[rows, geo.n, geo.width, geo.height, geo.channels],
         &[
             span,
@@ -32,9 +32,7 @@ fn attention(geo: &Geometry, rows: usize) -> Params {
             (geo.height + 1) as f64 * 0.5,
             (geo.n + 1) as f64 * 0.5,
         ],
-    );
-    p.f[0] = span as f32;
-    p
+    )
 }
 
 impl Backend for WgpuBackend {
