@@ -401,7 +401,7 @@ fn write_samples<B: Backend>(
         bail!("--n must be between 1 and 10000, got {n}");
     }
     let cfg = model.config();
-    let frames = model.generate(b, n, NoiseKey::new(seed, u64::MAX / 2));
+    let frames = model.generate(b, n, NoiseKey::new(seed, u64::MAX / 2))?;
     let layout = GridLayout::new(n, cfg.width, cfg.height, cfg.channels);
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     write_png(
