@@ -1,6 +1,5 @@
-// Prepended to the filterbank and attention kernels. Parameters: u0 = (rows, N, A, B),
-// u1.x = channels, f0 = (span (max(A,B) − 1)/(N − 1), (A + 1)/2, (B + 1)/2, (N + 1)/2),
-// computed on the host in f64 exactly as the CPU does. Mirrors draw_core::kernels::filterbank.
+// Prepended to the filterbank and attention kernels, whose parameters are an AttentionParams
+// (params.wgsl). Mirrors draw_core::kernels::filterbank.
 
 const LOG_CLAMP: f32 = 10.0;
 
@@ -22,9 +21,9 @@ fn passes(v: f32) -> bool {
 // Decodes [g̃X, g̃Y, log σ², log δ̃, log γ] (paper eqs. 13–16), log-parameters clamped.
 fn decode(a: f32, b: f32, ls: f32, ld: f32, lg: f32) -> Decoded {
     var d: Decoded;
-    d.gx = P.f0.y * (a + 1.0);
-    d.gy = P.f0.z * (b + 1.0);
-    d.delta = P.f0.x * exp(clamp(ld, -LOG_CLAMP, LOG_CLAMP));
+    d.gx = P.gx_scale * (a + 1.0);
+    d.gy = P.gy_scale * (b + 1.0);
+    d.delta = P.span * exp(clamp(ld, -LOG_CLAMP, LOG_CLAMP));
     d.sigma2 = exp(clamp(ls, -LOG_CLAMP, LOG_CLAMP));
     d.gamma = exp(clamp(lg, -LOG_CLAMP, LOG_CLAMP));
     d.sigma_passes = passes(ls);

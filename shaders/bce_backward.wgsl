@@ -1,4 +1,5 @@
-// dc = scale·(σ(c) − x). u0.x = length, f0.x = scale.
+// dc = scale·(σ(c) − x).
+@group(0) @binding(0) var<uniform> P: ScaleParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> c: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dc: array<f32>;
@@ -6,7 +7,7 @@
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    if (t < P.u0.x) {
-        dc[t] = P.f0.x * (sigmoid(c[t]) - x[t]);
+    if (t < P.len) {
+        dc[t] = P.scale * (sigmoid(c[t]) - x[t]);
     }
 }

@@ -1,17 +1,8 @@
-// Prepended to every kernel: the per-dispatch parameters (binding 0, a slot of the uniform
-// arena), the flat thread index of a 2-D grid of 256-thread workgroups, and overflow-safe maths.
+// Prepended to every kernel (then params.wgsl, whose structs type each kernel's binding 0, a
+// slot of the uniform arena): the flat thread index of a 2-D grid of 256-thread workgroups, and
+// overflow-safe maths.
 // exp() is clamped to ±80 so that no argument a network produces can overflow to inf and then
 // turn into NaN (inf − inf, 0·inf); f32 exp overflows only past 88.7.
-
-struct Params {
-    u0: vec4<u32>,
-    u1: vec4<u32>,
-    u2: vec4<u32>,
-    f0: vec4<f32>,
-    f1: vec4<f32>,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
 
 const WG: u32 = 256u;
 const EXP_LIMIT: f32 = 80.0;

@@ -2,8 +2,9 @@
 // bits(t) = splitmix64(key ^ t) in exact 64-bit integer arithmetic on u32 pairs (bit for bit the
 // CPU's), then Box–Muller in f32
 // with its own ln and cos (mul/add only, past frexp), so every conforming GPU gives ε to
-// ~5e-7. u0 = (length, key_lo, key_hi, offset_lo), u1.x = offset_hi;
-// key = mix(mix(seed) ^ stream), and element t uses index offset + t.
+// ~5e-7. key = mix(mix(seed) ^ stream) (P.key_lo, P.key_hi), and element t uses index
+// offset + t (offset = (P.offset_lo, P.offset_hi)).
+@group(0) @binding(0) var<uniform> P: NormalParams;
 @group(0) @binding(1) var<storage, read_write> T: array<f32>;
 
 // 64-bit values as (lo, hi).
@@ -97,10 +98,10 @@ fn ln_u1(hi: u32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    if (t >= P.u0.x) {
+    if (t >= P.len) {
         return;
     }
-    let index = add64(vec2<u32>(t, 0u), vec2<u32>(P.u0.w, P.u1.x));
-    let h = mix64(vec2<u32>(P.u0.y, P.u0.z) ^ index);
+    let index = add64(vec2<u32>(t, 0u), vec2<u32>(P.offset_lo, P.offset_hi));
+    let h = mix64(vec2<u32>(P.key_lo, P.key_hi) ^ index);
     T[t] = sqrt(-2.0 * ln_u1(h.y)) * cos_turns(h.x);
 }

@@ -1,5 +1,6 @@
 // dp[r] += ∂/∂(attention outputs) from dF_X, dF_Y, one thread per row (softmax backward, then
 // the chain through μ_i = g + (i − centre)·δ and σ²). Bindings: p, fx, fy, dfx, dfy, dp.
+@group(0) @binding(0) var<uniform> P: AttentionParams;
 @group(0) @binding(1) var<storage, read> p: array<f32>;
 @group(0) @binding(2) var<storage, read> fx: array<f32>;
 @group(0) @binding(3) var<storage, read> fy: array<f32>;
@@ -23,11 +24,11 @@ fn df_at(axis: u32, at: u32) -> f32 {
 
 // (∂/∂g, ∂/∂δ, ∂/∂log σ²) of one axis.
 fn axis_backward(axis: u32, r: u32, g: f32, delta: f32, sigma2: f32, len: u32) -> vec3<f32> {
-    let n = P.u0.y;
+    let n = P.n;
     let inv = 1.0 / sigma2;
     var out = vec3<f32>(0.0, 0.0, 0.0);
     for (var i = 0u; i < n; i++) {
-        let offset = f32(i + 1u) - P.f0.w;
+        let offset = f32(i + 1u) - P.filter_centre;
         let mu = g + offset * delta;
         let base = (r * n + i) * len;
         var dot = 0.0;
@@ -50,14 +51,14 @@ fn axis_backward(axis: u32, r: u32, g: f32, delta: f32, sigma2: f32, len: u32) -
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    if (t >= P.u0.x) {
+    if (t >= P.rows) {
         return;
     }
     let d = decode(p[t * 5u], p[t * 5u + 1u], p[t * 5u + 2u], p[t * 5u + 3u], p[t * 5u + 4u]);
-    let bx = axis_backward(0u, t, d.gx, d.delta, d.sigma2, P.u0.z);
-    let by = axis_backward(1u, t, d.gy, d.delta, d.sigma2, P.u0.w);
-    dp[t * 5u] += bx.x * P.f0.y;
-    dp[t * 5u + 1u] += by.x * P.f0.z;
+    let bx = axis_backward(0u, t, d.gx, d.delta, d.sigma2, P.width);
+    let by = axis_backward(1u, t, d.gy, d.delta, d.sigma2, P.height);
+    dp[t * 5u] += bx.x * P.gx_scale;
+    dp[t * 5u + 1u] += by.x * P.gy_scale;
     if (d.sigma_passes) {
         dp[t * 5u + 2u] += bx.z + by.z;
     }

@@ -1,5 +1,6 @@
 // F_X (N × A) and F_Y (N × B) per row: one thread per (row, axis, filter), each filter a
 // softmax over pixels of −(a − μ_i)²/(2σ²). Bindings: p (rows × 5), fx, fy.
+@group(0) @binding(0) var<uniform> P: AttentionParams;
 @group(0) @binding(1) var<storage, read> p: array<f32>;
 @group(0) @binding(2) var<storage, read_write> fx: array<f32>;
 @group(0) @binding(3) var<storage, read_write> fy: array<f32>;
@@ -22,8 +23,8 @@ fn load_f(axis: u32, at: u32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    let n = P.u0.y;
-    if (t >= P.u0.x * 2u * n) {
+    let n = P.n;
+    if (t >= P.rows * 2u * n) {
         return;
     }
     let r = t / (2u * n);
@@ -31,12 +32,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let i = t % n;
     let d = decode(p[r * 5u], p[r * 5u + 1u], p[r * 5u + 2u], p[r * 5u + 3u], p[r * 5u + 4u]);
     var g = d.gx;
-    var len = P.u0.z;
+    var len = P.width;
     if (axis == 1u) {
         g = d.gy;
-        len = P.u0.w;
+        len = P.height;
     }
-    let mu = g + (f32(i + 1u) - P.f0.w) * d.delta;
+    let mu = g + (f32(i + 1u) - P.filter_centre) * d.delta;
     let inv = 0.5 / d.sigma2;
     let base = (r * n + i) * len;
     var mx = -3.0e38;

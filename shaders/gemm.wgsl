@@ -1,8 +1,8 @@
-// C ← α·op(A)·op(B) + β·C, op transposing when asked. u0 = (M, N, K, lda), u1 = (ldb, ldc,
-// trans_a, trans_b), f0 = (α, β). A 64 × 64 tile of C per workgroup of 16 × 16 threads, each
-// thread a 4 × 4 block (rows lid.y + 16i, columns lid.x + 16j), K in slices of 16 staged in
-// workgroup memory. With β = 0, C is not read.
+// C ← α·op(A)·op(B) + β·C, op transposing when asked. A 64 × 64 tile of C per workgroup of
+// 16 × 16 threads, each thread a 4 × 4 block (rows lid.y + 16i, columns lid.x + 16j), K in
+// slices of 16 staged in workgroup memory. With β = 0, C is not read.
 
+@group(0) @binding(0) var<uniform> P: GemmParams;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
@@ -11,23 +11,23 @@ var<workgroup> As: array<f32, 1024>; // [k][m], 16 × 64
 var<workgroup> Bs: array<f32, 1024>; // [k][n], 16 × 64
 
 fn load_a(m: u32, k: u32) -> f32 {
-    if (m >= P.u0.x || k >= P.u0.z) {
+    if (m >= P.m || k >= P.k) {
         return 0.0;
     }
-    if (P.u1.z != 0u) {
-        return A[k * P.u0.w + m];
+    if (P.trans_a != 0u) {
+        return A[k * P.lda + m];
     }
-    return A[m * P.u0.w + k];
+    return A[m * P.lda + k];
 }
 
 fn load_b(k: u32, n: u32) -> f32 {
-    if (n >= P.u0.y || k >= P.u0.z) {
+    if (n >= P.n || k >= P.k) {
         return 0.0;
     }
-    if (P.u1.w != 0u) {
-        return B[n * P.u1.x + k];
+    if (P.trans_b != 0u) {
+        return B[n * P.ldb + k];
     }
-    return B[k * P.u1.x + n];
+    return B[k * P.ldb + n];
 }
 
 @compute @workgroup_size(16, 16)
@@ -39,14 +39,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var e = 0u; e < 16u; e++) {
         acc[e] = 0.0;
     }
-    let k_len = P.u0.z;
+    let k_len = P.k;
     for (var k0 = 0u; k0 < k_len; k0 += 16u) {
         for (var e = 0u; e < 4u; e++) {
             let idx = tid + e * 256u;
             // Consecutive threads read consecutive addresses in either layout.
             var m: u32;
             var k: u32;
-            if (P.u1.z != 0u) {
+            if (P.trans_a != 0u) {
                 m = idx % 64u;
                 k = idx / 64u;
             } else {
@@ -56,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             As[k * 64u + m] = load_a(m0 + m, k0 + k);
             var n: u32;
             var kb: u32;
-            if (P.u1.w != 0u) {
+            if (P.trans_b != 0u) {
                 kb = idx % 16u;
                 n = idx / 16u;
             } else {
@@ -81,14 +81,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         }
         workgroupBarrier();
     }
-    let alpha = P.f0.x;
-    let beta = P.f0.y;
+    let alpha = P.alpha;
+    let beta = P.beta;
     for (var i = 0u; i < 4u; i++) {
         let r = m0 + lid.y + 16u * i;
         for (var j = 0u; j < 4u; j++) {
             let c = n0 + lid.x + 16u * j;
-            if (r < P.u0.x && c < P.u0.y) {
-                let at = r * P.u1.y + c;
+            if (r < P.m && c < P.n) {
+                let at = r * P.ldc + c;
                 var v = alpha * acc[i * 4u + j];
                 if (beta != 0.0) {
                     v += beta * C[at];

@@ -3,6 +3,7 @@
 // a row of op(A) and read neighbouring columns of op(B), and the CPU's caches do the tiling.
 // Same parameters as gemm.wgsl; a 1-D grid over M·N.
 
+@group(0) @binding(0) var<uniform> P: GemmParams;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
@@ -10,36 +11,36 @@
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    let n_len = P.u0.y;
-    if (t >= P.u0.x * n_len) {
+    let n_len = P.n;
+    if (t >= P.m * n_len) {
         return;
     }
     let r = t / n_len;
     let c = t % n_len;
-    let lda = P.u0.w;
-    let ldb = P.u1.x;
+    let lda = P.lda;
+    let ldb = P.ldb;
     var a_at = r * lda;
     var a_step = 1u;
-    if (P.u1.z != 0u) {
+    if (P.trans_a != 0u) {
         a_at = r;
         a_step = lda;
     }
     var b_at = c;
     var b_step = ldb;
-    if (P.u1.w != 0u) {
+    if (P.trans_b != 0u) {
         b_at = c * ldb;
         b_step = 1u;
     }
     var acc = 0.0;
-    for (var k = 0u; k < P.u0.z; k++) {
+    for (var k = 0u; k < P.k; k++) {
         acc = fma(A[a_at], B[b_at], acc);
         a_at += a_step;
         b_at += b_step;
     }
-    let at = r * P.u1.y + c;
-    var v = P.f0.x * acc;
-    if (P.f0.y != 0.0) {
-        v += P.f0.y * C[at];
+    let at = r * P.ldc + c;
+    var v = P.alpha * acc;
+    if (P.beta != 0.0) {
+        v += P.beta * C[at];
     }
     C[at] = v;
 }

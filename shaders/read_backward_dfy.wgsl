@@ -1,5 +1,6 @@
 // Read backward, dF_Y[j][y] = Σ_{image, channel} Σ_x img[y][x]·(Σ_i γ·dr[j][i]·F_X[i][x]),
 // one thread per (row, j, y).
+@group(0) @binding(0) var<uniform> P: AttentionParams;
 @group(0) @binding(3) var<storage, read> fx: array<f32>;
 @group(0) @binding(4) var<storage, read> p: array<f32>;
 @group(0) @binding(5) var<storage, read> dr: array<f32>;
@@ -8,11 +9,11 @@
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    let n = P.u0.y;
-    let w = P.u0.z;
-    let h = P.u0.w;
-    let chans = P.u1.x;
-    if (t >= P.u0.x * n * h) {
+    let n = P.n;
+    let w = P.width;
+    let h = P.height;
+    let chans = P.channels;
+    if (t >= P.rows * n * h) {
         return;
     }
     let r = t / (n * h);

@@ -1,5 +1,6 @@
 // Attention read (eq. 19): r = γ·[F_Y x F_Xᵀ, F_Y x̂ F_Xᵀ], one thread per glimpse value
 // (row, image k, channel, j, i).
+@group(0) @binding(0) var<uniform> P: AttentionParams;
 @group(0) @binding(3) var<storage, read> fx: array<f32>;
 @group(0) @binding(4) var<storage, read> fy: array<f32>;
 @group(0) @binding(5) var<storage, read> p: array<f32>;
@@ -8,12 +9,12 @@
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    let n = P.u0.y;
-    let w = P.u0.z;
-    let h = P.u0.w;
-    let chans = P.u1.x;
+    let n = P.n;
+    let w = P.width;
+    let h = P.height;
+    let chans = P.channels;
     let per_row = 2u * chans * n * n;
-    if (t >= P.u0.x * per_row) {
+    if (t >= P.rows * per_row) {
         return;
     }
     let r = t / per_row;

@@ -5,7 +5,7 @@
 
 // Pixel (y, xx) of channel ch of row r of x (k = 0) or x̂ (k = 1).
 fn pix(k: u32, r: u32, ch: u32, y: u32, xx: u32) -> f32 {
-    let at = ((r * P.u1.x + ch) * P.u0.w + y) * P.u0.z + xx;
+    let at = ((r * P.channels + ch) * P.height + y) * P.width + xx;
     if (k == 0u) {
         return x[at];
     }

@@ -1,5 +1,6 @@
-// out[slot] = Σ src, or Σ src² when u0.z ≠ 0: one workgroup, strided partial sums, then a
-// tree. u0 = (length, slot, squares).
+// out[slot] = Σ src, or Σ src² when P.squares ≠ 0: one workgroup, strided partial sums, then
+// a tree.
+@group(0) @binding(0) var<uniform> P: ReduceParams;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
@@ -8,9 +9,9 @@ var<workgroup> part: array<f32, 256>;
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32) {
     var s = 0.0;
-    for (var i = lid; i < P.u0.x; i += WG) {
+    for (var i = lid; i < P.len; i += WG) {
         let v = src[i];
-        if (P.u0.z != 0u) {
+        if (P.squares != 0u) {
             s += v * v;
         } else {
             s += v;
@@ -25,6 +26,6 @@ fn main(@builtin(local_invocation_index) lid: u32) {
         workgroupBarrier();
     }
     if (lid == 0u) {
-        out[P.u0.y] = part[0];
+        out[P.slot] = part[0];
     }
 }

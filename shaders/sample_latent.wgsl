@@ -1,5 +1,6 @@
-// z = μ + exp(log σ)·ε and kl[r] += ½ Σ_j (μ² + σ² − 2 log σ − 1), one thread per row.
-// u0 = (rows, z_size).
+// z = μ + exp(log σ)·ε and kl[r] += ½ Σ_j (μ² + σ² − 2 log σ − 1), one thread per row;
+// P.cols is the latent size.
+@group(0) @binding(0) var<uniform> P: ShapeParams;
 @group(0) @binding(1) var<storage, read> mu: array<f32>;
 @group(0) @binding(2) var<storage, read> logsig: array<f32>;
 @group(0) @binding(3) var<storage, read> eps: array<f32>;
@@ -9,10 +10,10 @@
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    if (t >= P.u0.x) {
+    if (t >= P.rows) {
         return;
     }
-    let n = P.u0.y;
+    let n = P.cols;
     var s = 0.0;
     for (var k = 0u; k < n; k++) {
         let at = t * n + k;

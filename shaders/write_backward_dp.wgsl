@@ -1,5 +1,6 @@
 // Write backward, the attention-output row: dp = (0, 0, 0, 0, ∂/∂log γ) with
 // ∂/∂log γ = −(1/γ)·Σ dc·(F_Yᵀ P F_X), one thread per row.
+@group(0) @binding(0) var<uniform> P: AttentionParams;
 @group(0) @binding(1) var<storage, read> pw: array<f32>;
 @group(0) @binding(2) var<storage, read> fx: array<f32>;
 @group(0) @binding(3) var<storage, read> fy: array<f32>;
@@ -10,11 +11,11 @@
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    let n = P.u0.y;
-    let w = P.u0.z;
-    let h = P.u0.w;
-    let chans = P.u1.x;
-    if (t >= P.u0.x) {
+    let n = P.n;
+    let w = P.width;
+    let h = P.height;
+    let chans = P.channels;
+    if (t >= P.rows) {
         return;
     }
     let r = t;

@@ -1,4 +1,5 @@
 // Attention write (eq. 20): canvas += (1/γ)·F_Yᵀ P F_X per channel, one thread per pixel.
+@group(0) @binding(0) var<uniform> P: AttentionParams;
 @group(0) @binding(1) var<storage, read> pw: array<f32>;
 @group(0) @binding(2) var<storage, read> fx: array<f32>;
 @group(0) @binding(3) var<storage, read> fy: array<f32>;
@@ -8,12 +9,12 @@
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = flat_index(wid, nwg, lid);
-    let n = P.u0.y;
-    let w = P.u0.z;
-    let h = P.u0.w;
-    let chans = P.u1.x;
+    let n = P.n;
+    let w = P.width;
+    let h = P.height;
+    let chans = P.channels;
     let per_row = chans * h * w;
-    if (t >= P.u0.x * per_row) {
+    if (t >= P.rows * per_row) {
         return;
     }
     let r = t / per_row;

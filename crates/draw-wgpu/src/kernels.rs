@@ -1,136 +1,312 @@
-//! The kernel table: every WGSL compute shader, its bindings, and the pipelines built once
-//! per device.
+//! The kernel table: every WGSL compute shader declared once, with its source, headers, entry
+//! point, parameter struct and storage bindings; and the pipelines built from it once per
+//! device.
 //!
-//! Binding 0 of every kernel is the per-dispatch [`Params`] slot (a uniform with a dynamic
-//! offset); bindings 1.. are storage buffers, at most 7, read-only or read-write as listed.
+//! Binding 0 of every kernel is its parameter struct (`P`, a uniform slot of the arena, bound
+//! with a dynamic offset); bindings 1.. are storage buffers, at most 7, named and read-only or
+//! read-write as listed. The naga tests below check every row against its shader.
 
-use bytemuck::{Pod, Zeroable};
+use crate::params::{
+    AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
+    ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
+    ReduceParams, ScaleParams, ShapeParams, TransposeParams,
+};
 
-/// Per-dispatch parameters, laid out as the WGSL `Params` struct in `shaders/common.wgsl`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
-pub struct Params {
-    /// `u0`, `u1`, `u2`: sizes, offsets and flags.
-    pub u: [u32; 12],
-    /// `f0`, `f1`: float constants.
-    pub f: [f32; 8],
-}
-
-/// Size of [`Params`] in bytes.
-pub const PARAMS_BYTES: u64 = std::mem::size_of::<Params>() as u64;
-
-/// Kernel identifiers, in the order of [`KERNELS`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u8)]
-#[allow(missing_docs)]
-pub enum Kernel {
-    Gemm,
-    GemmDirect,
-    Fill,
-    Scale,
-    CopyCols,
-    CopyRows,
-    TransposeRows,
-    AddBias,
-    BroadcastRows,
-    SumRows,
-    FillNormal,
-    Reduce,
-    LstmForward,
-    LstmBackward,
-    FilterbankForward,
-    FilterbankBackward,
-    ReadForward,
-    ReadBackwardDxhat,
-    ReadBackwardDfx,
-    ReadBackwardDfy,
-    ReadBackwardDp,
-    WriteForward,
-    WriteBackwardDpatch,
-    WriteBackwardDfx,
-    WriteBackwardDfy,
-    WriteBackwardDp,
-    CanvasError,
-    CanvasErrorBackward,
-    SampleLatent,
-    SampleLatentBackward,
-    Bce,
-    BceBackward,
-    Adam,
-}
-
-/// How a kernel is built: its source (after the shared headers) and whether each storage
-/// binding is written.
-pub struct Spec {
-    /// Label, for wgpu errors.
-    pub name: &'static str,
-    /// The kernel's WGSL (entry point `main`).
+/// A WGSL file prepended to kernels.
+pub struct Header {
+    /// File name under `shaders/`.
+    pub file: &'static str,
+    /// Its text.
     pub source: &'static str,
-    /// Headers prepended after `common.wgsl`.
-    pub headers: &'static [&'static str],
-    /// Per storage binding (1, 2, …): true when the kernel writes it.
-    pub writes: &'static [bool],
 }
 
-const R: bool = false;
-const W: bool = true;
-
-macro_rules! spec {
-    ($file:literal, $headers:expr, [$($w:expr),*]) => {
-        Spec {
-            name: $file,
-            source: include_str!(concat!("../../../shaders/", $file, ".wgsl")),
-            headers: $headers,
-            writes: &[$($w),*],
+macro_rules! header {
+    ($file:literal) => {
+        Header {
+            file: $file,
+            source: include_str!(concat!("../../../shaders/", $file)),
         }
     };
 }
 
-const PLAIN: &[&str] = &[];
-const ATTENTION: &[&str] = &[include_str!("../../../shaders/attention_common.wgsl")];
-const READ: &[&str] = &[
-    include_str!("../../../shaders/attention_common.wgsl"),
-    include_str!("../../../shaders/read_images.wgsl"),
+/// Prepended to every kernel, in this order: shared maths, then the parameter structs.
+pub const PRELUDE: &[Header] = &[header!("common.wgsl"), header!("params.wgsl")];
+/// No headers past the prelude.
+const PLAIN: &[Header] = &[];
+/// The filterbank decoding shared by the attention kernels.
+const ATTENTION: &[Header] = &[header!("attention_common.wgsl")];
+/// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
+const READ: &[Header] = &[
+    header!("attention_common.wgsl"),
+    header!("read_images.wgsl"),
 ];
 
-/// Every kernel, indexed by [`Kernel`].
-pub static KERNELS: [Spec; 33] = [
-    spec!("gemm", PLAIN, [R, R, W]),
-    spec!("gemm_direct", PLAIN, [R, R, W]),
-    spec!("fill", PLAIN, [W]),
-    spec!("scale", PLAIN, [W]),
-    spec!("copy_cols", PLAIN, [R, W]),
-    spec!("copy_rows", PLAIN, [R, W]),
-    spec!("transpose_rows", PLAIN, [R, W]),
-    spec!("add_bias", PLAIN, [W, R]),
-    spec!("broadcast_rows", PLAIN, [R, W]),
-    spec!("sum_rows", PLAIN, [R, W]),
-    spec!("fill_normal", PLAIN, [W]),
-    spec!("reduce", PLAIN, [R, W]),
-    spec!("lstm_forward", PLAIN, [W, R, W, W]),
-    spec!("lstm_backward", PLAIN, [R, R, R, R, W, W]),
-    spec!("filterbank_forward", ATTENTION, [R, W, W]),
-    spec!("filterbank_backward", ATTENTION, [R, R, R, R, R, W]),
-    spec!("read_forward", READ, [R, R, R, R, R, W]),
-    spec!("read_backward_dxhat", ATTENTION, [R, R, R, R, W]),
-    spec!("read_backward_dfx", READ, [R, R, R, R, R, W]),
-    spec!("read_backward_dfy", READ, [R, R, R, R, R, W]),
-    spec!("read_backward_dp", READ, [R, R, R, R, R, R, W]),
-    spec!("write_forward", ATTENTION, [R, R, R, R, W]),
-    spec!("write_backward_dpatch", ATTENTION, [R, R, R, R, W]),
-    spec!("write_backward_dfx", ATTENTION, [R, R, R, R, W]),
-    spec!("write_backward_dfy", ATTENTION, [R, R, R, R, W]),
-    spec!("write_backward_dp", ATTENTION, [R, R, R, R, R, W]),
-    spec!("canvas_error", PLAIN, [R, R, W]),
-    spec!("canvas_error_backward", PLAIN, [R, R, R, W]),
-    spec!("sample_latent", PLAIN, [R, R, R, W, W]),
-    spec!("sample_latent_backward", PLAIN, [R, R, R, R, W, W]),
-    spec!("bce", PLAIN, [R, R, W]),
-    spec!("bce_backward", PLAIN, [R, R, W]),
-    spec!("adam", PLAIN, [W, R, W, W]),
-];
+/// Whether a kernel writes a storage binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// `var<storage, read>`.
+    Read,
+    /// `var<storage, read_write>`.
+    ReadWrite,
+}
 
-const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+/// A storage binding: binding k + 1 for the k-th of a kernel's list.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    /// The WGSL variable's name.
+    pub name: &'static str,
+    /// Read-only or read-write.
+    pub access: Access,
+}
+
+/// One row of the table: how a kernel is built and what it binds.
+pub struct Spec {
+    /// Which kernel.
+    pub kernel: Kernel,
+    /// Its file under `shaders/` (also its label in wgpu errors).
+    pub file: &'static str,
+    /// The file's text.
+    pub source: &'static str,
+    /// Headers prepended after the [`PRELUDE`].
+    pub headers: &'static [Header],
+    /// The compute entry point.
+    pub entry: &'static str,
+    /// Layout of the parameter struct at binding 0.
+    pub params: ParamsLayout,
+    /// Storage bindings 1, 2, … in order.
+    pub bindings: &'static [Binding],
+}
+
+/// Declares the [`Kernel`] enum and the [`KERNELS`] table from one list of rows.
+macro_rules! kernels {
+    ($(
+        $(#[$doc:meta])*
+        $kernel:ident {
+            file: $file:literal,
+            headers: $headers:expr,
+            entry: $entry:literal,
+            params: $params:ty,
+            bindings: [$($binding:ident: $access:ident),* $(,)?] $(,)?
+        }
+    )*) => {
+        /// Kernel identifiers, one per row of [`KERNELS`] (and in its order).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Kernel {
+            $($(#[$doc])* $kernel,)*
+        }
+
+        /// Every kernel, indexed by [`Kernel`].
+        pub static KERNELS: &[Spec] = &[$(
+            Spec {
+                kernel: Kernel::$kernel,
+                file: $file,
+                source: include_str!(concat!("../../../shaders/", $file)),
+                headers: $headers,
+                entry: $entry,
+                params: <$params as KernelParams>::LAYOUT,
+                bindings: &[$(Binding { name: stringify!($binding), access: Access::$access }),*],
+            },
+        )*];
+    };
+}
+
+kernels! {
+    /// C ← α·op(A)·op(B) + β·C on 64 × 64 tiles staged in workgroup memory (for GPUs).
+    Gemm {
+        file: "gemm.wgsl", headers: PLAIN, entry: "main", params: GemmParams,
+        bindings: [A: Read, B: Read, C: ReadWrite],
+    }
+    /// C ← α·op(A)·op(B) + β·C, one thread per element (for CPU adapters).
+    GemmDirect {
+        file: "gemm_direct.wgsl", headers: PLAIN, entry: "main", params: GemmParams,
+        bindings: [A: Read, B: Read, C: ReadWrite],
+    }
+    /// Every element set to a value.
+    Fill {
+        file: "fill.wgsl", headers: PLAIN, entry: "main", params: FillParams,
+        bindings: [T: ReadWrite],
+    }
+    /// Every element multiplied by α.
+    Scale {
+        file: "scale.wgsl", headers: PLAIN, entry: "main", params: ScaleParams,
+        bindings: [T: ReadWrite],
+    }
+    /// A block of columns copied (or added) into another matrix.
+    CopyCols {
+        file: "copy_cols.wgsl", headers: PLAIN, entry: "main", params: CopyColsParams,
+        bindings: [src: Read, dst: ReadWrite],
+    }
+    /// A matrix copied into rows of another.
+    CopyRows {
+        file: "copy_rows.wgsl", headers: PLAIN, entry: "main", params: CopyRowsParams,
+        bindings: [src: Read, dst: ReadWrite],
+    }
+    /// A matrix transposed into rows of another.
+    TransposeRows {
+        file: "transpose_rows.wgsl", headers: PLAIN, entry: "main", params: TransposeParams,
+        bindings: [src: Read, dst: ReadWrite],
+    }
+    /// A bias row added to every row.
+    AddBias {
+        file: "add_bias.wgsl", headers: PLAIN, entry: "main", params: BroadcastParams,
+        bindings: [dst: ReadWrite, bias: Read],
+    }
+    /// A row copied to every row.
+    BroadcastRows {
+        file: "broadcast_rows.wgsl", headers: PLAIN, entry: "main", params: BroadcastParams,
+        bindings: [src: Read, dst: ReadWrite],
+    }
+    /// Column sums added to a row.
+    SumRows {
+        file: "sum_rows.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        bindings: [src: Read, dst: ReadWrite],
+    }
+    /// Standard normals from a `NoiseKey`.
+    FillNormal {
+        file: "fill_normal.wgsl", headers: PLAIN, entry: "main", params: NormalParams,
+        bindings: [T: ReadWrite],
+    }
+    /// Σx or Σx² into one slot of the results buffer.
+    Reduce {
+        file: "reduce.wgsl", headers: PLAIN, entry: "main", params: ReduceParams,
+        bindings: [src: Read, out: ReadWrite],
+    }
+    /// LSTM cell forward.
+    LstmForward {
+        file: "lstm_forward.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        bindings: [gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite],
+    }
+    /// LSTM cell backward.
+    LstmBackward {
+        file: "lstm_backward.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        bindings: [
+            gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite,
+        ],
+    }
+    /// The filterbanks F_X, F_Y from the attention outputs.
+    FilterbankForward {
+        file: "filterbank_forward.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
+    }
+    /// The filterbanks' gradients carried back to the attention outputs.
+    FilterbankBackward {
+        file: "filterbank_backward.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite],
+    }
+    /// Attention read.
+    ReadForward {
+        file: "read_forward.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, out: ReadWrite],
+    }
+    /// Attention read backward, to x̂.
+    ReadBackwardDxhat {
+        file: "read_backward_dxhat.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite],
+    }
+    /// Attention read backward, to F_X.
+    ReadBackwardDfx {
+        file: "read_backward_dfx.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        bindings: [x: Read, xhat: Read, fy: Read, p: Read, dr: Read, dfx: ReadWrite],
+    }
+    /// Attention read backward, to F_Y.
+    ReadBackwardDfy {
+        file: "read_backward_dfy.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        bindings: [x: Read, xhat: Read, fx: Read, p: Read, dr: Read, dfy: ReadWrite],
+    }
+    /// Attention read backward, to log γ.
+    ReadBackwardDp {
+        file: "read_backward_dp.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dp: ReadWrite],
+    }
+    /// Attention write, added to the canvas.
+    WriteForward {
+        file: "write_forward.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
+    }
+    /// Attention write backward, to the patch.
+    WriteBackwardDpatch {
+        file: "write_backward_dpatch.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite],
+    }
+    /// Attention write backward, to F_X.
+    WriteBackwardDfx {
+        file: "write_backward_dfx.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [pw: Read, fy: Read, p: Read, dc: Read, dfx: ReadWrite],
+    }
+    /// Attention write backward, to F_Y.
+    WriteBackwardDfy {
+        file: "write_backward_dfy.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [pw: Read, fx: Read, p: Read, dc: Read, dfy: ReadWrite],
+    }
+    /// Attention write backward, to log γ.
+    WriteBackwardDp {
+        file: "write_backward_dp.wgsl", headers: ATTENTION, entry: "main",
+        params: AttentionParams,
+        bindings: [pw: Read, fx: Read, fy: Read, p: Read, dc: Read, dp: ReadWrite],
+    }
+    /// x̂ = x − σ(c).
+    CanvasError {
+        file: "canvas_error.wgsl", headers: PLAIN, entry: "main", params: ElementwiseParams,
+        bindings: [x: Read, c: Read, xhat: ReadWrite],
+    }
+    /// The canvas error's gradient, subtracted from dc.
+    CanvasErrorBackward {
+        file: "canvas_error_backward.wgsl", headers: PLAIN, entry: "main",
+        params: ElementwiseParams,
+        bindings: [x: Read, xhat: Read, dxhat: Read, dc: ReadWrite],
+    }
+    /// z = μ + σ·ε and the KL term per row.
+    SampleLatent {
+        file: "sample_latent.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        bindings: [mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite],
+    }
+    /// The latent sample's and KL term's gradients.
+    SampleLatentBackward {
+        file: "sample_latent_backward.wgsl", headers: PLAIN, entry: "main",
+        params: ScaleParams,
+        bindings: [
+            mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite,
+        ],
+    }
+    /// Bernoulli NLL on logits per row.
+    Bce {
+        file: "bce.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        bindings: [x: Read, c: Read, out: ReadWrite],
+    }
+    /// The Bernoulli NLL's gradient.
+    BceBackward {
+        file: "bce_backward.wgsl", headers: PLAIN, entry: "main", params: ScaleParams,
+        bindings: [x: Read, c: Read, dc: ReadWrite],
+    }
+    /// One Adam step.
+    Adam {
+        file: "adam.wgsl", headers: PLAIN, entry: "main", params: AdamParams,
+        bindings: [p: ReadWrite, g: Read, m: ReadWrite, v: ReadWrite],
+    }
+}
+
+impl Kernel {
+    /// The kernel's row of [`KERNELS`].
+    pub fn spec(self) -> &'static Spec {
+        &KERNELS[self as usize]
+    }
+}
+
+/// The largest parameter struct, in bytes (what one slot of the uniform arena must hold).
+pub fn max_params_bytes() -> u64 {
+    KERNELS
+        .iter()
+        .map(|s| s.params.size as u64)
+        .max()
+        .unwrap_or(0)
+}
 
 /// A built kernel: its pipeline and the layout its bind groups follow.
 pub struct Pipeline {
@@ -140,17 +316,17 @@ pub struct Pipeline {
     pub layout: wgpu::BindGroupLayout,
 }
 
-/// The full WGSL source of a kernel: shared headers, then the kernel.
+/// The full WGSL source of a kernel: the prelude, its headers, then the kernel.
 pub fn full_source(spec: &Spec) -> String {
-    let mut s = String::from(COMMON);
-    for h in spec.headers {
-        s.push_str(h);
-    }
-    s.push_str(spec.source);
-    s
+    PRELUDE
+        .iter()
+        .chain(spec.headers)
+        .map(|h| h.source)
+        .chain([spec.source])
+        .collect()
 }
 
-/// Builds every pipeline (once per device).
+/// Builds every pipeline (once per device), indexed by [`Kernel`].
 pub fn build_all(device: &wgpu::Device) -> Vec<Pipeline> {
     KERNELS.iter().map(|spec| build(device, spec)).collect()
 }
@@ -162,16 +338,18 @@ fn build(device: &wgpu::Device, spec: &Spec) -> Pipeline {
         ty: wgpu::BindingType::Buffer {
             ty: wgpu::BufferBindingType::Uniform,
             has_dynamic_offset: true,
-            min_binding_size: wgpu::BufferSize::new(PARAMS_BYTES),
+            min_binding_size: wgpu::BufferSize::new(spec.params.size as u64),
         },
         count: None,
     }];
-    for (k, &writes) in spec.writes.iter().enumerate() {
+    for (k, b) in spec.bindings.iter().enumerate() {
         entries.push(wgpu::BindGroupLayoutEntry {
             binding: k as u32 + 1,
             visibility: wgpu::ShaderStages::COMPUTE,
             ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Storage { read_only: !writes },
+                ty: wgpu::BufferBindingType::Storage {
+                    read_only: b.access == Access::Read,
+                },
                 has_dynamic_offset: false,
                 min_binding_size: None,
             },
@@ -179,23 +357,23 @@ fn build(device: &wgpu::Device, spec: &Spec) -> Pipeline {
         });
     }
     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some(spec.name),
+        label: Some(spec.file),
         entries: &entries,
     });
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(spec.name),
+        label: Some(spec.file),
         bind_group_layouts: &[Some(&layout)],
         immediate_size: 0,
     });
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(spec.name),
+        label: Some(spec.file),
         source: wgpu::ShaderSource::Wgsl(full_source(spec).into()),
     });
     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(spec.name),
+        label: Some(spec.file),
         layout: Some(&pipeline_layout),
         module: &module,
-        entry_point: Some("main"),
+        entry_point: Some(spec.entry),
         compilation_options: Default::default(),
         cache: None,
     });
@@ -203,47 +381,4 @@ fn build(device: &wgpu::Device, spec: &Spec) -> Pipeline {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use wgpu::naga;
-
-    /// Every kernel parses and validates with naga (no adapter needed), and its storage
-    /// bindings match the table: the same count (at most 7), written exactly where listed.
-    #[test]
-    fn every_kernel_validates_and_matches_its_bindings() {
-        for spec in &KERNELS {
-            let src = full_source(spec);
-            let module = naga::front::wgsl::parse_str(&src)
-                .unwrap_or_else(|e| panic!("{}: {}", spec.name, e.emit_to_string(&src)));
-            naga::valid::Validator::new(
-                naga::valid::ValidationFlags::all(),
-                naga::valid::Capabilities::default(),
-            )
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{}: {e:?}", spec.name));
-            let mut storage: Vec<(u32, bool)> = module
-                .global_variables
-                .iter()
-                .filter_map(|(_, v)| match (v.space, &v.binding) {
-                    (naga::AddressSpace::Storage { access }, Some(b)) => {
-                        Some((b.binding, access.contains(naga::StorageAccess::STORE)))
-                    }
-                    _ => None,
-                })
-                .collect();
-            storage.sort();
-            let expected: Vec<(u32, bool)> = spec
-                .writes
-                .iter()
-                .enumerate()
-                .map(|(k, &w)| (k as u32 + 1, w))
-                .collect();
-            assert_eq!(storage, expected, "{}: storage bindings", spec.name);
-            assert!(
-                spec.writes.len() <= 7,
-                "{}: more than 7 storage bindings",
-                spec.name
-            );
-        }
-    }
-}
+mod tests;

@@ -12,15 +12,17 @@
 mod device;
 mod kernels;
 mod ops;
+pub mod params;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 pub use device::{describe, WgpuError};
-pub use kernels::{Kernel, Params};
+pub use kernels::Kernel;
 
-use kernels::{Pipeline, PARAMS_BYTES};
+use kernels::Pipeline;
+use params::{KernelParams, ReduceParams};
 
 /// Bytes of the uniform arena: one submission's worth of dispatch parameters.
 const ARENA_BYTES: u64 = 64 * 1024;
@@ -124,7 +126,7 @@ impl WgpuBackend {
             source,
         })?;
         let align = u64::from(limits.min_uniform_buffer_offset_alignment);
-        let stride = PARAMS_BYTES.div_ceil(align) * align;
+        let stride = kernels::max_params_bytes().div_ceil(align) * align;
         let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("params arena"),
             size: ARENA_BYTES,
@@ -201,22 +203,21 @@ impl WgpuBackend {
         }
     }
 
-    /// Records one dispatch of `kernel` over `groups` (x, y) workgroups with `params` and the
-    /// storage bindings `tensors` (in binding order).
-    fn dispatch(
+    /// Records one dispatch of `kernel` over `groups` (x, y) workgroups with `params` (the
+    /// kernel's parameter struct) and the storage bindings `tensors` (in binding order).
+    fn dispatch<P: KernelParams>(
         &self,
         kernel: Kernel,
-        params: Params,
+        params: P,
         tensors: &[&WgpuTensor],
         groups: (u32, u32),
     ) {
         if groups.0 == 0 || groups.1 == 0 {
             return;
         }
-        debug_assert_eq!(
-            tensors.len(),
-            kernels::KERNELS[kernel as usize].writes.len()
-        );
+        let spec = kernel.spec();
+        assert_eq!(P::LAYOUT.name, spec.params.name, "{kernel:?}'s parameters");
+        debug_assert_eq!(tensors.len(), spec.bindings.len());
         let mut rec = self.recorder.lock().expect("recorder lock");
         if rec.arena.len() as u64 + self.stride > ARENA_BYTES {
             self.submit(&mut rec);
@@ -241,7 +242,7 @@ impl WgpuBackend {
                     resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                         buffer: &self.uniforms,
                         offset: 0,
-                        size: wgpu::BufferSize::new(PARAMS_BYTES),
+                        size: wgpu::BufferSize::new(spec.params.size as u64),
                     }),
                 }];
                 for (k, t) in tensors.iter().enumerate() {
@@ -347,8 +348,12 @@ impl WgpuBackend {
         }
         let out = results.as_ref().expect("results buffer");
         for (slot, t) in ts.iter().enumerate() {
-            let mut p = Params::default();
-            p.u[..3].copy_from_slice(&[t.len() as u32, slot as u32, squares as u32]);
+            let p = ReduceParams {
+                len: params::dim(t.len()),
+                slot: params::dim(slot),
+                squares: squares.into(),
+                ..Default::default()
+            };
             self.dispatch(Kernel::Reduce, p, &[t, out], (1, 1));
         }
         self.read(out, ts.len())

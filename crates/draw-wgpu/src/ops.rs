@@ -9,33 +9,64 @@ use draw_core::{
     WindowGrads,
 };
 
-use crate::kernels::{Kernel, Params};
+use crate::kernels::Kernel;
+use crate::params::{
+    dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
+    ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams, ShapeParams,
+    TransposeParams,
+};
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
-fn params(u: &[usize], f: &[f64]) -> Params {
-    let mut p = Params::default();
-    for (o, &v) in p.u.iter_mut().zip(u) {
-        *o = u32::try_from(v).expect("sizes fit in u32 (buffers are capped below 4 GiB)");
+/// A matrix's shape as the kernels see it.
+fn shape(t: &WgpuTensor) -> ShapeParams {
+    ShapeParams {
+        rows: dim(t.rows),
+        cols: dim(t.cols),
+        ..Default::default()
     }
-    for (o, &v) in p.f.iter_mut().zip(f) {
-        *o = v as f32;
-    }
-    p
 }
 
-/// Attention parameters: u0 = (rows, N, A, B), u1.x = C, f0 = (span, (A+1)/2, (B+1)/2,
-/// (N+1)/2), the constants computed in f64 as on the CPU.
-fn attention(geo: &Geometry, rows: usize) -> Params {
+/// An elementwise op over `len` elements with one factor.
+fn scaled(len: usize, scale: f64) -> ScaleParams {
+    ScaleParams {
+        len: dim(len),
+        scale: scale as f32,
+        ..Default::default()
+    }
+}
+
+/// An elementwise op over `len` elements.
+fn elementwise(len: usize) -> ElementwiseParams {
+    ElementwiseParams {
+        len: dim(len),
+        ..Default::default()
+    }
+}
+
+/// A row vector against every row of `t`.
+fn broadcast(t: &WgpuTensor) -> BroadcastParams {
+    BroadcastParams {
+        len: dim(t.len()),
+        cols: dim(t.cols),
+        ..Default::default()
+    }
+}
+
+/// Attention parameters for `rows` batch rows, the constants computed in f64 as on the CPU.
+fn attention(geo: &Geometry, rows: usize) -> AttentionParams {
     let span = (geo.width.max(geo.height) - 1) as f64 / (geo.n - 1) as f64;
-    params(
-        &[rows, geo.n, geo.width, geo.height, geo.channels],
-        &[
-            span,
-            (geo.width + 1) as f64 * 0.5,
-            (geo.height + 1) as f64 * 0.5,
-            (geo.n + 1) as f64 * 0.5,
-        ],
-    )
+    AttentionParams {
+        rows: dim(rows),
+        n: dim(geo.n),
+        width: dim(geo.width),
+        height: dim(geo.height),
+        channels: dim(geo.channels),
+        span: span as f32,
+        gx_scale: ((geo.width + 1) as f64 * 0.5) as f32,
+        gy_scale: ((geo.height + 1) as f64 * 0.5) as f32,
+        filter_centre: ((geo.n + 1) as f64 * 0.5) as f32,
+        ..Default::default()
+    }
 }
 
 impl Storage for WgpuBackend {
@@ -68,7 +99,11 @@ impl Storage for WgpuBackend {
     }
 
     fn fill(&self, t: &mut WgpuTensor, value: f64) {
-        let p = params(&[t.len()], &[value]);
+        let p = FillParams {
+            len: dim(t.len()),
+            value: value as f32,
+            ..Default::default()
+        };
         self.dispatch(Kernel::Fill, p, &[t], grid(t.len()));
     }
 
@@ -83,25 +118,27 @@ impl Storage for WgpuBackend {
     ) {
         assert!(src_col + ncols <= src.cols && dst_col + ncols <= dst.cols);
         assert_eq!(src.rows, dst.rows, "copy_cols row counts");
-        let p = params(
-            &[
-                src.rows,
-                ncols,
-                src.cols,
-                src_col,
-                dst.cols,
-                dst_col,
-                accumulate as usize,
-            ],
-            &[],
-        );
+        let p = CopyColsParams {
+            rows: dim(src.rows),
+            ncols: dim(ncols),
+            src_cols: dim(src.cols),
+            src_col: dim(src_col),
+            dst_cols: dim(dst.cols),
+            dst_col: dim(dst_col),
+            accumulate: accumulate.into(),
+            ..Default::default()
+        };
         self.dispatch(Kernel::CopyCols, p, &[src, dst], grid(src.rows * ncols));
     }
 
     fn copy_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor, dst_row: usize) {
         assert_eq!(src.cols, dst.cols, "copy_rows column counts");
         assert!(dst_row + src.rows <= dst.rows, "copy_rows past the end");
-        let p = params(&[src.len(), dst_row * dst.cols], &[]);
+        let p = CopyRowsParams {
+            len: dim(src.len()),
+            offset: dim(dst_row * dst.cols),
+            ..Default::default()
+        };
         self.dispatch(Kernel::CopyRows, p, &[src, dst], grid(src.len()));
     }
 
@@ -114,12 +151,17 @@ impl Storage for WgpuBackend {
             dst_row + src.cols <= dst.rows,
             "transpose_rows past the end"
         );
-        let p = params(&[src.rows, src.cols, dst_row], &[]);
+        let p = TransposeParams {
+            rows: dim(src.rows),
+            cols: dim(src.cols),
+            dst_row: dim(dst_row),
+            ..Default::default()
+        };
         self.dispatch(Kernel::TransposeRows, p, &[src, dst], grid(src.len()));
     }
 
     fn broadcast_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor) {
-        let p = params(&[dst.len(), dst.cols], &[]);
+        let p = broadcast(dst);
         self.dispatch(Kernel::BroadcastRows, p, &[src, dst], grid(dst.len()));
     }
 }
@@ -146,19 +188,19 @@ impl MatrixOps for WgpuBackend {
         };
         assert_eq!(k, kb, "gemm inner dimensions");
         assert_eq!((c.rows, c.cols), (m, n), "gemm output shape");
-        let p = params(
-            &[
-                m,
-                n,
-                k,
-                a.cols,
-                b.cols,
-                c.cols,
-                trans_a as usize,
-                trans_b as usize,
-            ],
-            &[alpha, beta],
-        );
+        let p = GemmParams {
+            m: dim(m),
+            n: dim(n),
+            k: dim(k),
+            lda: dim(a.cols),
+            ldb: dim(b.cols),
+            ldc: dim(c.cols),
+            trans_a: trans_a.into(),
+            trans_b: trans_b.into(),
+            alpha: alpha as f32,
+            beta: beta as f32,
+            ..Default::default()
+        };
         let groups = match self.gemm {
             Kernel::GemmDirect => grid(m * n),
             _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
@@ -167,7 +209,7 @@ impl MatrixOps for WgpuBackend {
     }
 
     fn scale(&self, t: &mut WgpuTensor, alpha: f64) {
-        let p = params(&[t.len()], &[alpha]);
+        let p = scaled(t.len(), alpha);
         self.dispatch(Kernel::Scale, p, &[t], grid(t.len()));
     }
 
@@ -188,13 +230,12 @@ impl MatrixOps for WgpuBackend {
     }
 
     fn add_bias(&self, dst: &mut WgpuTensor, bias: &WgpuTensor) {
-        let p = params(&[dst.len(), dst.cols], &[]);
+        let p = broadcast(dst);
         self.dispatch(Kernel::AddBias, p, &[dst, bias], grid(dst.len()));
     }
 
     fn sum_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor) {
-        let p = params(&[src.rows, src.cols], &[]);
-        self.dispatch(Kernel::SumRows, p, &[src, dst], grid(src.cols));
+        self.dispatch(Kernel::SumRows, shape(src), &[src, dst], grid(src.cols));
     }
 }
 
@@ -206,7 +247,7 @@ impl LstmOps for WgpuBackend {
         c: &mut WgpuTensor,
         h: &mut WgpuTensor,
     ) {
-        let p = params(&[c.rows, c.cols], &[]);
+        let p = shape(c);
         self.dispatch(
             Kernel::LstmForward,
             p,
@@ -224,7 +265,7 @@ impl LstmOps for WgpuBackend {
         dc: &mut WgpuTensor,
         dgates: &mut WgpuTensor,
     ) {
-        let p = params(&[c.rows, c.cols], &[]);
+        let p = shape(c);
         self.dispatch(
             Kernel::LstmBackward,
             p,
@@ -384,7 +425,7 @@ impl AttentionOps for WgpuBackend {
 
 impl LossOps for WgpuBackend {
     fn canvas_error(&self, x: &WgpuTensor, c: &WgpuTensor, xhat: &mut WgpuTensor) {
-        let p = params(&[x.len()], &[]);
+        let p = elementwise(x.len());
         self.dispatch(Kernel::CanvasError, p, &[x, c, xhat], grid(x.len()));
     }
 
@@ -395,7 +436,7 @@ impl LossOps for WgpuBackend {
         dxhat: &WgpuTensor,
         dc: &mut WgpuTensor,
     ) {
-        let p = params(&[x.len()], &[]);
+        let p = elementwise(x.len());
         self.dispatch(
             Kernel::CanvasErrorBackward,
             p,
@@ -405,12 +446,16 @@ impl LossOps for WgpuBackend {
     }
 
     fn bce(&self, x: &WgpuTensor, c: &WgpuTensor, out: &mut WgpuTensor) {
-        let p = params(&[x.rows, x.cols], &[]);
-        self.dispatch(Kernel::Bce, p, &[x, c, out], workgroups(x.rows as u64));
+        self.dispatch(
+            Kernel::Bce,
+            shape(x),
+            &[x, c, out],
+            workgroups(x.rows as u64),
+        );
     }
 
     fn bce_backward(&self, x: &WgpuTensor, c: &WgpuTensor, scale: f64, dc: &mut WgpuTensor) {
-        let p = params(&[x.len()], &[scale]);
+        let p = scaled(x.len(), scale);
         self.dispatch(Kernel::BceBackward, p, &[x, c, dc], grid(x.len()));
     }
 }
@@ -418,17 +463,15 @@ impl LossOps for WgpuBackend {
 impl SamplingOps for WgpuBackend {
     fn fill_normal(&self, t: &mut WgpuTensor, key: NoiseKey) {
         let base = key.bits_base();
-        let lo = |v: u64| (v & 0xffff_ffff) as usize;
-        let p = params(
-            &[
-                t.len(),
-                lo(base),
-                lo(base >> 32),
-                lo(key.offset),
-                lo(key.offset >> 32),
-            ],
-            &[],
-        );
+        let lo = |v: u64| (v & 0xffff_ffff) as u32;
+        let p = NormalParams {
+            len: dim(t.len()),
+            key_lo: lo(base),
+            key_hi: lo(base >> 32),
+            offset_lo: lo(key.offset),
+            offset_hi: lo(key.offset >> 32),
+            ..Default::default()
+        };
         self.dispatch(Kernel::FillNormal, p, &[t], grid(t.len()));
     }
 
@@ -439,7 +482,7 @@ impl SamplingOps for WgpuBackend {
         kl: &mut WgpuTensor,
     ) {
         let Latent { mu, logsig, eps } = latent;
-        let p = params(&[mu.rows, mu.cols], &[]);
+        let p = shape(mu);
         self.dispatch(
             Kernel::SampleLatent,
             p,
@@ -457,7 +500,7 @@ impl SamplingOps for WgpuBackend {
         dlogsig: &mut WgpuTensor,
     ) {
         let Latent { mu, logsig, eps } = latent;
-        let p = params(&[mu.len()], &[kl_scale]);
+        let p = scaled(mu.len(), kl_scale);
         self.dispatch(
             Kernel::SampleLatentBackward,
             p,
@@ -476,16 +519,15 @@ impl OptimOps for WgpuBackend {
         v: &mut WgpuTensor,
         step: &AdamStep,
     ) {
-        let pr = params(
-            &[p.len()],
-            &[
-                step.step_size,
-                step.beta1,
-                step.beta2,
-                step.eps,
-                step.grad_scale,
-            ],
-        );
+        let pr = AdamParams {
+            len: dim(p.len()),
+            step_size: step.step_size as f32,
+            beta1: step.beta1 as f32,
+            beta2: step.beta2 as f32,
+            eps: step.eps as f32,
+            grad_scale: step.grad_scale as f32,
+            ..Default::default()
+        };
         self.dispatch(Kernel::Adam, pr, &[p, g, m, v], grid(p.len()));
     }
 }

@@ -1,0 +1,134 @@
+// Prepended to every kernel after common.wgsl: the per-dispatch parameter structs, one per
+// kernel or family. Each mirrors the Rust struct of the same name in
+// crates/draw-wgpu/src/params.rs, field for field (a naga test checks names, offsets and
+// sizes). A kernel binds its slot of the uniform arena as
+// `@group(0) @binding(0) var<uniform> P: <Name>;`. Every field is a 4-byte scalar; `_pad*`
+// rounds a struct up to a multiple of 16 bytes, as uniform buffers require.
+
+struct FillParams {
+    len: u32,
+    value: f32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// scale, bce_backward, sample_latent_backward.
+struct ScaleParams {
+    len: u32,
+    scale: f32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// canvas_error, canvas_error_backward.
+struct ElementwiseParams {
+    len: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// add_bias, broadcast_rows: len = rows·cols.
+struct BroadcastParams {
+    len: u32,
+    cols: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// sum_rows, lstm_forward, lstm_backward, sample_latent, bce.
+struct ShapeParams {
+    rows: u32,
+    cols: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+struct CopyColsParams {
+    rows: u32,
+    ncols: u32,
+    src_cols: u32,
+    src_col: u32,
+    dst_cols: u32,
+    dst_col: u32,
+    accumulate: u32,
+    _pad0: u32,
+}
+
+struct CopyRowsParams {
+    len: u32,
+    offset: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+struct TransposeParams {
+    rows: u32,
+    cols: u32,
+    dst_row: u32,
+    _pad0: u32,
+}
+
+struct ReduceParams {
+    len: u32,
+    slot: u32,
+    squares: u32,
+    _pad0: u32,
+}
+
+// 64-bit values as (lo, hi) halves.
+struct NormalParams {
+    len: u32,
+    key_lo: u32,
+    key_hi: u32,
+    offset_lo: u32,
+    offset_hi: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// gemm, gemm_direct: C (m × n) ← α·op(A)·op(B) + β·C, op(A) m × k.
+struct GemmParams {
+    m: u32,
+    n: u32,
+    k: u32,
+    lda: u32,
+    ldb: u32,
+    ldc: u32,
+    trans_a: u32,
+    trans_b: u32,
+    alpha: f32,
+    beta: f32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// The filterbank and attention kernels: span = (max(A, B) − 1)/(N − 1),
+// gx_scale = (A + 1)/2, gy_scale = (B + 1)/2, filter_centre = (N + 1)/2, computed on the host
+// in f64 exactly as the CPU does.
+struct AttentionParams {
+    rows: u32,
+    n: u32,
+    width: u32,
+    height: u32,
+    channels: u32,
+    span: f32,
+    gx_scale: f32,
+    gy_scale: f32,
+    filter_centre: f32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+struct AdamParams {
+    len: u32,
+    step_size: f32,
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    grad_scale: f32,
+    _pad0: u32,
+    _pad1: u32,
+}
