@@ -27,6 +27,7 @@ mod dataset;
 mod error;
 mod idx;
 mod mnist;
+mod synth;
 
 pub use batch::{gather, Batcher};
 pub use cifar::{
@@ -36,3 +37,4 @@ pub use dataset::{binarize_dynamic, Dataset};
 pub use error::{DataError, Result};
 pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
 pub use mnist::{load_mnist, Split};
+pub use synth::{Generator, Piece};
