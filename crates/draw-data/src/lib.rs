@@ -23,6 +23,7 @@
 
 mod batch;
 mod cifar;
+mod cluttered;
 mod dataset;
 mod error;
 mod idx;
@@ -32,6 +33,10 @@ mod synth;
 pub use batch::{gather, Batcher};
 pub use cifar::{
     load_cifar10_files, parse_cifar10, CIFAR_IMAGE_BYTES, CIFAR_RECORD_BYTES, CIFAR_SIDE,
+};
+pub use cluttered::{
+    ClutterConfig, ClutteredLayout, ClutteredMnist, ClutteredSplits, CLUTTERED_TEST_SEED,
+    CLUTTERED_VALID_SEED, VALIDATION_DIGITS,
 };
 pub use dataset::{binarize_dynamic, Dataset};
 pub use error::{DataError, Result};
