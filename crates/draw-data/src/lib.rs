@@ -1,5 +1,5 @@
-//! Data loading for draw-rs: IDX (MNIST) and CIFAR-10 binary parsers, binarisation and
-//! shuffled mini-batching.
+//! Data loading for draw-rs: IDX (MNIST) and CIFAR-10 binary parsers, binarisation,
+//! shuffled mini-batching, and data sets generated from MNIST (cluttered MNIST, two-digit MNIST).
 //!
 //! Decisions:
 //! - **Images are `f32` in `[0, 1]`**, stored back to back in a [`Dataset`]; within an image the
@@ -19,6 +19,13 @@
 //! - **Reproducibility**: [`Batcher`] and static binarisation use `rand`'s `StdRng` seeded
 //!   with `seed_from_u64`, so results repeat for a given seed with the same `rand` version
 //!   (`StdRng`'s algorithm may change between major `rand` releases).
+//! - **Generated sets are keyed, not streamed.** [`ClutteredMnist`] and [`TwoDigitMnist`]
+//!   implement [`Generator`]: example `index` of `epoch` is a pure function of
+//!   `(seed, epoch, index)`, drawn from a SplitMix64 stream hashed from that key (written out in
+//!   this crate, so the images do not depend on the `rand` version). Training data is fresh each
+//!   epoch yet a resumed run regenerates it exactly; the validation and test sets are epoch 0 of
+//!   fixed seeds, pinned by checksums in the tests. Placements are exposed ([`Piece`],
+//!   [`ClutteredLayout`], [`TwoDigitLayout`]) so tests can check them against the pixels.
 #![deny(missing_docs)]
 
 mod batch;
@@ -29,6 +36,7 @@ mod error;
 mod idx;
 mod mnist;
 mod synth;
+mod two_digit;
 
 pub use batch::{gather, Batcher};
 pub use cifar::{
@@ -43,3 +51,6 @@ pub use error::{DataError, Result};
 pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
 pub use mnist::{load_mnist, Split};
 pub use synth::{Generator, Piece};
+pub use two_digit::{
+    TwoDigitLayout, TwoDigitMnist, TwoDigitSplits, TWO_DIGIT_CANVAS, TWO_DIGIT_TEST_SEED,
+};
