@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// Everything that can go wrong while reading a data set; each variant names the offending file.
+/// Everything that can go wrong while reading a data set (each such variant names the offending
+/// file) or setting up a generated one.
 #[derive(Debug, Error)]
 pub enum DataError {
     /// The file exists but could not be read.
@@ -102,6 +103,19 @@ pub enum DataError {
     /// No files were given, so there is nothing to load.
     #[error("empty dataset: no files given")]
     EmptyDataset,
+    /// A generator's configuration cannot work (e.g. a zero-sized canvas or crop).
+    #[error("bad generator configuration: {detail}")]
+    BadConfig {
+        /// What is wrong, naming the generator and the setting.
+        detail: String,
+    },
+    /// A generator's source digits cannot be used (e.g. an empty range, several channels, values
+    /// outside [0, 1], or digits larger than the canvas).
+    #[error("bad source digits: {detail}")]
+    BadSource {
+        /// What is wrong, naming the generator.
+        detail: String,
+    },
 }
 
 /// Result alias used throughout the crate.
