@@ -1,6 +1,14 @@
 //! Checkpoints as safetensors, in PyTorch's names and layouts (f32), with the model config as
 //! JSON under the metadata key `config`. `safetensors.torch.load_file` + `load_state_dict`
 //! loads one into a PyTorch module with the same attribute names.
+//!
+//! Integrity: [`to_bytes`] (and so [`save`]) stores two checksums in the metadata, each the
+//! 64-bit FNV-1a hash ([`fnv1a64`]) as 16 lowercase hex digits: [`DATA_CHECKSUM_KEY`] over the
+//! data area (every byte after the 8-byte header length and the JSON header) and
+//! [`CONFIG_CHECKSUM_KEY`] over the `config` entry's UTF-8 bytes. [`from_bytes`] verifies each
+//! one present (a file without them, from before they existed, still loads) and refuses any
+//! parameter holding a NaN or an infinity, naming the tensor. A tool that rewrites the file
+//! with other tensors or another config must drop or recompute the checksums.
 
 use crate::config::DrawConfig;
 use crate::error::{DrawError, Result};
@@ -11,6 +19,25 @@ use std::path::Path;
 
 /// Metadata key holding the [`DrawConfig`] as JSON.
 pub const CONFIG_KEY: &str = "config";
+/// Metadata key holding [`fnv1a64`] of the data area (all bytes after the header), in hex.
+pub const DATA_CHECKSUM_KEY: &str = "data_fnv1a64";
+/// Metadata key holding [`fnv1a64`] of the `config` entry's UTF-8 bytes, in hex.
+pub const CONFIG_CHECKSUM_KEY: &str = "config_fnv1a64";
+
+/// The 64-bit FNV-1a hash of `bytes` (offset basis 0xcbf29ce484222325, prime 0x100000001b3):
+/// xor each byte into the state, then multiply by the prime. Not cryptographic: it catches
+/// corruption (any single flipped bit changes it), not tampering. In Python:
+/// `h = 0xcbf29ce484222325; for b in data: h = ((h ^ b) * 0x100000001b3) % 2**64`.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The hex form stored in the metadata.
+fn hex(hash: u64) -> String {
+    format!("{hash:016x}")
+}
 
 fn bad(path: &Path, reason: impl Into<String>) -> DrawError {
     DrawError::Checkpoint {
@@ -46,13 +73,34 @@ pub fn to_bytes(
     let mut meta = HashMap::new();
     meta.insert(
         CONFIG_KEY.to_string(),
+        // Serialising a plain struct of integers and enums to a string cannot fail.
         serde_json::to_string(config).expect("config serialises"),
     );
     meta.insert("format".to_string(), "pt".to_string());
     for (k, v) in extra {
         meta.insert(k.to_string(), v.clone());
     }
-    safetensors::serialize(views, Some(meta)).map_err(|e| DrawError::Shape(e.to_string()))
+    let serialize = |meta| {
+        safetensors::serialize(views.iter().cloned(), Some(meta))
+            .map_err(|e| DrawError::Shape(e.to_string()))
+    };
+    // The data area does not depend on the metadata (tensors are laid out by dtype and name),
+    // so hash it in a first serialisation, then write the file with the checksums.
+    let first = serialize(meta.clone())?;
+    let data = data_area(&first).map_err(|e| DrawError::Shape(e.to_string()))?;
+    meta.insert(DATA_CHECKSUM_KEY.to_string(), hex(fnv1a64(data)));
+    let config_hash = meta.get(CONFIG_KEY).map(|c| hex(fnv1a64(c.as_bytes())));
+    if let Some(h) = config_hash {
+        meta.insert(CONFIG_CHECKSUM_KEY.to_string(), h);
+    }
+    serialize(meta)
+}
+
+/// The data area of a safetensors buffer: everything after the header length and header.
+fn data_area(bytes: &[u8]) -> std::result::Result<&[u8], safetensors::SafeTensorError> {
+    let (n, _) = SafeTensors::read_metadata(bytes)?;
+    // `read_metadata` has checked that 8 + n lies within the buffer.
+    Ok(&bytes[8 + n..])
 }
 
 /// Writes a checkpoint atomically (to a temporary file, then renamed), so a crash never leaves
@@ -65,12 +113,19 @@ pub fn save(
 ) -> Result<()> {
     let bytes = to_bytes(config, values, extra)?;
     let tmp = path.with_extension("safetensors.tmp");
-    let io = |source| DrawError::Io {
-        path: path.to_path_buf(),
-        source,
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        // On disk before the rename, so a crash never leaves the new name on a short file.
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
     };
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    write().map_err(|e| {
+        // Best effort: a partial temporary file is of no use to anyone.
+        let _ = std::fs::remove_file(&tmp);
+        bad(path, format!("cannot write: {e}"))
+    })
 }
 
 /// A loaded checkpoint: config, parameter values and the other metadata entries.
@@ -83,14 +138,69 @@ pub struct Checkpoint {
     pub metadata: HashMap<String, String>,
 }
 
+/// Checks the checksum stored under `key`, if any, against `actual`.
+fn verify(
+    metadata: &HashMap<String, String>,
+    key: &str,
+    actual: impl FnOnce() -> u64,
+    what: &str,
+    path: &Path,
+) -> Result<()> {
+    let Some(stored) = metadata.get(key) else {
+        return Ok(());
+    };
+    let digits = stored.len() == 16 && stored.bytes().all(|b| b.is_ascii_hexdigit());
+    let stored = match u64::from_str_radix(stored, 16) {
+        Ok(h) if digits => h,
+        _ => {
+            return Err(bad(
+                path,
+                format!("`{key}` is {stored:?}, not 16 hex digits"),
+            ))
+        }
+    };
+    let actual = actual();
+    if stored != actual {
+        return Err(bad(
+            path,
+            format!(
+                "{what} does not match its checksum ({key} {stored:016x}, computed \
+                 {actual:016x}): the file was damaged or edited after saving"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses checkpoint bytes; `path` names the file in errors.
+///
+/// Refused, each with a reason naming the file: anything that is not safetensors, a missing or
+/// invalid `config`, a checksum (when present) that does not match the config or the data, a
+/// missing tensor, a tensor whose shape the config does not give or whose dtype is not f32 or
+/// f64, and a NaN or infinite value (naming the tensor). Extra tensors and metadata are ignored.
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
-    let (_, meta) = SafeTensors::read_metadata(bytes)
+    let (n, meta) = SafeTensors::read_metadata(bytes)
         .map_err(|e| bad(path, format!("not a safetensors file: {e}")))?;
     let metadata = meta.metadata().clone().unwrap_or_default();
     let json = metadata
         .get(CONFIG_KEY)
         .ok_or_else(|| bad(path, "no `config` entry in the metadata"))?;
+    verify(
+        &metadata,
+        CONFIG_CHECKSUM_KEY,
+        || fnv1a64(json.as_bytes()),
+        "the config",
+        path,
+    )?;
+    // `read_metadata` has checked that 8 + n lies within the buffer.
+    let data = &bytes[8 + n..];
+    verify(
+        &metadata,
+        DATA_CHECKSUM_KEY,
+        || fnv1a64(data),
+        "the tensor data",
+        path,
+    )?;
     let config: DrawConfig =
         serde_json::from_str(json).map_err(|e| bad(path, format!("config: {e}")))?;
     config.validate()?;
@@ -112,21 +222,35 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
                         ),
                     ));
                 }
-                match t.dtype() {
-                    Dtype::F32 => Ok(t
+                // `chunks_exact` yields slices of exactly 4 (or 8) bytes, so the conversions
+                // to arrays cannot fail.
+                let values: Vec<f64> = match t.dtype() {
+                    Dtype::F32 => t
                         .data()
                         .chunks_exact(4)
-                        .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
-                        .collect()),
-                    Dtype::F64 => Ok(t
+                        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
+                        .collect(),
+                    Dtype::F64 => t
                         .data()
                         .chunks_exact(8)
-                        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-                        .collect()),
-                    d => Err(bad(
+                        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                        .collect(),
+                    d => {
+                        return Err(bad(
+                            path,
+                            format!("`{name}` has dtype {d:?}; f32 or f64 expected"),
+                        ))
+                    }
+                };
+                match values.iter().position(|v| !v.is_finite()) {
+                    Some(i) => Err(bad(
                         path,
-                        format!("`{name}` has dtype {d:?}; f32 or f64 expected"),
+                        format!(
+                            "`{name}` holds a non-finite value ({}) at index {i}",
+                            values[i]
+                        ),
                     )),
+                    None => Ok(values),
                 }
             });
         r.unwrap_or_else(|e| {
@@ -144,11 +268,9 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
     }
 }
 
-/// Reads a checkpoint file.
+/// Reads a checkpoint file. A file that cannot be read is a [`DrawError::Checkpoint`] whose
+/// reason carries the OS's message (once: it has no separate source to print again).
 pub fn load(path: &Path) -> Result<Checkpoint> {
-    let bytes = std::fs::read(path).map_err(|source| DrawError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
     from_bytes(&bytes, path)
 }
