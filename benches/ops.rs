@@ -5,7 +5,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use draw_rs::core::kernels::filterbank::Geometry;
-use draw_rs::core::{preset, Backend, Draw, NoiseKey, TrainConfig, Trainer};
+use draw_rs::core::prelude::*;
+use draw_rs::core::{preset, TrainConfig, Window, WindowGrads};
 use draw_rs::cpu::CpuBackend;
 
 const BATCH: usize = 100;
@@ -35,7 +36,7 @@ fn ops(c: &mut Criterion) {
     let mut out = b.zeros(BATCH, 1024);
     g.throughput(Throughput::Elements((2 * BATCH * 520 * 1024) as u64));
     g.bench_function("gate_gemm_100x520x1024", |bn| {
-        bn.iter(|| b.gemm(&mut out, 1.0, &x, false, &w, true, 0.0))
+        bn.iter(|| b.gemm(&mut out, 1.0, Mat::n(&x), Mat::t(&w), 0.0))
     });
     g.throughput(Throughput::Elements(BATCH as u64));
     let pre = filled(&b, BATCH, 1024, 3, 1.0);
@@ -70,8 +71,20 @@ fn ops(c: &mut Criterion) {
         );
         let mut dp = b.zeros(BATCH, 5);
         g.bench_function(format!("filterbank_backward_{name}"), |bn| {
-            bn.iter(|| b.filterbank_backward(&p, &geo, &fx, &fy, &dfx, &dfy, &mut dp))
+            let win = Window {
+                p: &p,
+                fx: &fx,
+                fy: &fy,
+                geo: &geo,
+            };
+            bn.iter(|| b.filterbank_backward(win, &dfx, &dfy, &mut dp))
         });
+        let win = Window {
+            p: &p,
+            fx: &fx,
+            fy: &fy,
+            geo: &geo,
+        };
         let img = filled(&b, BATCH, 784, 9, 1.0);
         let (mut dx, mut dfx2, mut dfy2) = (
             b.zeros(BATCH, 784),
@@ -81,13 +94,16 @@ fn ops(c: &mut Criterion) {
         if name.starts_with("read") {
             let mut r = b.zeros(BATCH, 2 * geo.patch_len());
             g.bench_function("attention_read_forward", |bn| {
-                bn.iter(|| b.read_forward(&img, &img, &fx, &fy, &p, &geo, &mut r))
+                bn.iter(|| b.read_forward(&img, &img, win, &mut r))
             });
             g.bench_function("attention_read_backward", |bn| {
                 bn.iter(|| {
-                    b.read_backward(
-                        &img, &img, &fx, &fy, &p, &geo, &r, &mut dx, &mut dfx2, &mut dfy2, &mut dp,
-                    )
+                    let grads = WindowGrads {
+                        dfx: &mut dfx2,
+                        dfy: &mut dfy2,
+                        dp: &mut dp,
+                    };
+                    b.read_backward(&img, &img, win, &r, &mut dx, grads)
                 })
             });
         } else {
@@ -95,22 +111,16 @@ fn ops(c: &mut Criterion) {
             let mut canvas = b.zeros(BATCH, 784);
             let mut dpatch = b.zeros(BATCH, geo.patch_len());
             g.bench_function("attention_write_forward", |bn| {
-                bn.iter(|| b.write_forward(&patch, &fx, &fy, &p, &geo, &mut canvas))
+                bn.iter(|| b.write_forward(&patch, win, &mut canvas))
             });
             g.bench_function("attention_write_backward", |bn| {
                 bn.iter(|| {
-                    b.write_backward(
-                        &patch,
-                        &fx,
-                        &fy,
-                        &p,
-                        &geo,
-                        &img,
-                        &mut dpatch,
-                        &mut dfx2,
-                        &mut dfy2,
-                        &mut dp,
-                    )
+                    let grads = WindowGrads {
+                        dfx: &mut dfx2,
+                        dfy: &mut dfy2,
+                        dp: &mut dp,
+                    };
+                    b.write_backward(&patch, win, &img, &mut dpatch, grads)
                 })
             });
         }

@@ -4,7 +4,8 @@
 mod common;
 
 use draw_rs::core::checkpoint::{self, CONFIG_KEY};
-use draw_rs::core::{preset, Backend, Draw, NoiseKey, TrainConfig, Trainer};
+use draw_rs::core::prelude::*;
+use draw_rs::core::{preset, TrainConfig};
 use draw_rs::cpu::CpuBackend;
 use draw_rs::data::Split;
 use std::path::PathBuf;

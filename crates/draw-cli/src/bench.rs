@@ -4,7 +4,8 @@
 use crate::backend::{with_backend, BackendArgs, BackendChoice, BackendKind, BackendTask};
 use anyhow::Result;
 use clap::Args;
-use draw_core::{Backend, Draw, DrawConfig, Float, Glimpse, NoiseKey, TrainConfig, Trainer};
+use draw_core::prelude::*;
+use draw_core::{Glimpse, TrainConfig};
 use std::time::Instant;
 
 /// `draw bench` options.
@@ -79,7 +80,7 @@ pub fn sgemm_peak<B: Backend>(b: &B) -> f64 {
     let x = b.tensor(n, n, &data);
     let mut c = b.zeros(n, n);
     let rate = throughput(5, 1, || {
-        b.run(|| b.gemm(&mut c, 1.0, &x, false, &x, true, 0.0));
+        b.run(|| b.gemm(&mut c, 1.0, Mat::n(&x), Mat::t(&x), 0.0));
         b.synchronize();
         Ok(())
     })
@@ -123,7 +124,7 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
         Ok(())
     })?;
     let sample = throughput(a.runs, n, || {
-        model.generate(b, n, NoiseKey::new(2, 0));
+        model.generate(b, n, NoiseKey::new(2, 0))?;
         Ok(())
     })?;
     let fwd = 2.0 * forward_macs(&cfg);

@@ -20,7 +20,7 @@ pub fn write_samples<B: Backend>(
 ) -> Result<()> {
     check_sample_count(n)?;
     let cfg = model.config();
-    let frames = model.generate(b, n, NoiseKey::new(seed, u64::MAX / 2));
+    let frames = model.generate(b, n, NoiseKey::new(seed, u64::MAX / 2))?;
     let layout = GridLayout::new(n, cfg.width, cfg.height, cfg.channels);
     write_png(&dir.samples_png(), &layout, frames.last().expect("T >= 1"))?;
     write_gif(&dir.canvas_gif(), &layout, &frames)?;

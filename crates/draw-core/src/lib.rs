@@ -27,10 +27,14 @@ pub mod kernels;
 pub mod model;
 pub mod optim;
 pub mod params;
+pub mod prelude;
 pub mod reference;
 pub mod rng;
 
-pub use backend::Backend;
+pub use backend::{
+    AttentionOps, Backend, Latent, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps,
+    Storage, Window, WindowGrads,
+};
 pub use config::{preset, presets, DrawConfig, Glimpse, Preset, TrainConfig};
 pub use error::{DrawError, Result};
 pub use float::Float;

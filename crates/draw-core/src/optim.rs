@@ -141,7 +141,7 @@ impl<B: Backend> Trainer<B> {
             });
         }
         self.model
-            .backward_shards(b, &mut self.workspaces, &mut self.grads);
+            .backward_shards(b, &mut self.workspaces, &mut self.grads)?;
         let (adam, grads, cfg) = (&mut self.adam, &self.grads[0], &self.config);
         let grad_norm = self
             .model

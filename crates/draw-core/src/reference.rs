@@ -5,7 +5,9 @@
 //! f64 backend for finite-difference checks inside draw-core, and a worked example of what a
 //! third-party backend has to write.
 
-use crate::backend::Backend;
+use crate::backend::{
+    AttentionOps, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
+};
 use crate::Float;
 use std::marker::PhantomData;
 
@@ -28,7 +30,7 @@ impl<F: Float> HostBackend<F> {
     }
 }
 
-impl<F: Float> Backend for HostBackend<F> {
+impl<F: Float> Storage for HostBackend<F> {
     type F = F;
     type Tensor = HostTensor<F>;
 
@@ -56,56 +58,102 @@ impl<F: Float> Backend for HostBackend<F> {
     fn download(&self, t: &HostTensor<F>) -> Vec<F> {
         t.data.clone()
     }
+}
 
+impl<F: Float> MatrixOps for HostBackend<F> {
     fn gemm(
         &self,
         c: &mut HostTensor<F>,
         alpha: f64,
-        a: &HostTensor<F>,
-        trans_a: bool,
-        b: &HostTensor<F>,
-        trans_b: bool,
+        a: Mat<'_, HostTensor<F>>,
+        b: Mat<'_, HostTensor<F>>,
         beta: f64,
     ) {
-        let (m, k) = if trans_a {
-            (a.cols, a.rows)
+        let shape = (c.rows, c.cols);
+        naive_gemm(&mut c.data, shape, alpha, view(a), view(b), beta);
+    }
+}
+
+/// A tensor operand as a host matrix.
+fn view<F>(m: Mat<'_, HostTensor<F>>) -> HostMat<'_, F> {
+    HostMat {
+        data: &m.t.data,
+        rows: m.t.rows,
+        cols: m.t.cols,
+        transposed: m.transposed,
+    }
+}
+
+impl<F: Float> LstmOps for HostBackend<F> {}
+impl<F: Float> AttentionOps for HostBackend<F> {}
+impl<F: Float> LossOps for HostBackend<F> {}
+impl<F: Float> SamplingOps for HostBackend<F> {}
+impl<F: Float> OptimOps for HostBackend<F> {}
+
+/// A row-major host matrix as a GEMM operand, used as it is or transposed.
+#[derive(Clone, Copy, Debug)]
+pub struct HostMat<'a, F> {
+    /// rows·cols values, row-major.
+    pub data: &'a [F],
+    /// Rows as stored.
+    pub rows: usize,
+    /// Columns as stored.
+    pub cols: usize,
+    /// Whether the product reads the matrix transposed.
+    pub transposed: bool,
+}
+
+impl<F: Copy> HostMat<'_, F> {
+    /// (rows, cols) of op(self).
+    fn op_shape(&self) -> (usize, usize) {
+        if self.transposed {
+            (self.cols, self.rows)
         } else {
-            (a.rows, a.cols)
-        };
-        let (kb, n) = if trans_b {
-            (b.cols, b.rows)
+            (self.rows, self.cols)
+        }
+    }
+    /// Element (i, j) of op(self).
+    fn at(&self, i: usize, j: usize) -> F {
+        if self.transposed {
+            self.data[j * self.cols + i]
         } else {
-            (b.rows, b.cols)
-        };
-        assert!(k == kb && c.rows == m && c.cols == n, "gemm shape mismatch");
-        let at = |i: usize, p: usize| {
-            if trans_a {
-                a.data[p * a.cols + i]
+            self.data[i * self.cols + j]
+        }
+    }
+}
+
+/// The reference GEMM on host slices: `c ← α·op(a)·op(b) + β·c`, `c` being `m × n` row-major;
+/// with β = 0, `c` is not read (it may hold anything). The backend every other is checked
+/// against uses it, and so can a third-party backend's first version.
+///
+/// # Panics
+/// If the shapes do not agree.
+pub fn naive_gemm<F: Float>(
+    c: &mut [F],
+    (m, n): (usize, usize),
+    alpha: f64,
+    a: HostMat<'_, F>,
+    b: HostMat<'_, F>,
+    beta: f64,
+) {
+    let ((am, k), (kb, bn)) = (a.op_shape(), b.op_shape());
+    assert!(
+        k == kb && am == m && bn == n && c.len() == m * n,
+        "gemm shape mismatch"
+    );
+    let (alpha, beta) = (F::of(alpha), F::of(beta));
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = F::zero();
+            for p in 0..k {
+                s += a.at(i, p) * b.at(p, j);
+            }
+            let o = &mut c[i * n + j];
+            *o = if beta == F::zero() {
+                alpha * s
             } else {
-                a.data[i * a.cols + p]
-            }
-        };
-        let bt = |p: usize, j: usize| {
-            if trans_b {
-                b.data[j * b.cols + p]
-            } else {
-                b.data[p * b.cols + j]
-            }
-        };
-        let (alpha, beta) = (F::of(alpha), F::of(beta));
-        for i in 0..m {
-            for j in 0..n {
-                let mut s = F::zero();
-                for p in 0..k {
-                    s += at(i, p) * bt(p, j);
-                }
-                let o = &mut c.data[i * n + j];
-                *o = if beta == F::zero() {
-                    alpha * s
-                } else {
-                    alpha * s + beta * *o
-                };
-            }
+                alpha * s + beta * *o
+            };
         }
     }
 }

@@ -7,10 +7,14 @@
 //! finite-difference checks.
 #![deny(missing_docs)]
 
+use draw_core::kernels::attention::{self, WindowRow, WindowRowGrads};
 use draw_core::kernels::filterbank::Geometry;
 use draw_core::kernels::pointwise::AdamStep;
-use draw_core::kernels::{attention, filterbank, lstm, pointwise};
-use draw_core::{Backend, Float, NoiseKey};
+use draw_core::kernels::{filterbank, lstm, pointwise};
+use draw_core::{
+    AttentionOps, Float, Latent, LossOps, LstmOps, Mat, MatrixOps, NoiseKey, OptimOps, SamplingOps,
+    Storage, Window, WindowGrads,
+};
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -119,7 +123,7 @@ fn row<F>(v: &[F], r: usize, n: usize) -> &[F] {
     &v[r * n..(r + 1) * n]
 }
 
-impl<F: Float> Backend for CpuBackend<F> {
+impl<F: Float> Storage for CpuBackend<F> {
     type F = F;
     type Tensor = Array2<F>;
 
@@ -181,16 +185,71 @@ impl<F: Float> Backend for CpuBackend<F> {
         slice(t).to_vec()
     }
 
+    fn fill(&self, t: &mut Array2<F>, value: f64) {
+        t.fill(F::of(value));
+    }
+
+    fn copy_cols(
+        &self,
+        src: &Array2<F>,
+        src_col: usize,
+        dst: &mut Array2<F>,
+        dst_col: usize,
+        ncols: usize,
+        accumulate: bool,
+    ) {
+        let s = src.slice(ndarray::s![.., src_col..src_col + ncols]);
+        let mut d = dst.slice_mut(ndarray::s![.., dst_col..dst_col + ncols]);
+        if accumulate {
+            d += &s;
+        } else {
+            d.assign(&s);
+        }
+    }
+
+    fn copy_rows(&self, src: &Array2<F>, dst: &mut Array2<F>, dst_row: usize) {
+        dst.slice_mut(ndarray::s![dst_row..dst_row + src.nrows(), ..])
+            .assign(src);
+    }
+
+    fn transpose_rows(&self, src: &Array2<F>, dst: &mut Array2<F>, dst_row: usize) {
+        // In 32 × 32 tiles, so that reads and writes both stay in cache; a band of 32
+        // destination rows per task.
+        const TILE: usize = 32;
+        let (r, c) = src.dim();
+        let s = slice(src);
+        let out = &mut slice_mut(dst)[dst_row * r..(dst_row + c) * r];
+        out.par_chunks_mut(TILE * r)
+            .enumerate()
+            .for_each(|(band, rows)| {
+                let j0 = band * TILE;
+                for i0 in (0..r).step_by(TILE) {
+                    for (dj, drow) in rows.chunks_mut(r).enumerate() {
+                        let j = j0 + dj;
+                        for i in i0..(i0 + TILE).min(r) {
+                            drow[i] = s[i * c + j];
+                        }
+                    }
+                }
+            });
+    }
+
+    fn broadcast_rows(&self, src: &Array2<F>, dst: &mut Array2<F>) {
+        let s = src.row(0);
+        dst.axis_iter_mut(Axis(0)).for_each(|mut r| r.assign(&s));
+    }
+}
+
+impl<F: Float> MatrixOps for CpuBackend<F> {
     fn gemm(
         &self,
         c: &mut Array2<F>,
         alpha: f64,
-        a: &Array2<F>,
-        trans_a: bool,
-        b: &Array2<F>,
-        trans_b: bool,
+        a: Mat<'_, Array2<F>>,
+        b: Mat<'_, Array2<F>>,
         beta: f64,
     ) {
+        let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
         let (m, k) = if trans_a {
             (a.ncols(), a.nrows())
         } else {
@@ -258,10 +317,6 @@ impl<F: Float> Backend for CpuBackend<F> {
         }
     }
 
-    fn fill(&self, t: &mut Array2<F>, value: f64) {
-        t.fill(F::of(value));
-    }
-
     fn scale(&self, t: &mut Array2<F>, alpha: f64) {
         let a = F::of(alpha);
         t.mapv_inplace(|v| v * a);
@@ -279,51 +334,6 @@ impl<F: Float> Backend for CpuBackend<F> {
             .sum()
     }
 
-    fn copy_cols(
-        &self,
-        src: &Array2<F>,
-        src_col: usize,
-        dst: &mut Array2<F>,
-        dst_col: usize,
-        ncols: usize,
-        accumulate: bool,
-    ) {
-        let s = src.slice(ndarray::s![.., src_col..src_col + ncols]);
-        let mut d = dst.slice_mut(ndarray::s![.., dst_col..dst_col + ncols]);
-        if accumulate {
-            d += &s;
-        } else {
-            d.assign(&s);
-        }
-    }
-
-    fn copy_rows(&self, src: &Array2<F>, dst: &mut Array2<F>, dst_row: usize) {
-        dst.slice_mut(ndarray::s![dst_row..dst_row + src.nrows(), ..])
-            .assign(src);
-    }
-
-    fn transpose_rows(&self, src: &Array2<F>, dst: &mut Array2<F>, dst_row: usize) {
-        // In 32 × 32 tiles, so that reads and writes both stay in cache; a band of 32
-        // destination rows per task.
-        const TILE: usize = 32;
-        let (r, c) = src.dim();
-        let s = slice(src);
-        let out = &mut slice_mut(dst)[dst_row * r..(dst_row + c) * r];
-        out.par_chunks_mut(TILE * r)
-            .enumerate()
-            .for_each(|(band, rows)| {
-                let j0 = band * TILE;
-                for i0 in (0..r).step_by(TILE) {
-                    for (dj, drow) in rows.chunks_mut(r).enumerate() {
-                        let j = j0 + dj;
-                        for i in i0..(i0 + TILE).min(r) {
-                            drow[i] = s[i * c + j];
-                        }
-                    }
-                }
-            });
-    }
-
     fn add_bias(&self, dst: &mut Array2<F>, bias: &Array2<F>) {
         let b = bias.row(0);
         dst.axis_iter_mut(Axis(0)).for_each(|mut r| r += &b);
@@ -333,29 +343,9 @@ impl<F: Float> Backend for CpuBackend<F> {
         let mut d = dst.row_mut(0);
         src.axis_iter(Axis(0)).for_each(|r| d += &r);
     }
+}
 
-    fn broadcast_rows(&self, src: &Array2<F>, dst: &mut Array2<F>) {
-        let s = src.row(0);
-        dst.axis_iter_mut(Axis(0)).for_each(|mut r| r.assign(&s));
-    }
-
-    fn fill_normal(&self, t: &mut Array2<F>, key: NoiseKey) {
-        const CHUNK: usize = 1024;
-        slice_mut(t)
-            .par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                simd(
-                    #[inline(always)]
-                    || {
-                        for (k, v) in chunk.iter_mut().enumerate() {
-                            *v = F::normal(&key, (c * CHUNK + k) as u64);
-                        }
-                    },
-                )
-            });
-    }
-
+impl<F: Float> LstmOps for CpuBackend<F> {
     fn lstm_forward(
         &self,
         gates: &mut Array2<F>,
@@ -411,7 +401,39 @@ impl<F: Float> Backend for CpuBackend<F> {
                 )
             });
     }
+}
 
+/// A window's tensors as host slices, cut per row.
+#[derive(Clone, Copy)]
+struct RowWindow<'a, F> {
+    p: &'a [F],
+    fx: &'a [F],
+    fy: &'a [F],
+    geo: &'a Geometry,
+}
+
+impl<'a, F> RowWindow<'a, F> {
+    fn new(w: Window<'a, Array2<F>>) -> Self {
+        RowWindow {
+            p: slice(w.p),
+            fx: slice(w.fx),
+            fy: slice(w.fy),
+            geo: w.geo,
+        }
+    }
+
+    #[inline(always)]
+    fn row(&self, k: usize) -> WindowRow<'a, F> {
+        WindowRow {
+            p: row(self.p, k, 5),
+            fx: row(self.fx, k, self.geo.fx_len()),
+            fy: row(self.fy, k, self.geo.fy_len()),
+            geo: self.geo,
+        }
+    }
+}
+
+impl<F: Float> AttentionOps for CpuBackend<F> {
     fn filterbank_forward(
         &self,
         p: &Array2<F>,
@@ -435,16 +457,14 @@ impl<F: Float> Backend for CpuBackend<F> {
 
     fn filterbank_backward(
         &self,
-        p: &Array2<F>,
-        geo: &Geometry,
-        fx: &Array2<F>,
-        fy: &Array2<F>,
+        win: Window<'_, Array2<F>>,
         dfx: &Array2<F>,
         dfy: &Array2<F>,
         dp: &mut Array2<F>,
     ) {
-        let (pv, x, y, dx, dy) = (slice(p), slice(fx), slice(fy), slice(dfx), slice(dfy));
-        let (lx, ly) = (geo.fx_len(), geo.fy_len());
+        let w = RowWindow::new(win);
+        let (dx, dy) = (slice(dfx), slice(dfy));
+        let (lx, ly) = (w.geo.fx_len(), w.geo.fy_len());
         slice_mut(dp)
             .par_chunks_mut(5)
             .enumerate()
@@ -453,15 +473,9 @@ impl<F: Float> Backend for CpuBackend<F> {
                 simd(
                     #[inline(always)]
                     || {
-                        filterbank::backward_row(
-                            row(pv, r, 5),
-                            geo,
-                            row(x, r, lx),
-                            row(y, r, ly),
-                            row(dx, r, lx),
-                            row(dy, r, ly),
-                            d,
-                        )
+                        let wr = w.row(r);
+                        let (dxr, dyr) = (row(dx, r, lx), row(dy, r, ly));
+                        filterbank::backward_row(wr.p, wr.geo, wr.fx, wr.fy, dxr, dyr, d)
                     },
                 )
             });
@@ -471,32 +485,19 @@ impl<F: Float> Backend for CpuBackend<F> {
         &self,
         x: &Array2<F>,
         xhat: &Array2<F>,
-        fx: &Array2<F>,
-        fy: &Array2<F>,
-        p: &Array2<F>,
-        geo: &Geometry,
+        win: Window<'_, Array2<F>>,
         r: &mut Array2<F>,
     ) {
-        let (xv, xh, fxv, fyv, pv) = (slice(x), slice(xhat), slice(fx), slice(fy), slice(p));
-        let (li, lx, ly) = (geo.image_len(), geo.fx_len(), geo.fy_len());
+        let w = RowWindow::new(win);
+        let (xv, xh, li) = (slice(x), slice(xhat), w.geo.image_len());
         slice_mut(r)
-            .par_chunks_mut(2 * geo.patch_len())
+            .par_chunks_mut(2 * w.geo.patch_len())
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, out)| {
                 simd(
                     #[inline(always)]
-                    || {
-                        attention::read_forward_row(
-                            row(xv, k, li),
-                            row(xh, k, li),
-                            row(fxv, k, lx),
-                            row(fyv, k, ly),
-                            row(pv, k, 5),
-                            geo,
-                            out,
-                        )
-                    },
+                    || attention::read_forward_row(row(xv, k, li), row(xh, k, li), w.row(k), out),
                 )
             });
     }
@@ -505,87 +506,45 @@ impl<F: Float> Backend for CpuBackend<F> {
         &self,
         x: &Array2<F>,
         xhat: &Array2<F>,
-        fx: &Array2<F>,
-        fy: &Array2<F>,
-        p: &Array2<F>,
-        geo: &Geometry,
+        win: Window<'_, Array2<F>>,
         dr: &Array2<F>,
         dxhat: &mut Array2<F>,
-        dfx: &mut Array2<F>,
-        dfy: &mut Array2<F>,
-        dp: &mut Array2<F>,
+        grads: WindowGrads<'_, Array2<F>>,
     ) {
-        let (xv, xh, fxv, fyv, pv, drv) = (
-            slice(x),
-            slice(xhat),
-            slice(fx),
-            slice(fy),
-            slice(p),
-            slice(dr),
-        );
-        let (li, lx, ly, lr) = (
-            geo.image_len(),
-            geo.fx_len(),
-            geo.fy_len(),
-            2 * geo.patch_len(),
-        );
+        let w = RowWindow::new(win);
+        let (xv, xh, drv) = (slice(x), slice(xhat), slice(dr));
+        let geo = w.geo;
+        let (li, lr) = (geo.image_len(), 2 * geo.patch_len());
         slice_mut(dxhat)
             .par_chunks_mut(li)
-            .zip(slice_mut(dfx).par_chunks_mut(lx))
-            .zip(slice_mut(dfy).par_chunks_mut(ly))
-            .zip(slice_mut(dp).par_chunks_mut(5))
+            .zip(slice_mut(grads.dfx).par_chunks_mut(geo.fx_len()))
+            .zip(slice_mut(grads.dfy).par_chunks_mut(geo.fy_len()))
+            .zip(slice_mut(grads.dp).par_chunks_mut(5))
             .enumerate()
             .with_min_len(MIN_ROWS)
-            .for_each(|(k, (((dxh, dx), dy), d))| {
+            .for_each(|(k, (((dxh, dfx), dfy), dp))| {
                 simd(
                     #[inline(always)]
                     || {
-                        attention::read_backward_row(
-                            row(xv, k, li),
-                            row(xh, k, li),
-                            row(fxv, k, lx),
-                            row(fyv, k, ly),
-                            row(pv, k, 5),
-                            geo,
-                            row(drv, k, lr),
-                            dxh,
-                            dx,
-                            dy,
-                            d,
-                        )
+                        let g = WindowRowGrads { dfx, dfy, dp };
+                        let (xr, xhr) = (row(xv, k, li), row(xh, k, li));
+                        attention::read_backward_row(xr, xhr, w.row(k), row(drv, k, lr), dxh, g)
                     },
                 )
             });
     }
 
-    fn write_forward(
-        &self,
-        patch: &Array2<F>,
-        fx: &Array2<F>,
-        fy: &Array2<F>,
-        p: &Array2<F>,
-        geo: &Geometry,
-        canvas: &mut Array2<F>,
-    ) {
-        let (pw, fxv, fyv, pv) = (slice(patch), slice(fx), slice(fy), slice(p));
-        let (lx, ly, lp) = (geo.fx_len(), geo.fy_len(), geo.patch_len());
+    fn write_forward(&self, patch: &Array2<F>, win: Window<'_, Array2<F>>, canvas: &mut Array2<F>) {
+        let w = RowWindow::new(win);
+        let (pw, lp) = (slice(patch), w.geo.patch_len());
         slice_mut(canvas)
-            .par_chunks_mut(geo.image_len())
+            .par_chunks_mut(w.geo.image_len())
             .enumerate()
             .with_min_len(MIN_ROWS)
             .for_each(|(k, c)| {
                 simd(
                     #[inline(always)]
-                    || {
-                        attention::write_forward_row(
-                            row(pw, k, lp),
-                            row(fxv, k, lx),
-                            row(fyv, k, ly),
-                            row(pv, k, 5),
-                            geo,
-                            c,
-                        )
-                    },
+                    || attention::write_forward_row(row(pw, k, lp), w.row(k), c),
                 )
             });
     }
@@ -593,47 +552,36 @@ impl<F: Float> Backend for CpuBackend<F> {
     fn write_backward(
         &self,
         patch: &Array2<F>,
-        fx: &Array2<F>,
-        fy: &Array2<F>,
-        p: &Array2<F>,
-        geo: &Geometry,
+        win: Window<'_, Array2<F>>,
         dcanvas: &Array2<F>,
         dpatch: &mut Array2<F>,
-        dfx: &mut Array2<F>,
-        dfy: &mut Array2<F>,
-        dp: &mut Array2<F>,
+        grads: WindowGrads<'_, Array2<F>>,
     ) {
-        let (pw, fxv, fyv, pv, dcv) =
-            (slice(patch), slice(fx), slice(fy), slice(p), slice(dcanvas));
-        let (li, lx, ly, lp) = (geo.image_len(), geo.fx_len(), geo.fy_len(), geo.patch_len());
+        let w = RowWindow::new(win);
+        let (pw, dcv) = (slice(patch), slice(dcanvas));
+        let geo = w.geo;
+        let (li, lp) = (geo.image_len(), geo.patch_len());
         slice_mut(dpatch)
             .par_chunks_mut(lp)
-            .zip(slice_mut(dfx).par_chunks_mut(lx))
-            .zip(slice_mut(dfy).par_chunks_mut(ly))
-            .zip(slice_mut(dp).par_chunks_mut(5))
+            .zip(slice_mut(grads.dfx).par_chunks_mut(geo.fx_len()))
+            .zip(slice_mut(grads.dfy).par_chunks_mut(geo.fy_len()))
+            .zip(slice_mut(grads.dp).par_chunks_mut(5))
             .enumerate()
             .with_min_len(MIN_ROWS)
-            .for_each(|(k, (((dpw, dx), dy), d))| {
+            .for_each(|(k, (((dpw, dfx), dfy), dp))| {
                 simd(
                     #[inline(always)]
                     || {
-                        attention::write_backward_row(
-                            row(pw, k, lp),
-                            row(fxv, k, lx),
-                            row(fyv, k, ly),
-                            row(pv, k, 5),
-                            geo,
-                            row(dcv, k, li),
-                            dpw,
-                            dx,
-                            dy,
-                            d,
-                        )
+                        let g = WindowRowGrads { dfx, dfy, dp };
+                        let pr = row(pw, k, lp);
+                        attention::write_backward_row(pr, w.row(k), row(dcv, k, li), dpw, g)
                     },
                 )
             });
     }
+}
 
+impl<F: Float> LossOps for CpuBackend<F> {
     fn canvas_error(&self, x: &Array2<F>, c: &Array2<F>, xhat: &mut Array2<F>) {
         let n = x.ncols();
         let (xv, cv) = (slice(x), slice(c));
@@ -677,16 +625,47 @@ impl<F: Float> Backend for CpuBackend<F> {
             });
     }
 
-    fn sample_latent(
-        &self,
-        mu: &Array2<F>,
-        logsig: &Array2<F>,
-        eps: &Array2<F>,
-        z: &mut Array2<F>,
-        kl: &mut Array2<F>,
-    ) {
-        let n = mu.ncols();
-        let (m, l, e) = (slice(mu), slice(logsig), slice(eps));
+    fn bce(&self, x: &Array2<F>, c: &Array2<F>, out: &mut Array2<F>) {
+        let n = x.ncols();
+        let (xv, cv) = (slice(x), slice(c));
+        slice_mut(out)
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(MIN_ROWS)
+            .for_each(|(r, o)| {
+                *o = simd(
+                    #[inline(always)]
+                    || pointwise::bce_row(row(xv, r, n), row(cv, r, n)),
+                )
+            });
+    }
+
+    fn bce_backward(&self, x: &Array2<F>, c: &Array2<F>, scale: f64, dc: &mut Array2<F>) {
+        pointwise::bce_backward_row(slice(x), slice(c), F::of(scale), slice_mut(dc));
+    }
+}
+
+impl<F: Float> SamplingOps for CpuBackend<F> {
+    fn fill_normal(&self, t: &mut Array2<F>, key: NoiseKey) {
+        const CHUNK: usize = 1024;
+        slice_mut(t)
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                simd(
+                    #[inline(always)]
+                    || {
+                        for (k, v) in chunk.iter_mut().enumerate() {
+                            *v = F::normal(&key, (c * CHUNK + k) as u64);
+                        }
+                    },
+                )
+            });
+    }
+
+    fn sample_latent(&self, latent: Latent<'_, Array2<F>>, z: &mut Array2<F>, kl: &mut Array2<F>) {
+        let n = latent.mu.ncols();
+        let (m, l, e) = (slice(latent.mu), slice(latent.logsig), slice(latent.eps));
         slice_mut(z)
             .chunks_mut(n)
             .zip(slice_mut(kl).iter_mut())
@@ -708,44 +687,25 @@ impl<F: Float> Backend for CpuBackend<F> {
 
     fn sample_latent_backward(
         &self,
-        mu: &Array2<F>,
-        logsig: &Array2<F>,
-        eps: &Array2<F>,
+        latent: Latent<'_, Array2<F>>,
         dz: &Array2<F>,
         kl_scale: f64,
         dmu: &mut Array2<F>,
         dlogsig: &mut Array2<F>,
     ) {
         pointwise::sample_latent_backward_row(
-            slice(mu),
-            slice(logsig),
-            slice(eps),
+            slice(latent.mu),
+            slice(latent.logsig),
+            slice(latent.eps),
             slice(dz),
             F::of(kl_scale),
             slice_mut(dmu),
             slice_mut(dlogsig),
         );
     }
+}
 
-    fn bce(&self, x: &Array2<F>, c: &Array2<F>, out: &mut Array2<F>) {
-        let n = x.ncols();
-        let (xv, cv) = (slice(x), slice(c));
-        slice_mut(out)
-            .par_iter_mut()
-            .enumerate()
-            .with_min_len(MIN_ROWS)
-            .for_each(|(r, o)| {
-                *o = simd(
-                    #[inline(always)]
-                    || pointwise::bce_row(row(xv, r, n), row(cv, r, n)),
-                )
-            });
-    }
-
-    fn bce_backward(&self, x: &Array2<F>, c: &Array2<F>, scale: f64, dc: &mut Array2<F>) {
-        pointwise::bce_backward_row(slice(x), slice(c), F::of(scale), slice_mut(dc));
-    }
-
+impl<F: Float> OptimOps for CpuBackend<F> {
     fn adam(
         &self,
         p: &mut Array2<F>,
@@ -787,24 +747,12 @@ mod tests {
                 let cv: Vec<f64> = (0..m * n).map(|i| k.normal(9000 + i as u64)).collect();
                 let mut c1 = b.tensor(m, n, &cv);
                 let mut c2 = host.tensor(m, n, &cv);
-                b.gemm(
-                    &mut c1,
-                    0.5,
-                    &b.tensor(ar, ac, &av),
-                    ta,
-                    &b.tensor(br, bc, &bv),
-                    tb,
-                    2.0,
-                );
-                host.gemm(
-                    &mut c2,
-                    0.5,
-                    &host.tensor(ar, ac, &av),
-                    ta,
-                    &host.tensor(br, bc, &bv),
-                    tb,
-                    2.0,
-                );
+                let (a1, b1) = (b.tensor(ar, ac, &av), b.tensor(br, bc, &bv));
+                let (a2, b2) = (host.tensor(ar, ac, &av), host.tensor(br, bc, &bv));
+                let op = |t, transposed| Mat { t, transposed };
+                b.gemm(&mut c1, 0.5, op(&a1, ta), op(&b1, tb), 2.0);
+                let op = |t, transposed| Mat { t, transposed };
+                host.gemm(&mut c2, 0.5, op(&a2, ta), op(&b2, tb), 2.0);
                 let (x, y) = (b.download(&c1), host.download(&c2));
                 for (p, q) in x.iter().zip(&y) {
                     assert!(
@@ -824,7 +772,12 @@ mod tests {
         let ls = b.tensor(2, 1, &[0.0, 0.0]);
         let eps = b.tensor(2, 1, &[0.0, 0.0]);
         let (mut z, mut kl) = (b.zeros(2, 1), b.zeros(2, 1));
-        b.sample_latent(&mu, &ls, &eps, &mut z, &mut kl);
+        let latent = Latent {
+            mu: &mu,
+            logsig: &ls,
+            eps: &eps,
+        };
+        b.sample_latent(latent, &mut z, &mut kl);
         assert_eq!(b.download(&kl), vec![0.0, 2.0]);
     }
 }

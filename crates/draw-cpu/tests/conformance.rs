@@ -26,7 +26,7 @@ mod f64_suite {
 /// shard draws its own rows' noise).
 #[test]
 fn sharded_generation_matches_the_reference() {
-    use draw_core::{Backend, Draw, NoiseKey};
+    use draw_core::prelude::*;
     let (r, c) = (
         draw_core::reference::HostBackend::<f64>::new(),
         CpuBackend::<f64>::new(),
@@ -37,8 +37,8 @@ fn sharded_generation_matches_the_reference() {
         let mr = Draw::from_values(&r, cfg.clone(), &values).unwrap();
         let mc = Draw::from_values(&c, cfg.clone(), &values).unwrap();
         let (a, b) = (
-            mr.generate(&r, 7, NoiseKey::new(5, 9)),
-            mc.generate(&c, 7, NoiseKey::new(5, 9)),
+            mr.generate(&r, 7, NoiseKey::new(5, 9)).unwrap(),
+            mc.generate(&c, 7, NoiseKey::new(5, 9)).unwrap(),
         );
         assert_eq!(a.len(), b.len());
         for (fa, fb) in a.iter().zip(&b) {

@@ -4,7 +4,10 @@
 use draw_core::kernels::filterbank::Geometry;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
-use draw_core::Backend;
+use draw_core::{
+    AttentionOps, Latent, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage, Window,
+    WindowGrads,
+};
 
 use crate::kernels::{Kernel, Params};
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
@@ -35,7 +38,7 @@ fn attention(geo: &Geometry, rows: usize) -> Params {
     )
 }
 
-impl Backend for WgpuBackend {
+impl Storage for WgpuBackend {
     type F = f32;
     type Tensor = WgpuTensor;
 
@@ -64,72 +67,9 @@ impl Backend for WgpuBackend {
         self.read(t, t.len())
     }
 
-    fn gemm(
-        &self,
-        c: &mut WgpuTensor,
-        alpha: f64,
-        a: &WgpuTensor,
-        trans_a: bool,
-        b: &WgpuTensor,
-        trans_b: bool,
-        beta: f64,
-    ) {
-        let (m, k) = if trans_a {
-            (a.cols, a.rows)
-        } else {
-            (a.rows, a.cols)
-        };
-        let (kb, n) = if trans_b {
-            (b.cols, b.rows)
-        } else {
-            (b.rows, b.cols)
-        };
-        assert_eq!(k, kb, "gemm inner dimensions");
-        assert_eq!((c.rows, c.cols), (m, n), "gemm output shape");
-        let p = params(
-            &[
-                m,
-                n,
-                k,
-                a.cols,
-                b.cols,
-                c.cols,
-                trans_a as usize,
-                trans_b as usize,
-            ],
-            &[alpha, beta],
-        );
-        let groups = match self.gemm {
-            Kernel::GemmDirect => grid(m * n),
-            _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
-        };
-        self.dispatch(self.gemm, p, &[a, b, c], groups);
-    }
-
     fn fill(&self, t: &mut WgpuTensor, value: f64) {
         let p = params(&[t.len()], &[value]);
         self.dispatch(Kernel::Fill, p, &[t], grid(t.len()));
-    }
-
-    fn scale(&self, t: &mut WgpuTensor, alpha: f64) {
-        let p = params(&[t.len()], &[alpha]);
-        self.dispatch(Kernel::Scale, p, &[t], grid(t.len()));
-    }
-
-    fn sum(&self, t: &WgpuTensor) -> f64 {
-        self.reduce_all(&[t], false)[0]
-    }
-
-    fn sum_squares(&self, t: &WgpuTensor) -> f64 {
-        self.reduce_all(&[t], true)[0]
-    }
-
-    fn sum_all(&self, ts: &[&WgpuTensor]) -> Vec<f64> {
-        self.reduce_all(ts, false)
-    }
-
-    fn sum_squares_all(&self, ts: &[&WgpuTensor]) -> Vec<f64> {
-        self.reduce_all(ts, true)
     }
 
     fn copy_cols(
@@ -178,6 +118,75 @@ impl Backend for WgpuBackend {
         self.dispatch(Kernel::TransposeRows, p, &[src, dst], grid(src.len()));
     }
 
+    fn broadcast_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor) {
+        let p = params(&[dst.len(), dst.cols], &[]);
+        self.dispatch(Kernel::BroadcastRows, p, &[src, dst], grid(dst.len()));
+    }
+}
+
+impl MatrixOps for WgpuBackend {
+    fn gemm(
+        &self,
+        c: &mut WgpuTensor,
+        alpha: f64,
+        a: Mat<'_, WgpuTensor>,
+        b: Mat<'_, WgpuTensor>,
+        beta: f64,
+    ) {
+        let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
+        let (m, k) = if trans_a {
+            (a.cols, a.rows)
+        } else {
+            (a.rows, a.cols)
+        };
+        let (kb, n) = if trans_b {
+            (b.cols, b.rows)
+        } else {
+            (b.rows, b.cols)
+        };
+        assert_eq!(k, kb, "gemm inner dimensions");
+        assert_eq!((c.rows, c.cols), (m, n), "gemm output shape");
+        let p = params(
+            &[
+                m,
+                n,
+                k,
+                a.cols,
+                b.cols,
+                c.cols,
+                trans_a as usize,
+                trans_b as usize,
+            ],
+            &[alpha, beta],
+        );
+        let groups = match self.gemm {
+            Kernel::GemmDirect => grid(m * n),
+            _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
+        };
+        self.dispatch(self.gemm, p, &[a, b, c], groups);
+    }
+
+    fn scale(&self, t: &mut WgpuTensor, alpha: f64) {
+        let p = params(&[t.len()], &[alpha]);
+        self.dispatch(Kernel::Scale, p, &[t], grid(t.len()));
+    }
+
+    fn sum(&self, t: &WgpuTensor) -> f64 {
+        self.reduce_all(&[t], false)[0]
+    }
+
+    fn sum_squares(&self, t: &WgpuTensor) -> f64 {
+        self.reduce_all(&[t], true)[0]
+    }
+
+    fn sum_all(&self, ts: &[&WgpuTensor]) -> Vec<f64> {
+        self.reduce_all(ts, false)
+    }
+
+    fn sum_squares_all(&self, ts: &[&WgpuTensor]) -> Vec<f64> {
+        self.reduce_all(ts, true)
+    }
+
     fn add_bias(&self, dst: &mut WgpuTensor, bias: &WgpuTensor) {
         let p = params(&[dst.len(), dst.cols], &[]);
         self.dispatch(Kernel::AddBias, p, &[dst, bias], grid(dst.len()));
@@ -187,28 +196,9 @@ impl Backend for WgpuBackend {
         let p = params(&[src.rows, src.cols], &[]);
         self.dispatch(Kernel::SumRows, p, &[src, dst], grid(src.cols));
     }
+}
 
-    fn broadcast_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor) {
-        let p = params(&[dst.len(), dst.cols], &[]);
-        self.dispatch(Kernel::BroadcastRows, p, &[src, dst], grid(dst.len()));
-    }
-
-    fn fill_normal(&self, t: &mut WgpuTensor, key: NoiseKey) {
-        let base = key.bits_base();
-        let lo = |v: u64| (v & 0xffff_ffff) as usize;
-        let p = params(
-            &[
-                t.len(),
-                lo(base),
-                lo(base >> 32),
-                lo(key.offset),
-                lo(key.offset >> 32),
-            ],
-            &[],
-        );
-        self.dispatch(Kernel::FillNormal, p, &[t], grid(t.len()));
-    }
-
+impl LstmOps for WgpuBackend {
     fn lstm_forward(
         &self,
         gates: &mut WgpuTensor,
@@ -242,7 +232,9 @@ impl Backend for WgpuBackend {
             grid(c.len()),
         );
     }
+}
 
+impl AttentionOps for WgpuBackend {
     fn filterbank_forward(
         &self,
         p: &WgpuTensor,
@@ -262,14 +254,12 @@ impl Backend for WgpuBackend {
 
     fn filterbank_backward(
         &self,
-        p: &WgpuTensor,
-        geo: &Geometry,
-        fx: &WgpuTensor,
-        fy: &WgpuTensor,
+        win: Window<'_, WgpuTensor>,
         dfx: &WgpuTensor,
         dfy: &WgpuTensor,
         dp: &mut WgpuTensor,
     ) {
+        let Window { p, fx, fy, geo } = win;
         let rows = p.rows;
         let a = attention(geo, rows);
         self.dispatch(
@@ -284,12 +274,10 @@ impl Backend for WgpuBackend {
         &self,
         x: &WgpuTensor,
         xhat: &WgpuTensor,
-        fx: &WgpuTensor,
-        fy: &WgpuTensor,
-        p: &WgpuTensor,
-        geo: &Geometry,
+        win: Window<'_, WgpuTensor>,
         r: &mut WgpuTensor,
     ) {
+        let Window { p, fx, fy, geo } = win;
         let a = attention(geo, x.rows);
         self.dispatch(
             Kernel::ReadForward,
@@ -303,16 +291,13 @@ impl Backend for WgpuBackend {
         &self,
         x: &WgpuTensor,
         xhat: &WgpuTensor,
-        fx: &WgpuTensor,
-        fy: &WgpuTensor,
-        p: &WgpuTensor,
-        geo: &Geometry,
+        win: Window<'_, WgpuTensor>,
         dr: &WgpuTensor,
         dxhat: &mut WgpuTensor,
-        dfx: &mut WgpuTensor,
-        dfy: &mut WgpuTensor,
-        dp: &mut WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
     ) {
+        let Window { p, fx, fy, geo } = win;
+        let WindowGrads { dfx, dfy, dp } = grads;
         let rows = x.rows;
         let a = attention(geo, rows);
         self.dispatch(
@@ -344,12 +329,10 @@ impl Backend for WgpuBackend {
     fn write_forward(
         &self,
         patch: &WgpuTensor,
-        fx: &WgpuTensor,
-        fy: &WgpuTensor,
-        p: &WgpuTensor,
-        geo: &Geometry,
+        win: Window<'_, WgpuTensor>,
         canvas: &mut WgpuTensor,
     ) {
+        let Window { p, fx, fy, geo } = win;
         let a = attention(geo, patch.rows);
         self.dispatch(
             Kernel::WriteForward,
@@ -362,16 +345,13 @@ impl Backend for WgpuBackend {
     fn write_backward(
         &self,
         patch: &WgpuTensor,
-        fx: &WgpuTensor,
-        fy: &WgpuTensor,
-        p: &WgpuTensor,
-        geo: &Geometry,
+        win: Window<'_, WgpuTensor>,
         dcanvas: &WgpuTensor,
         dpatch: &mut WgpuTensor,
-        dfx: &mut WgpuTensor,
-        dfy: &mut WgpuTensor,
-        dp: &mut WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
     ) {
+        let Window { p, fx, fy, geo } = win;
+        let WindowGrads { dfx, dfy, dp } = grads;
         let rows = patch.rows;
         let a = attention(geo, rows);
         let dc = dcanvas;
@@ -400,7 +380,9 @@ impl Backend for WgpuBackend {
             grid(rows),
         );
     }
+}
 
+impl LossOps for WgpuBackend {
     fn canvas_error(&self, x: &WgpuTensor, c: &WgpuTensor, xhat: &mut WgpuTensor) {
         let p = params(&[x.len()], &[]);
         self.dispatch(Kernel::CanvasError, p, &[x, c, xhat], grid(x.len()));
@@ -422,14 +404,41 @@ impl Backend for WgpuBackend {
         );
     }
 
+    fn bce(&self, x: &WgpuTensor, c: &WgpuTensor, out: &mut WgpuTensor) {
+        let p = params(&[x.rows, x.cols], &[]);
+        self.dispatch(Kernel::Bce, p, &[x, c, out], workgroups(x.rows as u64));
+    }
+
+    fn bce_backward(&self, x: &WgpuTensor, c: &WgpuTensor, scale: f64, dc: &mut WgpuTensor) {
+        let p = params(&[x.len()], &[scale]);
+        self.dispatch(Kernel::BceBackward, p, &[x, c, dc], grid(x.len()));
+    }
+}
+
+impl SamplingOps for WgpuBackend {
+    fn fill_normal(&self, t: &mut WgpuTensor, key: NoiseKey) {
+        let base = key.bits_base();
+        let lo = |v: u64| (v & 0xffff_ffff) as usize;
+        let p = params(
+            &[
+                t.len(),
+                lo(base),
+                lo(base >> 32),
+                lo(key.offset),
+                lo(key.offset >> 32),
+            ],
+            &[],
+        );
+        self.dispatch(Kernel::FillNormal, p, &[t], grid(t.len()));
+    }
+
     fn sample_latent(
         &self,
-        mu: &WgpuTensor,
-        logsig: &WgpuTensor,
-        eps: &WgpuTensor,
+        latent: Latent<'_, WgpuTensor>,
         z: &mut WgpuTensor,
         kl: &mut WgpuTensor,
     ) {
+        let Latent { mu, logsig, eps } = latent;
         let p = params(&[mu.rows, mu.cols], &[]);
         self.dispatch(
             Kernel::SampleLatent,
@@ -441,14 +450,13 @@ impl Backend for WgpuBackend {
 
     fn sample_latent_backward(
         &self,
-        mu: &WgpuTensor,
-        logsig: &WgpuTensor,
-        eps: &WgpuTensor,
+        latent: Latent<'_, WgpuTensor>,
         dz: &WgpuTensor,
         kl_scale: f64,
         dmu: &mut WgpuTensor,
         dlogsig: &mut WgpuTensor,
     ) {
+        let Latent { mu, logsig, eps } = latent;
         let p = params(&[mu.len()], &[kl_scale]);
         self.dispatch(
             Kernel::SampleLatentBackward,
@@ -457,17 +465,9 @@ impl Backend for WgpuBackend {
             grid(mu.len()),
         );
     }
+}
 
-    fn bce(&self, x: &WgpuTensor, c: &WgpuTensor, out: &mut WgpuTensor) {
-        let p = params(&[x.rows, x.cols], &[]);
-        self.dispatch(Kernel::Bce, p, &[x, c, out], workgroups(x.rows as u64));
-    }
-
-    fn bce_backward(&self, x: &WgpuTensor, c: &WgpuTensor, scale: f64, dc: &mut WgpuTensor) {
-        let p = params(&[x.len()], &[scale]);
-        self.dispatch(Kernel::BceBackward, p, &[x, c, dc], grid(x.len()));
-    }
-
+impl OptimOps for WgpuBackend {
     fn adam(
         &self,
         p: &mut WgpuTensor,

@@ -4,7 +4,7 @@
 //! `mesa-vulkan-drivers`); set `DRAW_WGPU_SKIP=1` to skip them deliberately on a machine with
 //! no Vulkan, Metal, DX12 or GL driver.
 
-use draw_core::Backend;
+use draw_core::prelude::*;
 
 fn backend() -> draw_wgpu::WgpuBackend {
     draw_wgpu::WgpuBackend::new().unwrap_or_else(|e| panic!("{e}"))

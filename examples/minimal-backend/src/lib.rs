@@ -1,6 +1,7 @@
 //! A third-party backend in under a hundred lines: it implements only the five required
-//! primitives of [`draw_core::Backend`] (allocate, shape, upload, download, gemm) on plain
-//! `Vec`s. Every other op (LSTM cell, filterbanks, attention, losses, Adam) comes from the
+//! primitives of [`draw_core::Backend`] (allocate, shape, upload, download in
+//! [`draw_core::Storage`]; gemm in [`draw_core::MatrixOps`]) on plain `Vec`s, and opts into the
+//! other op families with empty impl blocks. Every other op (LSTM cell, filterbanks, attention, losses, Adam) comes from the
 //! trait's default bodies, which run draw-core's reference kernels on the host, so this
 //! backend trains DRAW as it stands and passes the conformance suite (see `tests/`).
 //!
@@ -8,7 +9,10 @@
 //! suite: `draw_core::conformance_tests!(YourBackend::new());` in your crate's tests.
 #![deny(missing_docs)]
 
-use draw_core::{Backend, Float};
+use draw_core::reference::{naive_gemm, HostMat};
+use draw_core::{
+    AttentionOps, Float, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
+};
 
 /// A row-major matrix on the host.
 #[derive(Clone, Debug)]
@@ -29,7 +33,7 @@ impl<F: Float> VecBackend<F> {
     }
 }
 
-impl<F: Float> Backend for VecBackend<F> {
+impl<F: Float> Storage for VecBackend<F> {
     type F = F;
     type Tensor = VecTensor<F>;
 
@@ -52,47 +56,40 @@ impl<F: Float> Backend for VecBackend<F> {
     fn download(&self, t: &VecTensor<F>) -> Vec<F> {
         t.data.clone()
     }
+}
 
+impl<F: Float> MatrixOps for VecBackend<F> {
     fn gemm(
         &self,
         c: &mut VecTensor<F>,
         alpha: f64,
-        a: &VecTensor<F>,
-        trans_a: bool,
-        b: &VecTensor<F>,
-        trans_b: bool,
+        a: Mat<'_, VecTensor<F>>,
+        b: Mat<'_, VecTensor<F>>,
         beta: f64,
     ) {
-        let k_len = if trans_a { a.rows } else { a.cols };
-        let at = |i: usize, k: usize| {
-            if trans_a {
-                a.data[k * a.cols + i]
-            } else {
-                a.data[i * a.cols + k]
-            }
-        };
-        let bt = |k: usize, j: usize| {
-            if trans_b {
-                b.data[j * b.cols + k]
-            } else {
-                b.data[k * b.cols + j]
-            }
-        };
-        let (alpha, beta) = (F::of(alpha), F::of(beta));
-        for i in 0..c.rows {
-            for j in 0..c.cols {
-                let mut s = F::zero();
-                for k in 0..k_len {
-                    s += at(i, k) * bt(k, j);
-                }
-                let o = &mut c.data[i * c.cols + j];
-                // β = 0 must not read c (it may hold anything).
-                *o = if beta == F::zero() {
-                    alpha * s
-                } else {
-                    alpha * s + beta * *o
-                };
-            }
-        }
+        // draw-core's reference GEMM on host slices; a real backend calls its BLAS or kernel.
+        let shape = (c.rows, c.cols);
+        naive_gemm(&mut c.data, shape, alpha, host(a), host(b), beta);
     }
 }
+
+/// A tensor operand as draw-core's host matrix view.
+fn host<F>(m: Mat<'_, VecTensor<F>>) -> HostMat<'_, F> {
+    HostMat {
+        data: &m.t.data,
+        rows: m.t.rows,
+        cols: m.t.cols,
+        transposed: m.transposed,
+    }
+}
+
+// The op families below keep every default body: draw-core's reference kernels on the host.
+impl<F: Float> LstmOps for VecBackend<F> {}
+
+impl<F: Float> AttentionOps for VecBackend<F> {}
+
+impl<F: Float> LossOps for VecBackend<F> {}
+
+impl<F: Float> SamplingOps for VecBackend<F> {}
+
+impl<F: Float> OptimOps for VecBackend<F> {}

@@ -88,7 +88,9 @@ pub fn check_gradients<B: Backend<F = f64>>(b: &B, cfg: &DrawConfig) -> Result<f
         .forward(b, &mut ws, &x, NoiseKey::new(3, 0))
         .map_err(|e| e.to_string())?;
     let mut grads = model.zeros_like(b);
-    model.backward(b, &mut ws, &mut grads);
+    model
+        .backward(b, &mut ws, &mut grads)
+        .map_err(|e| e.to_string())?;
     let analytic = grads.map(|_, t| b.download(t));
     let values = model.values(b);
     let h = 1e-6;

@@ -11,7 +11,7 @@
 //! that floor, an op whose error is a few ulp of its row's scale (1.2e-7 each in f32) shows
 //! up to ~1e-5; a wrong index or a missing term shows as O(1).
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Latent, Mat, Window, WindowGrads};
 use crate::conformance::{diff, Diff};
 use crate::kernels::filterbank::Geometry;
 use crate::kernels::pointwise::AdamStep;
@@ -466,7 +466,8 @@ fn run<B: Backend>(b: &B, op: &Op, ins: &[Host]) -> Vec<(&'static str, usize, Ve
             ..
         } => {
             let (a, bb, mut c) = (next(), next(), next());
-            b.gemm(&mut c, alpha, &a, ta, &bb, tb, beta);
+            let op = |t, transposed| Mat { t, transposed };
+            b.gemm(&mut c, alpha, op(&a, ta), op(&bb, tb), beta);
             vec![named("c", down(&c))]
         }
         Op::Fill { .. } => {
@@ -547,7 +548,13 @@ fn run<B: Backend>(b: &B, op: &Op, ins: &[Host]) -> Vec<(&'static str, usize, Ve
             let (p, mut fx, mut fy, dfx, dfy, mut dp) =
                 (next(), next(), next(), next(), next(), next());
             b.filterbank_forward(&p, &geo, &mut fx, &mut fy);
-            b.filterbank_backward(&p, &geo, &fx, &fy, &dfx, &dfy, &mut dp);
+            let win = Window {
+                p: &p,
+                fx: &fx,
+                fy: &fy,
+                geo: &geo,
+            };
+            b.filterbank_backward(win, &dfx, &dfy, &mut dp);
             vec![
                 named("fx", down(&fx)),
                 named("fy", down(&fy)),
@@ -559,10 +566,19 @@ fn run<B: Backend>(b: &B, op: &Op, ins: &[Host]) -> Vec<(&'static str, usize, Ve
             let (mut dxhat, mut dfx, mut dfy, mut dp) = (next(), next(), next(), next());
             let (mut fx, mut fy) = (b.zeros(rows, geo.fx_len()), b.zeros(rows, geo.fy_len()));
             b.filterbank_forward(&p, &geo, &mut fx, &mut fy);
-            b.read_forward(&x, &xhat, &fx, &fy, &p, &geo, &mut r);
-            b.read_backward(
-                &x, &xhat, &fx, &fy, &p, &geo, &dr, &mut dxhat, &mut dfx, &mut dfy, &mut dp,
-            );
+            let win = Window {
+                p: &p,
+                fx: &fx,
+                fy: &fy,
+                geo: &geo,
+            };
+            b.read_forward(&x, &xhat, win, &mut r);
+            let grads = WindowGrads {
+                dfx: &mut dfx,
+                dfy: &mut dfy,
+                dp: &mut dp,
+            };
+            b.read_backward(&x, &xhat, win, &dr, &mut dxhat, grads);
             vec![
                 named("r", down(&r)),
                 named("dxhat", down(&dxhat)),
@@ -576,19 +592,19 @@ fn run<B: Backend>(b: &B, op: &Op, ins: &[Host]) -> Vec<(&'static str, usize, Ve
             let (mut dpatch, mut dfx, mut dfy, mut dp) = (next(), next(), next(), next());
             let (mut fx, mut fy) = (b.zeros(rows, geo.fx_len()), b.zeros(rows, geo.fy_len()));
             b.filterbank_forward(&p, &geo, &mut fx, &mut fy);
-            b.write_forward(&patch, &fx, &fy, &p, &geo, &mut canvas);
-            b.write_backward(
-                &patch,
-                &fx,
-                &fy,
-                &p,
-                &geo,
-                &dcanvas,
-                &mut dpatch,
-                &mut dfx,
-                &mut dfy,
-                &mut dp,
-            );
+            let win = Window {
+                p: &p,
+                fx: &fx,
+                fy: &fy,
+                geo: &geo,
+            };
+            b.write_forward(&patch, win, &mut canvas);
+            let grads = WindowGrads {
+                dfx: &mut dfx,
+                dfy: &mut dfy,
+                dp: &mut dp,
+            };
+            b.write_backward(&patch, win, &dcanvas, &mut dpatch, grads);
             vec![
                 named("canvas", down(&canvas)),
                 named("dpatch", down(&dpatch)),
@@ -613,9 +629,14 @@ fn run<B: Backend>(b: &B, op: &Op, ins: &[Host]) -> Vec<(&'static str, usize, Ve
         }
         Op::Latent { .. } => {
             let (mu, logsig, eps, mut z, mut kl) = (next(), next(), next(), next(), next());
-            b.sample_latent(&mu, &logsig, &eps, &mut z, &mut kl);
+            let latent = Latent {
+                mu: &mu,
+                logsig: &logsig,
+                eps: &eps,
+            };
+            b.sample_latent(latent, &mut z, &mut kl);
             let (mut dmu, mut dls) = (up(&ins[0]), up(&ins[1]));
-            b.sample_latent_backward(&mu, &logsig, &eps, &z, 0.3, &mut dmu, &mut dls);
+            b.sample_latent_backward(latent, &z, 0.3, &mut dmu, &mut dls);
             vec![
                 named("z", down(&z)),
                 named("kl", down(&kl)),

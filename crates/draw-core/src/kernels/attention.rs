@@ -10,6 +10,29 @@ use super::filterbank::{Decoded, Geometry};
 use super::{axpy, dot};
 use crate::Float;
 
+/// One example's attention window: its five head outputs and its two filterbanks.
+#[derive(Clone, Copy)]
+pub struct WindowRow<'a, F> {
+    /// The five raw head outputs (g̃_X, g̃_Y, log σ², log δ̃, log γ).
+    pub p: &'a [F],
+    /// F_X, N × A.
+    pub fx: &'a [F],
+    /// F_Y, N × B.
+    pub fy: &'a [F],
+    /// Image and grid sizes.
+    pub geo: &'a Geometry,
+}
+
+/// Gradients on one example's window: the filterbanks' and the five head outputs'.
+pub struct WindowRowGrads<'a, F> {
+    /// ∂L/∂F_X, N × A.
+    pub dfx: &'a mut [F],
+    /// ∂L/∂F_Y, N × B.
+    pub dfy: &'a mut [F],
+    /// ∂L/∂p, 5 values.
+    pub dp: &'a mut [F],
+}
+
 /// P = F_Y·img·F_Xᵀ (N × N), scaled by `scale`: first v = F_Y·img (N × A, as row updates
 /// that vectorise), then P[j][i] = v[j]·F_X[i].
 #[inline(always)]
@@ -37,15 +60,8 @@ fn glimpse<F: Float>(
 
 /// Read forward: writes `r` (2·C·N²) = γ·[P(x), P(x̂)].
 #[inline(always)]
-pub fn read_forward_row<F: Float>(
-    x: &[F],
-    xhat: &[F],
-    fx: &[F],
-    fy: &[F],
-    p: &[F],
-    geo: &Geometry,
-    r: &mut [F],
-) {
+pub fn read_forward_row<F: Float>(x: &[F], xhat: &[F], win: WindowRow<'_, F>, r: &mut [F]) {
+    let WindowRow { p, fx, fy, geo } = win;
     let d = Decoded::new(p, geo);
     let (img, patch) = (geo.height * geo.width, geo.n * geo.n);
     let mut tmp = vec![F::zero(); geo.n * geo.width];
@@ -66,21 +82,17 @@ pub fn read_forward_row<F: Float>(
 }
 
 /// Read backward: from `dr`, sets `dxhat` (C·B·A), `dfx`, `dfy` and `dp[4]` (overwriting).
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn read_backward_row<F: Float>(
     x: &[F],
     xhat: &[F],
-    fx: &[F],
-    fy: &[F],
-    p: &[F],
-    geo: &Geometry,
+    win: WindowRow<'_, F>,
     dr: &[F],
     dxhat: &mut [F],
-    dfx: &mut [F],
-    dfy: &mut [F],
-    dp: &mut [F],
+    grads: WindowRowGrads<'_, F>,
 ) {
+    let WindowRow { p, fx, fy, geo } = win;
+    let WindowRowGrads { dfx, dfy, dp } = grads;
     let d = Decoded::new(p, geo);
     let (n, w, h) = (geo.n, geo.width, geo.height);
     let (img, patch) = (h * w, n * n);
@@ -142,14 +154,8 @@ pub fn read_backward_row<F: Float>(
 
 /// Write forward: `canvas += (1/γ)·F_Yᵀ P F_X` per channel, for the patch `pw` (C·N²).
 #[inline(always)]
-pub fn write_forward_row<F: Float>(
-    pw: &[F],
-    fx: &[F],
-    fy: &[F],
-    p: &[F],
-    geo: &Geometry,
-    canvas: &mut [F],
-) {
+pub fn write_forward_row<F: Float>(pw: &[F], win: WindowRow<'_, F>, canvas: &mut [F]) {
+    let WindowRow { p, fx, fy, geo } = win;
     let d = Decoded::new(p, geo);
     let s = F::one() / d.gamma;
     let (n, w, h) = (geo.n, geo.width, geo.height);
@@ -187,20 +193,16 @@ fn patch_times_fx<F: Float>(pc: &[F], fx: &[F], n: usize, w: usize, tmp: &mut [F
 
 /// Write backward: from the canvas gradient `dc`, sets `dpw` (C·N²), `dfx`, `dfy` and
 /// `dp[4]` (overwriting).
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn write_backward_row<F: Float>(
     pw: &[F],
-    fx: &[F],
-    fy: &[F],
-    p: &[F],
-    geo: &Geometry,
+    win: WindowRow<'_, F>,
     dc: &[F],
     dpw: &mut [F],
-    dfx: &mut [F],
-    dfy: &mut [F],
-    dp: &mut [F],
+    grads: WindowRowGrads<'_, F>,
 ) {
+    let WindowRow { p, fx, fy, geo } = win;
+    let WindowRowGrads { dfx, dfy, dp } = grads;
     let d = Decoded::new(p, geo);
     let s = F::one() / d.gamma;
     let (n, w, h) = (geo.n, geo.width, geo.height);

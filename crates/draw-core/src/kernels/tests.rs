@@ -5,6 +5,7 @@
 //! rounding error ~ε/h ≈ 1e-10, so |analytic − numeric| ≤ 1e-6·max(1, |analytic|) only fails
 //! when the derivative itself is wrong.
 
+use super::attention::{WindowRow, WindowRowGrads};
 use super::filterbank::Geometry;
 use super::*;
 use crate::rng::NoiseKey;
@@ -137,7 +138,7 @@ fn attention_read_backward_matches_finite_differences() {
             let w = rand_vec(12, 2 * g.patch_len(), 1.0);
             let loss = |xh: &[f64], fx: &[f64], fy: &[f64], p: &[f64]| {
                 let mut r = vec![0.0; 2 * g.patch_len()];
-                attention::read_forward_row(&x, xh, fx, fy, p, &g, &mut r);
+                attention::read_forward_row(&x, xh, WindowRow { p, fx, fy, geo: &g }, &mut r);
                 dot(&w, &r)
             };
             let (mut dxh, mut dfx, mut dfy, mut dp) = (
@@ -146,9 +147,18 @@ fn attention_read_backward_matches_finite_differences() {
                 vec![0.0; g.fy_len()],
                 vec![0.0; 5],
             );
-            attention::read_backward_row(
-                &x, &xhat, &fx, &fy, &p, &g, &w, &mut dxh, &mut dfx, &mut dfy, &mut dp,
-            );
+            let win = WindowRow {
+                p: &p,
+                fx: &fx,
+                fy: &fy,
+                geo: &g,
+            };
+            let grads = WindowRowGrads {
+                dfx: &mut dfx,
+                dfy: &mut dfy,
+                dp: &mut dp,
+            };
+            attention::read_backward_row(&x, &xhat, win, &w, &mut dxh, grads);
             fd_check("dxhat", &xhat, &dxh, |v| loss(v, &fx, &fy, &p));
             fd_check("dfx", &fx, &dfx, |v| loss(&xhat, v, &fy, &p));
             fd_check("dfy", &fy, &dfy, |v| loss(&xhat, &fx, v, &p));
@@ -171,7 +181,7 @@ fn attention_write_backward_matches_finite_differences() {
             let w = rand_vec(21, g.image_len(), 1.0);
             let loss = |pw: &[f64], fx: &[f64], fy: &[f64], p: &[f64]| {
                 let mut c = vec![0.0; g.image_len()];
-                attention::write_forward_row(pw, fx, fy, p, &g, &mut c);
+                attention::write_forward_row(pw, WindowRow { p, fx, fy, geo: &g }, &mut c);
                 dot(&w, &c)
             };
             let (mut dpw, mut dfx, mut dfy, mut dp) = (
@@ -180,9 +190,18 @@ fn attention_write_backward_matches_finite_differences() {
                 vec![0.0; g.fy_len()],
                 vec![0.0; 5],
             );
-            attention::write_backward_row(
-                &pw, &fx, &fy, &p, &g, &w, &mut dpw, &mut dfx, &mut dfy, &mut dp,
-            );
+            let win = WindowRow {
+                p: &p,
+                fx: &fx,
+                fy: &fy,
+                geo: &g,
+            };
+            let grads = WindowRowGrads {
+                dfx: &mut dfx,
+                dfy: &mut dfy,
+                dp: &mut dp,
+            };
+            attention::write_backward_row(&pw, win, &w, &mut dpw, grads);
             fd_check("dpatch", &pw, &dpw, |v| loss(v, &fx, &fy, &p));
             fd_check("dfx", &fx, &dfx, |v| loss(&pw, v, &fy, &p));
             fd_check("dfy", &fy, &dfy, |v| loss(&pw, &fx, v, &p));

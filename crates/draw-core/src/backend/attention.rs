@@ -1,0 +1,102 @@
+//! Attention: the Gaussian filterbanks and the read and write through them (paper eqs. 19–22).
+
+use super::{host, Storage};
+use crate::kernels::filterbank::Geometry;
+
+/// One attention window on a backend: the five head outputs per row and the two filterbanks
+/// they make.
+pub struct Window<'a, T> {
+    /// Raw head outputs, rows × 5 (g̃_X, g̃_Y, log σ², log δ̃, log γ).
+    pub p: &'a T,
+    /// F_X, rows × N·A.
+    pub fx: &'a T,
+    /// F_Y, rows × N·B.
+    pub fy: &'a T,
+    /// Image and grid sizes.
+    pub geo: &'a Geometry,
+}
+
+impl<T> Clone for Window<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Window<'_, T> {}
+
+/// Gradients on a window: the filterbanks' and the head outputs'.
+pub struct WindowGrads<'a, T> {
+    /// ∂L/∂F_X, rows × N·A.
+    pub dfx: &'a mut T,
+    /// ∂L/∂F_Y, rows × N·B.
+    pub dfy: &'a mut T,
+    /// ∂L/∂p, rows × 5.
+    pub dp: &'a mut T,
+}
+
+/// Filterbanks and the attention read and write, forward and backward.
+pub trait AttentionOps: Storage {
+    /// Filterbanks F_X, F_Y from the attention outputs `p` (rows × 5).
+    fn filterbank_forward(
+        &self,
+        p: &Self::Tensor,
+        geo: &Geometry,
+        fx: &mut Self::Tensor,
+        fy: &mut Self::Tensor,
+    ) {
+        host::filterbank_forward(self, p, geo, (fx, fy));
+    }
+    /// Adds to `dp` the gradient of the attention outputs from `dfx`, `dfy`.
+    fn filterbank_backward(
+        &self,
+        win: Window<'_, Self::Tensor>,
+        dfx: &Self::Tensor,
+        dfy: &Self::Tensor,
+        dp: &mut Self::Tensor,
+    ) {
+        host::filterbank_backward(self, win, (dfx, dfy), dp);
+    }
+    /// Attention read: `r = γ·[F_Y x F_Xᵀ, F_Y x̂ F_Xᵀ]`.
+    fn read_forward(
+        &self,
+        x: &Self::Tensor,
+        xhat: &Self::Tensor,
+        win: Window<'_, Self::Tensor>,
+        r: &mut Self::Tensor,
+    ) {
+        host::read_forward(self, (x, xhat), win, r);
+    }
+    /// Attention read backward: sets `dxhat`, the filterbanks' gradients and the log γ column
+    /// of `grads.dp` (the filterbank backward adds the rest).
+    fn read_backward(
+        &self,
+        x: &Self::Tensor,
+        xhat: &Self::Tensor,
+        win: Window<'_, Self::Tensor>,
+        dr: &Self::Tensor,
+        dxhat: &mut Self::Tensor,
+        grads: WindowGrads<'_, Self::Tensor>,
+    ) {
+        host::read_backward(self, (x, xhat), win, dr, dxhat, grads);
+    }
+    /// Attention write: `canvas += (1/γ)·F_Yᵀ P F_X`.
+    fn write_forward(
+        &self,
+        patch: &Self::Tensor,
+        win: Window<'_, Self::Tensor>,
+        canvas: &mut Self::Tensor,
+    ) {
+        host::write_forward(self, patch, win, canvas);
+    }
+    /// Attention write backward: sets `dpatch`, the filterbanks' gradients and the log γ
+    /// column of `grads.dp`.
+    fn write_backward(
+        &self,
+        patch: &Self::Tensor,
+        win: Window<'_, Self::Tensor>,
+        dcanvas: &Self::Tensor,
+        dpatch: &mut Self::Tensor,
+        grads: WindowGrads<'_, Self::Tensor>,
+    ) {
+        host::write_backward(self, patch, win, dcanvas, dpatch, grads);
+    }
+}

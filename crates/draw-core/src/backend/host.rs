@@ -1,0 +1,413 @@
+//! The default bodies of the backend traits: download the inputs, run the reference kernel from
+//! [`crate::kernels`] on the host, upload the outputs. Correct on any backend that implements
+//! the five required methods; slow by design (every call round-trips through host memory).
+
+use super::{Latent, Storage, Window, WindowGrads};
+use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
+use crate::kernels::filterbank::{self, Geometry};
+use crate::kernels::{lstm, pointwise};
+use crate::Float;
+
+/// Runs `f` on the whole downloaded contents of `ins` and `out` (an elementwise op), then
+/// uploads `out`. `out` is downloaded first, so `f` may accumulate into it.
+pub fn elementwise<B: Storage + ?Sized>(
+    b: &B,
+    ins: &[&B::Tensor],
+    out: &mut B::Tensor,
+    f: impl FnOnce(&[&[B::F]], &mut [B::F]),
+) {
+    let owned: Vec<Vec<B::F>> = ins.iter().map(|t| b.download(t)).collect();
+    let views: Vec<&[B::F]> = owned.iter().map(Vec::as_slice).collect();
+    let mut o = b.download(out);
+    f(&views, &mut o);
+    b.upload(out, &o);
+}
+
+/// [`Storage::copy_cols`] on the host.
+pub fn copy_cols<B: Storage + ?Sized>(
+    b: &B,
+    (src, src_col): (&B::Tensor, usize),
+    (dst, dst_col): (&mut B::Tensor, usize),
+    ncols: usize,
+    accumulate: bool,
+) {
+    let ((rows, sc), (_, dc)) = (b.shape(src), b.shape(dst));
+    let s = b.download(src);
+    let mut d = b.download(dst);
+    for r in 0..rows {
+        let from = &s[r * sc + src_col..r * sc + src_col + ncols];
+        let to = &mut d[r * dc + dst_col..r * dc + dst_col + ncols];
+        for (o, &v) in to.iter_mut().zip(from) {
+            *o = if accumulate { *o + v } else { v };
+        }
+    }
+    b.upload(dst, &d);
+}
+
+/// [`Storage::copy_rows`] on the host.
+pub fn copy_rows<B: Storage + ?Sized>(b: &B, src: &B::Tensor, dst: &mut B::Tensor, dst_row: usize) {
+    let s = b.download(src);
+    let mut d = b.download(dst);
+    let cols = b.shape(dst).1;
+    d[dst_row * cols..dst_row * cols + s.len()].copy_from_slice(&s);
+    b.upload(dst, &d);
+}
+
+/// [`Storage::transpose_rows`] on the host.
+pub fn transpose_rows<B: Storage + ?Sized>(
+    b: &B,
+    src: &B::Tensor,
+    dst: &mut B::Tensor,
+    dst_row: usize,
+) {
+    let ((r, c), dc) = (b.shape(src), b.shape(dst).1);
+    let s = b.download(src);
+    let mut d = b.download(dst);
+    for i in 0..r {
+        for j in 0..c {
+            d[(dst_row + j) * dc + i] = s[i * c + j];
+        }
+    }
+    b.upload(dst, &d);
+}
+
+/// [`super::MatrixOps::add_bias`] on the host.
+pub fn add_bias<B: Storage + ?Sized>(b: &B, dst: &mut B::Tensor, bias: &B::Tensor) {
+    let bv = b.download(bias);
+    let mut d = b.download(dst);
+    for row in d.chunks_exact_mut(bv.len()) {
+        row.iter_mut().zip(&bv).for_each(|(o, &v)| *o += v);
+    }
+    b.upload(dst, &d);
+}
+
+/// [`super::MatrixOps::sum_rows`] on the host.
+pub fn sum_rows<B: Storage + ?Sized>(b: &B, src: &B::Tensor, dst: &mut B::Tensor) {
+    let s = b.download(src);
+    let mut d = b.download(dst);
+    let n = d.len();
+    for row in s.chunks_exact(n) {
+        d.iter_mut().zip(row).for_each(|(o, &v)| *o += v);
+    }
+    b.upload(dst, &d);
+}
+
+/// [`super::LstmOps::lstm_forward`] on the host.
+pub fn lstm_forward<B: Storage + ?Sized>(
+    b: &B,
+    gates: &mut B::Tensor,
+    c_prev: &B::Tensor,
+    (c, h): (&mut B::Tensor, &mut B::Tensor),
+) {
+    let (rows, n) = b.shape(c);
+    let (mut g, cp) = (b.download(gates), b.download(c_prev));
+    let (mut cv, mut hv) = (b.download(c), b.download(h));
+    for r in 0..rows {
+        let (lo, hi) = (r * n, (r + 1) * n);
+        lstm::forward_row(
+            &mut g[4 * lo..4 * hi],
+            &cp[lo..hi],
+            &mut cv[lo..hi],
+            &mut hv[lo..hi],
+        );
+    }
+    b.upload(gates, &g);
+    b.upload(c, &cv);
+    b.upload(h, &hv);
+}
+
+/// [`super::LstmOps::lstm_backward`] on the host.
+pub fn lstm_backward<B: Storage + ?Sized>(
+    b: &B,
+    (gates, c_prev, c): (&B::Tensor, &B::Tensor, &B::Tensor),
+    dh: &B::Tensor,
+    dc: &mut B::Tensor,
+    dgates: &mut B::Tensor,
+) {
+    let (rows, n) = b.shape(c);
+    let (g, cp, cv, dhv) = (
+        b.download(gates),
+        b.download(c_prev),
+        b.download(c),
+        b.download(dh),
+    );
+    let (mut dcv, mut dg) = (b.download(dc), b.download(dgates));
+    for r in 0..rows {
+        let (lo, hi) = (r * n, (r + 1) * n);
+        lstm::backward_row(
+            &g[4 * lo..4 * hi],
+            &cp[lo..hi],
+            &cv[lo..hi],
+            &dhv[lo..hi],
+            &mut dcv[lo..hi],
+            &mut dg[4 * lo..4 * hi],
+        );
+    }
+    b.upload(dc, &dcv);
+    b.upload(dgates, &dg);
+}
+
+/// A window's tensors downloaded once, sliced per row.
+struct HostWindow<'g, F> {
+    p: Vec<F>,
+    fx: Vec<F>,
+    fy: Vec<F>,
+    geo: &'g Geometry,
+}
+
+impl<'g, F: Float> HostWindow<'g, F> {
+    fn new<B: Storage<F = F> + ?Sized>(b: &B, win: Window<'g, B::Tensor>) -> Self {
+        HostWindow {
+            p: b.download(win.p),
+            fx: b.download(win.fx),
+            fy: b.download(win.fy),
+            geo: win.geo,
+        }
+    }
+
+    fn row(&self, k: usize) -> WindowRow<'_, F> {
+        let (lx, ly) = (self.geo.fx_len(), self.geo.fy_len());
+        WindowRow {
+            p: &self.p[k * 5..k * 5 + 5],
+            fx: &self.fx[k * lx..(k + 1) * lx],
+            fy: &self.fy[k * ly..(k + 1) * ly],
+            geo: self.geo,
+        }
+    }
+}
+
+/// A window's gradients downloaded once, sliced per row, uploaded at the end.
+struct HostWindowGrads<F> {
+    dfx: Vec<F>,
+    dfy: Vec<F>,
+    dp: Vec<F>,
+}
+
+impl<F: Float> HostWindowGrads<F> {
+    fn new<B: Storage<F = F> + ?Sized>(b: &B, g: &WindowGrads<'_, B::Tensor>) -> Self {
+        HostWindowGrads {
+            dfx: b.download(g.dfx),
+            dfy: b.download(g.dfy),
+            dp: b.download(g.dp),
+        }
+    }
+
+    fn row(&mut self, k: usize, geo: &Geometry) -> WindowRowGrads<'_, F> {
+        let (lx, ly) = (geo.fx_len(), geo.fy_len());
+        WindowRowGrads {
+            dfx: &mut self.dfx[k * lx..(k + 1) * lx],
+            dfy: &mut self.dfy[k * ly..(k + 1) * ly],
+            dp: &mut self.dp[k * 5..k * 5 + 5],
+        }
+    }
+
+    fn upload<B: Storage<F = F> + ?Sized>(self, b: &B, g: WindowGrads<'_, B::Tensor>) {
+        b.upload(g.dfx, &self.dfx);
+        b.upload(g.dfy, &self.dfy);
+        b.upload(g.dp, &self.dp);
+    }
+}
+
+/// [`super::AttentionOps::filterbank_forward`] on the host.
+pub fn filterbank_forward<B: Storage + ?Sized>(
+    b: &B,
+    p: &B::Tensor,
+    geo: &Geometry,
+    (fx, fy): (&mut B::Tensor, &mut B::Tensor),
+) {
+    let pv = b.download(p);
+    let (mut x, mut y) = (b.download(fx), b.download(fy));
+    let (lx, ly) = (geo.fx_len(), geo.fy_len());
+    for r in 0..b.shape(p).0 {
+        filterbank::forward_row(
+            &pv[r * 5..r * 5 + 5],
+            geo,
+            &mut x[r * lx..(r + 1) * lx],
+            &mut y[r * ly..(r + 1) * ly],
+        );
+    }
+    b.upload(fx, &x);
+    b.upload(fy, &y);
+}
+
+/// [`super::AttentionOps::filterbank_backward`] on the host.
+pub fn filterbank_backward<B: Storage + ?Sized>(
+    b: &B,
+    win: Window<'_, B::Tensor>,
+    (dfx, dfy): (&B::Tensor, &B::Tensor),
+    dp: &mut B::Tensor,
+) {
+    let rows = b.shape(win.p).0;
+    let w = HostWindow::new(b, win);
+    let (dx, dy) = (b.download(dfx), b.download(dfy));
+    let mut d = b.download(dp);
+    let (lx, ly) = (w.geo.fx_len(), w.geo.fy_len());
+    for r in 0..rows {
+        let wr = w.row(r);
+        filterbank::backward_row(
+            wr.p,
+            wr.geo,
+            wr.fx,
+            wr.fy,
+            &dx[r * lx..(r + 1) * lx],
+            &dy[r * ly..(r + 1) * ly],
+            &mut d[r * 5..r * 5 + 5],
+        );
+    }
+    b.upload(dp, &d);
+}
+
+/// [`super::AttentionOps::read_forward`] on the host.
+pub fn read_forward<B: Storage + ?Sized>(
+    b: &B,
+    (x, xhat): (&B::Tensor, &B::Tensor),
+    win: Window<'_, B::Tensor>,
+    r: &mut B::Tensor,
+) {
+    let rows = b.shape(x).0;
+    let w = HostWindow::new(b, win);
+    let (xv, xh) = (b.download(x), b.download(xhat));
+    let mut rv = b.download(r);
+    let (li, lr) = (w.geo.image_len(), 2 * w.geo.patch_len());
+    for k in 0..rows {
+        attention::read_forward_row(
+            &xv[k * li..(k + 1) * li],
+            &xh[k * li..(k + 1) * li],
+            w.row(k),
+            &mut rv[k * lr..(k + 1) * lr],
+        );
+    }
+    b.upload(r, &rv);
+}
+
+/// [`super::AttentionOps::read_backward`] on the host.
+pub fn read_backward<B: Storage + ?Sized>(
+    b: &B,
+    (x, xhat): (&B::Tensor, &B::Tensor),
+    win: Window<'_, B::Tensor>,
+    dr: &B::Tensor,
+    dxhat: &mut B::Tensor,
+    grads: WindowGrads<'_, B::Tensor>,
+) {
+    let rows = b.shape(x).0;
+    let w = HostWindow::new(b, win);
+    let mut g = HostWindowGrads::new(b, &grads);
+    let (xv, xh, drv) = (b.download(x), b.download(xhat), b.download(dr));
+    let mut dxh = b.download(dxhat);
+    let (li, lr) = (w.geo.image_len(), 2 * w.geo.patch_len());
+    for k in 0..rows {
+        attention::read_backward_row(
+            &xv[k * li..(k + 1) * li],
+            &xh[k * li..(k + 1) * li],
+            w.row(k),
+            &drv[k * lr..(k + 1) * lr],
+            &mut dxh[k * li..(k + 1) * li],
+            g.row(k, w.geo),
+        );
+    }
+    b.upload(dxhat, &dxh);
+    g.upload(b, grads);
+}
+
+/// [`super::AttentionOps::write_forward`] on the host.
+pub fn write_forward<B: Storage + ?Sized>(
+    b: &B,
+    patch: &B::Tensor,
+    win: Window<'_, B::Tensor>,
+    canvas: &mut B::Tensor,
+) {
+    let rows = b.shape(patch).0;
+    let w = HostWindow::new(b, win);
+    let pw = b.download(patch);
+    let mut cv = b.download(canvas);
+    let (li, lp) = (w.geo.image_len(), w.geo.patch_len());
+    for k in 0..rows {
+        attention::write_forward_row(
+            &pw[k * lp..(k + 1) * lp],
+            w.row(k),
+            &mut cv[k * li..(k + 1) * li],
+        );
+    }
+    b.upload(canvas, &cv);
+}
+
+/// [`super::AttentionOps::write_backward`] on the host.
+pub fn write_backward<B: Storage + ?Sized>(
+    b: &B,
+    patch: &B::Tensor,
+    win: Window<'_, B::Tensor>,
+    dcanvas: &B::Tensor,
+    dpatch: &mut B::Tensor,
+    grads: WindowGrads<'_, B::Tensor>,
+) {
+    let rows = b.shape(patch).0;
+    let w = HostWindow::new(b, win);
+    let mut g = HostWindowGrads::new(b, &grads);
+    let (pw, dcv) = (b.download(patch), b.download(dcanvas));
+    let mut dpw = b.download(dpatch);
+    let (li, lp) = (w.geo.image_len(), w.geo.patch_len());
+    for k in 0..rows {
+        attention::write_backward_row(
+            &pw[k * lp..(k + 1) * lp],
+            w.row(k),
+            &dcv[k * li..(k + 1) * li],
+            &mut dpw[k * lp..(k + 1) * lp],
+            g.row(k, w.geo),
+        );
+    }
+    b.upload(dpatch, &dpw);
+    g.upload(b, grads);
+}
+
+/// [`super::LossOps::bce`] on the host.
+pub fn bce<B: Storage + ?Sized>(b: &B, x: &B::Tensor, c: &B::Tensor, out: &mut B::Tensor) {
+    let (rows, n) = b.shape(x);
+    let (xv, cv) = (b.download(x), b.download(c));
+    let o: Vec<_> = (0..rows)
+        .map(|r| pointwise::bce_row(&xv[r * n..(r + 1) * n], &cv[r * n..(r + 1) * n]))
+        .collect();
+    b.upload(out, &o);
+}
+
+/// [`super::SamplingOps::sample_latent`] on the host.
+pub fn sample_latent<B: Storage + ?Sized>(
+    b: &B,
+    latent: Latent<'_, B::Tensor>,
+    z: &mut B::Tensor,
+    kl: &mut B::Tensor,
+) {
+    let n = b.shape(latent.mu).1;
+    let (m, l, e) = (
+        b.download(latent.mu),
+        b.download(latent.logsig),
+        b.download(latent.eps),
+    );
+    let (mut zv, mut k) = (b.download(z), b.download(kl));
+    for (r, kr) in k.iter_mut().enumerate() {
+        let s = r * n..(r + 1) * n;
+        *kr +=
+            pointwise::sample_latent_row(&m[s.clone()], &l[s.clone()], &e[s.clone()], &mut zv[s]);
+    }
+    b.upload(z, &zv);
+    b.upload(kl, &k);
+}
+
+/// [`super::SamplingOps::sample_latent_backward`] on the host.
+pub fn sample_latent_backward<B: Storage + ?Sized>(
+    b: &B,
+    latent: Latent<'_, B::Tensor>,
+    (dz, kl_scale): (&B::Tensor, f64),
+    dmu: &mut B::Tensor,
+    dlogsig: &mut B::Tensor,
+) {
+    let (m, l, e, d) = (
+        b.download(latent.mu),
+        b.download(latent.logsig),
+        b.download(latent.eps),
+        b.download(dz),
+    );
+    let (mut dm, mut dl) = (b.download(dmu), b.download(dlogsig));
+    pointwise::sample_latent_backward_row(&m, &l, &e, &d, B::F::of(kl_scale), &mut dm, &mut dl);
+    b.upload(dmu, &dm);
+    b.upload(dlogsig, &dl);
+}

@@ -1,0 +1,56 @@
+//! Sampling: counter-based normals and the reparameterised latent (paper eq. 3 and the KL of
+//! eq. 10).
+
+use super::{host, Storage};
+use crate::rng::NoiseKey;
+use crate::Float;
+
+/// The posterior's parameters and the noise a step drew: z = μ + exp(log σ)·ε.
+pub struct Latent<'a, T> {
+    /// μ, rows × z.
+    pub mu: &'a T,
+    /// log σ, rows × z.
+    pub logsig: &'a T,
+    /// ε, rows × z.
+    pub eps: &'a T,
+}
+
+impl<T> Clone for Latent<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Latent<'_, T> {}
+
+/// Noise and the latent sample with its KL term.
+pub trait SamplingOps: Storage {
+    /// Fills with standard normals from `key`; element (r, c) uses index r·cols + c (plus the
+    /// key's offset).
+    fn fill_normal(&self, t: &mut Self::Tensor, key: NoiseKey) {
+        let (r, c) = self.shape(t);
+        let v: Vec<_> = (0..(r * c) as u64)
+            .map(|i| Self::F::of(key.normal(i)))
+            .collect();
+        self.upload(t, &v);
+    }
+    /// z = μ + exp(log σ)·ε; adds each row's KL to the `rows × 1` tensor `kl`.
+    fn sample_latent(
+        &self,
+        latent: Latent<'_, Self::Tensor>,
+        z: &mut Self::Tensor,
+        kl: &mut Self::Tensor,
+    ) {
+        host::sample_latent(self, latent, z, kl);
+    }
+    /// Gradients of μ and log σ from `dz` and `kl_scale` × KL.
+    fn sample_latent_backward(
+        &self,
+        latent: Latent<'_, Self::Tensor>,
+        dz: &Self::Tensor,
+        kl_scale: f64,
+        dmu: &mut Self::Tensor,
+        dlogsig: &mut Self::Tensor,
+    ) {
+        host::sample_latent_backward(self, latent, (dz, kl_scale), dmu, dlogsig);
+    }
+}

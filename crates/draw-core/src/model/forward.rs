@@ -1,0 +1,202 @@
+//! The forward pass, one function per stage of a time step (paper eqs. 3–8):
+//! read → encode → sample → decode → write.
+
+use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
+use super::{head, linear, lstm_gates, step_noise, Draw, Loss};
+use crate::backend::{Backend, Latent, Window};
+use crate::error::Result;
+use crate::params::DrawParams;
+use crate::rng::NoiseKey;
+
+/// A window view of an attention state.
+pub(super) fn window<T>(a: &Attn<T>) -> Window<'_, T> {
+    Window {
+        p: &a.p,
+        fx: &a.fx,
+        fy: &a.fy,
+        geo: &a.geo,
+    }
+}
+
+impl<B: Backend> Draw<B> {
+    /// Runs the encoder and decoder for T steps on the batch `x` (rows of C·B·A values in
+    /// [0, 1]), saving what backward needs. Step t draws its noise ε with stream
+    /// `noise.stream·T + t`. Returns the loss sums.
+    pub fn forward(
+        &self,
+        b: &B,
+        ws: &mut Workspace<B>,
+        x: &[B::F],
+        noise: NoiseKey,
+    ) -> Result<Loss> {
+        self.check_batch(ws.batch, x)?;
+        let p = &self.params;
+        b.upload(&mut ws.x, x);
+        b.broadcast_rows(&p.init.canvas, &mut ws.canvas);
+        b.broadcast_rows(&p.init.h_enc, &mut ws.init.h_enc);
+        b.broadcast_rows(&p.init.c_enc, &mut ws.init.c_enc);
+        b.broadcast_rows(&p.init.h_dec, &mut ws.init.h_dec);
+        b.broadcast_rows(&p.init.c_dec, &mut ws.init.c_dec);
+        b.fill(&mut ws.kl, 0.0);
+        for t in 0..self.config.steps {
+            self.forward_step(b, ws, t, noise)?;
+        }
+        b.bce(&ws.x, &ws.canvas, &mut ws.bce);
+        let sums = b.sum_all(&[&ws.bce, &ws.kl]);
+        Ok(Loss {
+            reconstruction: sums[0],
+            latent: sums[1],
+            examples: ws.batch,
+        })
+    }
+
+    /// Time step `t`: (1)–(2) read, (3) encode, (4) sample, (5) decode, (6) write.
+    fn forward_step(&self, b: &B, ws: &mut Workspace<B>, t: usize, noise: NoiseKey) -> Result<()> {
+        let (before, rest) = ws.steps.split_at_mut(t);
+        let st = &mut rest[0];
+        let prev = previous(&ws.init, before);
+        b.canvas_error(&ws.x, &ws.canvas, &mut st.xhat);
+        self.read_step(
+            b,
+            (&ws.x, &mut *st),
+            prev.h_dec,
+            &mut ws.read_out,
+            &mut ws.enc_in_step,
+        )?;
+        self.encode_step(b, st, &prev, &mut ws.enc_in_step);
+        b.copy_rows(&ws.enc_in_step, &mut ws.enc_in, t * ws.batch);
+        let key = step_noise(
+            noise,
+            self.config.steps,
+            t,
+            ws.first_row,
+            self.config.z_size,
+        );
+        self.sample_step(b, st, key, &mut ws.kl);
+        self.decode_step(b, st, &prev, &mut ws.dec_in_step);
+        b.copy_rows(&ws.dec_in_step, &mut ws.dec_in, t * ws.batch);
+        write_step(b, &self.params, &st.dec_h, &mut st.write, &mut ws.canvas)
+    }
+
+    /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input.
+    fn read_step(
+        &self,
+        b: &B,
+        (x, st): (&B::Tensor, &mut StepTape<B::Tensor>),
+        h_dec_prev: &B::Tensor,
+        read_out: &mut B::Tensor,
+        enc_in: &mut B::Tensor,
+    ) -> Result<()> {
+        match &mut st.read {
+            ReadTape::Attention(a) => {
+                linear(
+                    b,
+                    &mut a.p,
+                    h_dec_prev,
+                    head(self.params.read_attn.as_ref(), "read")?,
+                );
+                b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
+                b.read_forward(x, &st.xhat, window(a), read_out);
+                b.copy_cols(read_out, 0, enc_in, 0, self.config.read_size(), false);
+            }
+            ReadTape::Full => {
+                let cab = self.config.image_size();
+                b.copy_cols(x, 0, enc_in, 0, cab, false);
+                b.copy_cols(&st.xhat, 0, enc_in, cab, cab, false);
+            }
+        }
+        Ok(())
+    }
+
+    /// (3) h^enc_t = LSTM^enc(h^enc_{t−1}, [r_t, h^dec_{t−1}]).
+    fn encode_step(
+        &self,
+        b: &B,
+        st: &mut StepTape<B::Tensor>,
+        prev: &Previous<'_, B::Tensor>,
+        enc_in: &mut B::Tensor,
+    ) {
+        let (rs, d, e) = (
+            self.config.read_size(),
+            self.config.dec_size,
+            self.config.enc_size,
+        );
+        b.copy_cols(prev.h_dec, 0, enc_in, rs, d, false);
+        b.copy_cols(prev.h_enc, 0, enc_in, rs + d, e, false);
+        let p = &self.params;
+        lstm_gates(
+            b,
+            &mut st.enc_gates,
+            enc_in,
+            &self.fused.encoder_t,
+            &p.encoder,
+        );
+        b.lstm_forward(&mut st.enc_gates, prev.c_enc, &mut st.enc_c, &mut st.enc_h);
+    }
+
+    /// (4) z_t = μ + σ·ε with ε from `key`; adds the step's KL to `kl`.
+    fn sample_step(&self, b: &B, st: &mut StepTape<B::Tensor>, key: NoiseKey, kl: &mut B::Tensor) {
+        let p = &self.params;
+        linear(b, &mut st.mu, &st.enc_h, &p.mu);
+        linear(b, &mut st.logsig, &st.enc_h, &p.logsigma);
+        b.fill_normal(&mut st.eps, key);
+        let latent = Latent {
+            mu: &st.mu,
+            logsig: &st.logsig,
+            eps: &st.eps,
+        };
+        b.sample_latent(latent, &mut st.z, kl);
+    }
+
+    /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t).
+    fn decode_step(
+        &self,
+        b: &B,
+        st: &mut StepTape<B::Tensor>,
+        prev: &Previous<'_, B::Tensor>,
+        dec_in: &mut B::Tensor,
+    ) {
+        let (zs, d) = (self.config.z_size, self.config.dec_size);
+        b.copy_cols(&st.z, 0, dec_in, 0, zs, false);
+        b.copy_cols(prev.h_dec, 0, dec_in, zs, d, false);
+        let p = &self.params;
+        lstm_gates(
+            b,
+            &mut st.dec_gates,
+            dec_in,
+            &self.fused.decoder_t,
+            &p.decoder,
+        );
+        b.lstm_forward(&mut st.dec_gates, prev.c_dec, &mut st.dec_c, &mut st.dec_h);
+    }
+}
+
+/// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29) or a linear map to every
+/// pixel.
+pub(super) fn write_step<B: Backend>(
+    b: &B,
+    p: &DrawParams<B::Tensor>,
+    h_dec: &B::Tensor,
+    tape: &mut WriteTape<B::Tensor>,
+    canvas: &mut B::Tensor,
+) -> Result<()> {
+    match tape {
+        WriteTape::Attention { attn: a, patch } => {
+            linear(b, &mut a.p, h_dec, head(p.write_attn.as_ref(), "write")?);
+            b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
+            linear(b, patch, h_dec, &p.write);
+            b.write_forward(patch, window(a), canvas);
+        }
+        WriteTape::Full => {
+            b.gemm(
+                canvas,
+                1.0,
+                crate::backend::Mat::n(h_dec),
+                crate::backend::Mat::t(&p.write.weight),
+                1.0,
+            );
+            b.add_bias(canvas, &p.write.bias);
+        }
+    }
+    Ok(())
+}
