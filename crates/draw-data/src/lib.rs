@@ -38,7 +38,7 @@ mod mnist;
 mod synth;
 mod two_digit;
 
-pub use batch::{gather, Batcher};
+pub use batch::{gather, mix_key, Batcher};
 pub use cifar::{
     load_cifar10_files, parse_cifar10, CIFAR_IMAGE_BYTES, CIFAR_RECORD_BYTES, CIFAR_SIDE,
 };
@@ -46,7 +46,7 @@ pub use cluttered::{
     ClutterConfig, ClutteredLayout, ClutteredMnist, ClutteredSplits, CLUTTERED_TEST_SEED,
     CLUTTERED_VALID_SEED, VALIDATION_DIGITS,
 };
-pub use dataset::{binarize_dynamic, Dataset};
+pub use dataset::{binarize_dynamic, binarize_keyed, Dataset};
 pub use error::{DataError, Result};
 pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
 pub use mnist::{load_mnist, Split};
