@@ -10,9 +10,9 @@ use std::path::PathBuf;
 /// `draw train` options.
 #[derive(Args, Clone, Debug)]
 pub struct TrainArgs {
-    /// Preset: quick, mnist or mnist-noattn (`draw presets` lists them).
-    #[arg(long, default_value = "quick")]
-    pub preset: String,
+    /// Preset: quick, mnist or mnist-noattn (`draw presets` lists them) [default: quick].
+    #[arg(long)]
+    pub preset: Option<String>,
     /// Directory with the MNIST IDX files (raw or .gz).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -49,15 +49,23 @@ pub struct TrainArgs {
     /// Evaluate on the first N test images only.
     #[arg(long)]
     pub test_limit: Option<usize>,
-    /// Also write a checkpoint every N optimiser steps (always at each epoch's end).
-    #[arg(long, default_value_t = 500)]
-    pub checkpoint_every: u64,
-    /// Write a metrics line every N optimiser steps.
-    #[arg(long, default_value_t = 20)]
-    pub log_every: u64,
+    /// Also write a checkpoint every N optimiser steps (always at each epoch's end); 0: epoch
+    /// ends only [default: 500, or the resumed run's].
+    #[arg(long)]
+    pub checkpoint_every: Option<u64>,
+    /// Write a metrics line every N optimiser steps [default: 20, or the resumed run's].
+    #[arg(long)]
+    pub log_every: Option<u64>,
     /// Stop after this many optimiser steps in total (for smoke runs).
     #[arg(long)]
     pub max_steps: Option<u64>,
+    /// Continue the run in this directory (or from this checkpoint file) exactly where its
+    /// last checkpoint left it; `--epochs` may extend it.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Overwrite the run already in `--out` instead of refusing.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
 }

@@ -73,11 +73,22 @@ impl BackendChoice {
     }
 }
 
+/// The most CPU worker threads `--threads` accepts: more only costs memory and start-up time
+/// (each thread is spawned before any work starts).
+pub const MAX_THREADS: usize = 1024;
+
 fn check_threads(threads: Option<usize>) -> Result<()> {
-    if threads == Some(0) {
-        bail!("--threads must be at least 1");
+    match threads {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(t) if t > MAX_THREADS => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            bail!(
+                "--threads {t} is more than the {MAX_THREADS} draw accepts; this machine has \
+                 {cores} cores (leave --threads out to use them all)"
+            )
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Work that runs on whichever backend the command line chose.

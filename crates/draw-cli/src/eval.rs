@@ -96,6 +96,12 @@ impl BackendTask for Eval {
             t0.elapsed().as_secs_f64(),
             b.name()
         );
+        if !l.mean_total().is_finite() {
+            bail!(
+                "the bound is not finite: {} holds parameters that overflow on the test set",
+                plan.checkpoint.display()
+            );
+        }
         Ok(())
     }
 }

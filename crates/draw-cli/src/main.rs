@@ -10,6 +10,7 @@ mod eval;
 mod images;
 mod parity;
 mod plan;
+mod resume;
 mod run_dir;
 mod sample;
 mod train;
@@ -28,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a model on MNIST; writes metrics, checkpoints and samples under the run directory.
-    Train(args::TrainArgs),
+    Train(Box<args::TrainArgs>),
     /// Test-set negative log-likelihood bound (nats) of a checkpoint.
     Eval(args::EvalArgs),
     /// A PNG grid of samples and a GIF of the canvas over the T steps.
@@ -69,7 +70,7 @@ fn adapters() {
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Train(a) => train::train(a),
+        Command::Train(a) => train::train(*a),
         Command::Eval(a) => eval::eval(a),
         Command::Sample(a) => sample::sample(a),
         Command::Bench(a) => bench::bench(a),

@@ -55,6 +55,59 @@ pub struct TrainPlan {
     pub max_steps: Option<u64>,
     /// Where the model runs.
     pub backend: BackendChoice,
+    /// The checkpoint to continue from (`--resume`), resolved to a file.
+    pub resume: Option<PathBuf>,
+    /// Overwrite an existing run in `out` (`--force`).
+    pub force: bool,
+    /// The model and optimiser flags given on the command line, which a resumed run refuses
+    /// (it keeps the checkpoint's).
+    pub overrides: Vec<&'static str>,
+    /// Whether `--log-every` and `--checkpoint-every` were given (a resumed run otherwise keeps
+    /// its own).
+    pub intervals_given: (bool, bool),
+}
+
+/// A metrics line every this many steps unless `--log-every` says otherwise.
+pub const DEFAULT_LOG_EVERY: u64 = 20;
+/// A checkpoint every this many steps unless `--checkpoint-every` says otherwise.
+pub const DEFAULT_CHECKPOINT_EVERY: u64 = 500;
+
+/// The checkpoint `--resume PATH` names: PATH itself, or PATH/checkpoint.safetensors when
+/// PATH is a directory (a run directory).
+pub fn resume_checkpoint(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join("checkpoint.safetensors")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// The model and optimiser flags `a` sets.
+fn overrides(a: &TrainArgs) -> Vec<&'static str> {
+    let given = [
+        ("--preset", a.preset.is_some()),
+        ("--steps", a.steps.is_some()),
+        ("--read", a.read.is_some()),
+        ("--write", a.write.is_some()),
+        ("--batch-size", a.batch_size.is_some()),
+        ("--lr", a.lr.is_some()),
+        ("--clip", a.clip.is_some()),
+        ("--seed", a.seed.is_some()),
+        ("--train-limit", a.train_limit.is_some()),
+        ("--data", a.data.is_some()),
+    ];
+    given.iter().filter(|g| g.1).map(|g| g.0).collect()
+}
+
+/// Refuses intervals of 0 (they used to become 1 silently).
+fn check_intervals(a: &TrainArgs) -> Result<()> {
+    if a.log_every == Some(0) {
+        bail!("--log-every must be at least 1 (a metrics line every N steps)");
+    }
+    if a.max_steps == Some(0) {
+        bail!("--max-steps must be at least 1");
+    }
+    Ok(())
 }
 
 impl TrainPlan {
@@ -62,7 +115,8 @@ impl TrainPlan {
     /// since 1970) names the default run directory, `runs/<preset>-<now_unix>`.
     pub fn from_args(a: &TrainArgs, now_unix: u64) -> Result<Self> {
         let backend = BackendChoice::from_args(&a.backend)?;
-        let preset = draw_core::preset(&a.preset)?;
+        check_intervals(a)?;
+        let preset = draw_core::preset(a.preset.as_deref().unwrap_or("quick"))?;
         let model = DrawConfig {
             steps: a.steps.unwrap_or(preset.model.steps),
             read: a.read.unwrap_or(preset.model.read),
@@ -89,16 +143,30 @@ impl TrainPlan {
             model,
             train,
             data: data_dir(a.data.as_deref()),
-            out: a
-                .out
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(format!("runs/{}-{now_unix}", preset.name))),
+            out: match (&a.resume, &a.out) {
+                (Some(r), None) => resume_checkpoint(r)
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+                (Some(_), Some(_)) => {
+                    bail!("--resume continues the run where it is; leave out --out")
+                }
+                (None, out) => out
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(format!("runs/{}-{now_unix}", preset.name))),
+            },
             train_limit: a.train_limit,
             test_limit: a.test_limit,
-            log_every: a.log_every.max(1),
-            checkpoint_every: (a.checkpoint_every > 0).then_some(a.checkpoint_every),
+            log_every: a.log_every.unwrap_or(DEFAULT_LOG_EVERY),
+            checkpoint_every: match a.checkpoint_every.unwrap_or(DEFAULT_CHECKPOINT_EVERY) {
+                0 => None,
+                n => Some(n),
+            },
+            intervals_given: (a.log_every.is_some(), a.checkpoint_every.is_some()),
             max_steps: a.max_steps,
             backend,
+            resume: a.resume.as_deref().map(resume_checkpoint),
+            force: a.force,
+            overrides: overrides(a),
         })
     }
 

@@ -60,11 +60,32 @@ impl RunDir {
         self.root.join("canvas.gif")
     }
 
-    /// Writes `config` to [`RunDir::config`], pretty-printed.
+    /// Whether the directory already holds a run (a config, metrics or a checkpoint).
+    pub fn holds_run(&self) -> bool {
+        [self.config(), self.metrics(), self.checkpoint()]
+            .iter()
+            .any(|p| p.exists())
+    }
+
+    /// Removes temporary files a crashed write left behind (`*.tmp`); returns how many.
+    pub fn remove_stale_tmp(&self) -> usize {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "tmp"))
+            .filter(|e| std::fs::remove_file(e.path()).is_ok())
+            .count()
+    }
+
+    /// Writes `config` to [`RunDir::config`], pretty-printed, atomically.
     pub fn write_config(&self, config: &serde_json::Value) -> Result<()> {
-        let path = self.config();
-        std::fs::write(&path, serde_json::to_string_pretty(config)?)
-            .with_context(|| format!("writing {}", path.display()))
+        let text = serde_json::to_string_pretty(config)?;
+        Ok(draw_core::checkpoint::write_atomically(
+            &self.config(),
+            text.as_bytes(),
+        )?)
     }
 
     /// Creates (truncating) [`RunDir::metrics`].
@@ -72,7 +93,34 @@ impl RunDir {
         let path = self.metrics();
         let file =
             std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(MetricsLog { file, path })
+        Ok(MetricsLog {
+            file,
+            path,
+            lines: 0,
+        })
+    }
+
+    /// Reopens [`RunDir::metrics`] for a resumed run: keeps its first `lines` lines (those
+    /// logged up to the checkpoint; a line after it, or one cut short by a crash, goes) and
+    /// appends from there, so the file ends up as an uninterrupted run's.
+    pub fn resume_metrics(&self, lines: usize) -> Result<MetricsLog> {
+        let path = self.metrics();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let kept: Vec<&str> = text.split_inclusive('\n').take(lines).collect();
+        if kept.len() != lines || kept.last().is_some_and(|l| !l.ends_with('\n')) {
+            anyhow::bail!(
+                "{} has {} whole lines, the checkpoint was written after {lines}: the metrics \
+                 file does not belong to this checkpoint",
+                path.display(),
+                kept.iter().filter(|l| l.ends_with('\n')).count()
+            );
+        }
+        draw_core::checkpoint::write_atomically(&path, kept.concat().as_bytes())?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(MetricsLog { file, path, lines })
     }
 }
 
@@ -80,12 +128,23 @@ impl RunDir {
 pub struct MetricsLog {
     file: std::fs::File,
     path: PathBuf,
+    lines: usize,
 }
 
 impl MetricsLog {
-    /// Appends `line` as one line of JSON.
+    /// Appends `line` as one line of JSON, in one write (a crash leaves at most one partial
+    /// line at the end, which a resumed run drops).
     pub fn log(&mut self, line: &serde_json::Value) -> Result<()> {
-        writeln!(self.file, "{line}").with_context(|| format!("writing {}", self.path.display()))
+        self.file
+            .write_all(format!("{line}\n").as_bytes())
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        self.lines += 1;
+        Ok(())
+    }
+
+    /// Whole lines in the file.
+    pub fn lines(&self) -> usize {
+        self.lines
     }
 
     /// The file's path.

@@ -12,6 +12,7 @@
 
 use crate::config::DrawConfig;
 use crate::error::{DrawError, Result};
+use crate::optim::AdamState;
 use crate::params::{self, DrawParams};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::HashMap;
@@ -46,27 +47,61 @@ fn bad(path: &Path, reason: impl Into<String>) -> DrawError {
     }
 }
 
+/// Prefix of the optimiser's first-moment tensors (`optimizer.exp_avg.<parameter name>`).
+pub const EXP_AVG_PREFIX: &str = "optimizer.exp_avg.";
+/// Prefix of the optimiser's second-moment tensors (`optimizer.exp_avg_sq.<parameter name>`).
+pub const EXP_AVG_SQ_PREFIX: &str = "optimizer.exp_avg_sq.";
+/// Metadata key holding the optimiser's step count (present with the moment tensors).
+pub const OPTIMIZER_STEPS_KEY: &str = "optimizer_steps";
+
 /// Serialises parameters to safetensors bytes; `extra` adds metadata entries.
 pub fn to_bytes(
     config: &DrawConfig,
     values: &DrawParams<Vec<f64>>,
     extra: &[(&str, String)],
 ) -> Result<Vec<u8>> {
+    to_bytes_with(config, values, None, extra)
+}
+
+/// The (name, PyTorch shape, f32 bytes) of each tensor a checkpoint holds: the parameters,
+/// then the optimiser's moments when given.
+fn tensors(
+    config: &DrawConfig,
+    values: &DrawParams<Vec<f64>>,
+    optimizer: Option<&AdamState>,
+) -> Vec<(String, Vec<usize>, Vec<u8>)> {
     let shapes = params::shapes(config);
-    let bytes: Vec<(&'static str, Vec<usize>, Vec<u8>)> = values
-        .named()
-        .into_iter()
-        .zip(shapes.named())
-        .map(|((name, v), (_, s))| {
-            let b = v.iter().flat_map(|&x| (x as f32).to_le_bytes()).collect();
-            (name, s.torch_shape(), b)
-        })
-        .collect();
+    let bytes = |v: &[f64]| v.iter().flat_map(|&x| (x as f32).to_le_bytes()).collect();
+    let of = |prefix: &str, p: &DrawParams<Vec<f64>>| -> Vec<(String, Vec<usize>, Vec<u8>)> {
+        p.named()
+            .into_iter()
+            .zip(shapes.named())
+            .map(|((name, v), (_, s))| (format!("{prefix}{name}"), s.torch_shape(), bytes(v)))
+            .collect()
+    };
+    let mut all = of("", values);
+    if let Some(a) = optimizer {
+        all.extend(of(EXP_AVG_PREFIX, &a.m));
+        all.extend(of(EXP_AVG_SQ_PREFIX, &a.v));
+    }
+    all
+}
+
+/// [`to_bytes`] with the optimiser's state as extra tensors ([`EXP_AVG_PREFIX`],
+/// [`EXP_AVG_SQ_PREFIX`]) and its step count under [`OPTIMIZER_STEPS_KEY`]: a training
+/// checkpoint a run can resume from.
+pub fn to_bytes_with(
+    config: &DrawConfig,
+    values: &DrawParams<Vec<f64>>,
+    optimizer: Option<&AdamState>,
+    extra: &[(&str, String)],
+) -> Result<Vec<u8>> {
+    let bytes = tensors(config, values, optimizer);
     let views = bytes
         .iter()
         .map(|(n, shape, b)| {
             TensorView::new(Dtype::F32, shape.clone(), b)
-                .map(|v| (*n, v))
+                .map(|v| (n.as_str(), v))
                 .map_err(|e| DrawError::Shape(format!("{n}: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -79,6 +114,9 @@ pub fn to_bytes(
     meta.insert("format".to_string(), "pt".to_string());
     for (k, v) in extra {
         meta.insert(k.to_string(), v.clone());
+    }
+    if let Some(a) = optimizer {
+        meta.insert(OPTIMIZER_STEPS_KEY.to_string(), a.steps.to_string());
     }
     let serialize = |meta| {
         safetensors::serialize(views.iter().cloned(), Some(meta))
@@ -111,21 +149,60 @@ pub fn save(
     values: &DrawParams<Vec<f64>>,
     extra: &[(&str, String)],
 ) -> Result<()> {
-    let bytes = to_bytes(config, values, extra)?;
-    let tmp = path.with_extension("safetensors.tmp");
+    write_atomically(path, &to_bytes(config, values, extra)?)
+}
+
+/// [`save`] of a training checkpoint: the parameters and the optimiser's state
+/// ([`to_bytes_with`]).
+pub fn save_training(
+    path: &Path,
+    config: &DrawConfig,
+    values: &DrawParams<Vec<f64>>,
+    optimizer: &AdamState,
+    extra: &[(&str, String)],
+) -> Result<()> {
+    write_atomically(
+        path,
+        &to_bytes_with(config, values, Some(optimizer), extra)?,
+    )
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory: written, flushed
+/// to disk, renamed over `path`, and the directory synced, so that at any instant `path` holds
+/// either the previous complete file or the new one. On failure the temporary file is removed
+/// and `path` is untouched.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = tmp_path(path);
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
+        f.write_all(bytes)?;
         // On disk before the rename, so a crash never leaves the new name on a short file.
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        // The rename itself on disk: sync the directory (best effort where it cannot be
+        // opened, e.g. on some platforms).
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if let Ok(d) = std::fs::File::open(dir) {
+            d.sync_all()?;
+        }
+        Ok(())
     };
     write().map_err(|e| {
         // Best effort: a partial temporary file is of no use to anyone.
         let _ = std::fs::remove_file(&tmp);
         bad(path, format!("cannot write: {e}"))
     })
+}
+
+/// The temporary name [`write_atomically`] writes `path` under before renaming it.
+pub fn tmp_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
 }
 
 /// A loaded checkpoint: config, parameter values and the other metadata entries.
@@ -136,6 +213,9 @@ pub struct Checkpoint {
     pub values: DrawParams<Vec<f64>>,
     /// Every metadata entry (including `config`).
     pub metadata: HashMap<String, String>,
+    /// The optimiser's state, in a training checkpoint ([`save_training`]); `None` in a
+    /// parameters-only one.
+    pub optimizer: Option<AdamState>,
 }
 
 /// Checks the checksum stored under `key`, if any, against `actual`.
@@ -205,66 +285,94 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         serde_json::from_str(json).map_err(|e| bad(path, format!("config: {e}")))?;
     config.validate()?;
     let st = SafeTensors::deserialize(bytes).map_err(|e| bad(path, e.to_string()))?;
-    let shapes = params::shapes(&config);
+    let values = read_params(&st, &config, "", path)?;
+    let optimizer = match metadata.get(OPTIMIZER_STEPS_KEY) {
+        None => None,
+        Some(steps) => Some(AdamState {
+            m: read_params(&st, &config, EXP_AVG_PREFIX, path)?,
+            v: read_params(&st, &config, EXP_AVG_SQ_PREFIX, path)?,
+            steps: steps.parse().map_err(|_| {
+                bad(
+                    path,
+                    format!("`{OPTIMIZER_STEPS_KEY}` is {steps:?}, not a count"),
+                )
+            })?,
+        }),
+    };
+    Ok(Checkpoint {
+        config,
+        values,
+        metadata,
+        optimizer,
+    })
+}
+
+/// Every parameter tensor of `config` under `prefix`, checked: present, of the config's shape,
+/// f32 or f64, finite.
+fn read_params(
+    st: &SafeTensors<'_>,
+    config: &DrawConfig,
+    prefix: &str,
+    path: &Path,
+) -> Result<DrawParams<Vec<f64>>> {
+    let shapes = params::shapes(config);
     let mut err = None;
     let values = shapes.map(|name, s| {
-        let r = st
-            .tensor(name)
-            .map_err(|_| bad(path, format!("missing tensor `{name}`")))
-            .and_then(|t| {
-                if t.shape() != s.torch_shape().as_slice() {
-                    return Err(bad(
-                        path,
-                        format!(
-                            "`{name}` has shape {:?}, the config needs {:?}",
-                            t.shape(),
-                            s.torch_shape()
-                        ),
-                    ));
-                }
-                // `chunks_exact` yields slices of exactly 4 (or 8) bytes, so the conversions
-                // to arrays cannot fail.
-                let values: Vec<f64> = match t.dtype() {
-                    Dtype::F32 => t
-                        .data()
-                        .chunks_exact(4)
-                        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
-                        .collect(),
-                    Dtype::F64 => t
-                        .data()
-                        .chunks_exact(8)
-                        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-                        .collect(),
-                    d => {
-                        return Err(bad(
-                            path,
-                            format!("`{name}` has dtype {d:?}; f32 or f64 expected"),
-                        ))
-                    }
-                };
-                match values.iter().position(|v| !v.is_finite()) {
-                    Some(i) => Err(bad(
-                        path,
-                        format!(
-                            "`{name}` holds a non-finite value ({}) at index {i}",
-                            values[i]
-                        ),
-                    )),
-                    None => Ok(values),
-                }
-            });
-        r.unwrap_or_else(|e| {
+        let name = format!("{prefix}{name}");
+        read_tensor(st, &name, &s.torch_shape(), path).unwrap_or_else(|e| {
             err.get_or_insert(e);
             Vec::new()
         })
     });
     match err {
         Some(e) => Err(e),
-        None => Ok(Checkpoint {
-            config,
-            values,
-            metadata,
-        }),
+        None => Ok(values),
+    }
+}
+
+/// One tensor as f64, checked against `shape`, its dtype and finiteness.
+fn read_tensor(st: &SafeTensors<'_>, name: &str, shape: &[usize], path: &Path) -> Result<Vec<f64>> {
+    let t = st
+        .tensor(name)
+        .map_err(|_| bad(path, format!("missing tensor `{name}`")))?;
+    if t.shape() != shape {
+        return Err(bad(
+            path,
+            format!(
+                "`{name}` has shape {:?}, the config needs {shape:?}",
+                t.shape()
+            ),
+        ));
+    }
+    // `chunks_exact` yields slices of exactly 4 (or 8) bytes, so the conversions to arrays
+    // cannot fail.
+    let values: Vec<f64> = match t.dtype() {
+        Dtype::F32 => t
+            .data()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
+            .collect(),
+        Dtype::F64 => t
+            .data()
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect(),
+        d => {
+            return Err(bad(
+                path,
+                format!("`{name}` has dtype {d:?}; f32 or f64 expected"),
+            ))
+        }
+    };
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(bad(
+            path,
+            format!(
+                "`{name}` holds a non-finite value ({}) at index {i}",
+                values[i]
+            ),
+        )),
+        None => Ok(values),
     }
 }
 
