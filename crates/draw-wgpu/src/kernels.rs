@@ -12,17 +12,19 @@ use crate::params::{
     ReduceParams, ScaleParams, ShapeParams, TransposeParams,
 };
 
-/// A WGSL file prepended to kernels.
-pub struct Header {
-    /// File name under `shaders/`.
+/// A file under `shaders/`, compiled in.
+pub struct Wgsl {
+    /// Its name under `shaders/` (also the label of a kernel in wgpu errors).
     pub file: &'static str,
     /// Its text.
     pub source: &'static str,
 }
 
-macro_rules! header {
+/// The [`Wgsl`] of `shaders/<file>` (the one place a shader is read; `cargo xtask tidy` reads
+/// the file names from these invocations).
+macro_rules! wgsl {
     ($file:literal) => {
-        Header {
+        Wgsl {
             file: $file,
             source: include_str!(concat!("../../../shaders/", $file)),
         }
@@ -30,16 +32,13 @@ macro_rules! header {
 }
 
 /// Prepended to every kernel, in this order: shared maths, then the parameter structs.
-pub const PRELUDE: &[Header] = &[header!("common.wgsl"), header!("params.wgsl")];
+pub const PRELUDE: &[Wgsl] = &[wgsl!("common.wgsl"), wgsl!("params.wgsl")];
 /// No headers past the prelude.
-const PLAIN: &[Header] = &[];
+const PLAIN: &[Wgsl] = &[];
 /// The filterbank decoding shared by the attention kernels.
-const ATTENTION: &[Header] = &[header!("attention_common.wgsl")];
+const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 /// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
-const READ: &[Header] = &[
-    header!("attention_common.wgsl"),
-    header!("read_images.wgsl"),
-];
+const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
 
 /// Whether a kernel writes a storage binding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,12 +62,10 @@ pub struct Binding {
 pub struct Spec {
     /// Which kernel.
     pub kernel: Kernel,
-    /// Its file under `shaders/` (also its label in wgpu errors).
-    pub file: &'static str,
-    /// The file's text.
-    pub source: &'static str,
+    /// Its shader file.
+    pub shader: Wgsl,
     /// Headers prepended after the [`PRELUDE`].
-    pub headers: &'static [Header],
+    pub headers: &'static [Wgsl],
     /// The compute entry point.
     pub entry: &'static str,
     /// Layout of the parameter struct at binding 0.
@@ -82,7 +79,7 @@ macro_rules! kernels {
     ($(
         $(#[$doc:meta])*
         $kernel:ident {
-            file: $file:literal,
+            shader: $shader:expr,
             headers: $headers:expr,
             entry: $entry:literal,
             params: $params:ty,
@@ -99,8 +96,7 @@ macro_rules! kernels {
         pub static KERNELS: &[Spec] = &[$(
             Spec {
                 kernel: Kernel::$kernel,
-                file: $file,
-                source: include_str!(concat!("../../../shaders/", $file)),
+                shader: $shader,
                 headers: $headers,
                 entry: $entry,
                 params: <$params as KernelParams>::LAYOUT,
@@ -113,181 +109,200 @@ macro_rules! kernels {
 kernels! {
     /// C ← α·op(A)·op(B) + β·C on 64 × 64 tiles staged in workgroup memory (for GPUs).
     Gemm {
-        file: "gemm.wgsl", headers: PLAIN, entry: "main", params: GemmParams,
+        shader: wgsl!("gemm.wgsl"), headers: PLAIN, entry: "main",
+        params: GemmParams,
         bindings: [A: Read, B: Read, C: ReadWrite],
     }
     /// C ← α·op(A)·op(B) + β·C, one thread per element (for CPU adapters).
     GemmDirect {
-        file: "gemm_direct.wgsl", headers: PLAIN, entry: "main", params: GemmParams,
+        shader: wgsl!("gemm_direct.wgsl"), headers: PLAIN, entry: "main",
+        params: GemmParams,
         bindings: [A: Read, B: Read, C: ReadWrite],
     }
     /// Every element set to a value.
     Fill {
-        file: "fill.wgsl", headers: PLAIN, entry: "main", params: FillParams,
+        shader: wgsl!("fill.wgsl"), headers: PLAIN, entry: "main",
+        params: FillParams,
         bindings: [T: ReadWrite],
     }
     /// Every element multiplied by α.
     Scale {
-        file: "scale.wgsl", headers: PLAIN, entry: "main", params: ScaleParams,
+        shader: wgsl!("scale.wgsl"), headers: PLAIN, entry: "main",
+        params: ScaleParams,
         bindings: [T: ReadWrite],
     }
     /// A block of columns copied (or added) into another matrix.
     CopyCols {
-        file: "copy_cols.wgsl", headers: PLAIN, entry: "main", params: CopyColsParams,
+        shader: wgsl!("copy_cols.wgsl"), headers: PLAIN, entry: "main",
+        params: CopyColsParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// A matrix copied into rows of another.
     CopyRows {
-        file: "copy_rows.wgsl", headers: PLAIN, entry: "main", params: CopyRowsParams,
+        shader: wgsl!("copy_rows.wgsl"), headers: PLAIN, entry: "main",
+        params: CopyRowsParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// A matrix transposed into rows of another.
     TransposeRows {
-        file: "transpose_rows.wgsl", headers: PLAIN, entry: "main", params: TransposeParams,
+        shader: wgsl!("transpose_rows.wgsl"), headers: PLAIN, entry: "main",
+        params: TransposeParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// A bias row added to every row.
     AddBias {
-        file: "add_bias.wgsl", headers: PLAIN, entry: "main", params: BroadcastParams,
+        shader: wgsl!("add_bias.wgsl"), headers: PLAIN, entry: "main",
+        params: BroadcastParams,
         bindings: [dst: ReadWrite, bias: Read],
     }
     /// A row copied to every row.
     BroadcastRows {
-        file: "broadcast_rows.wgsl", headers: PLAIN, entry: "main", params: BroadcastParams,
+        shader: wgsl!("broadcast_rows.wgsl"), headers: PLAIN, entry: "main",
+        params: BroadcastParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// Column sums added to a row.
     SumRows {
-        file: "sum_rows.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        shader: wgsl!("sum_rows.wgsl"), headers: PLAIN, entry: "main",
+        params: ShapeParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// Standard normals from a `NoiseKey`.
     FillNormal {
-        file: "fill_normal.wgsl", headers: PLAIN, entry: "main", params: NormalParams,
+        shader: wgsl!("fill_normal.wgsl"), headers: PLAIN, entry: "main",
+        params: NormalParams,
         bindings: [T: ReadWrite],
     }
     /// Σx or Σx² into one slot of the results buffer.
     Reduce {
-        file: "reduce.wgsl", headers: PLAIN, entry: "main", params: ReduceParams,
+        shader: wgsl!("reduce.wgsl"), headers: PLAIN, entry: "main",
+        params: ReduceParams,
         bindings: [src: Read, out: ReadWrite],
     }
     /// LSTM cell forward.
     LstmForward {
-        file: "lstm_forward.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: "main",
+        params: ShapeParams,
         bindings: [gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite],
     }
     /// LSTM cell backward.
     LstmBackward {
-        file: "lstm_backward.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
-        bindings: [
-            gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite,
-        ],
+        shader: wgsl!("lstm_backward.wgsl"), headers: PLAIN, entry: "main",
+        params: ShapeParams,
+        bindings: [gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite],
     }
     /// The filterbanks F_X, F_Y from the attention outputs.
     FilterbankForward {
-        file: "filterbank_forward.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("filterbank_forward.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
     }
     /// The filterbanks' gradients carried back to the attention outputs.
     FilterbankBackward {
-        file: "filterbank_backward.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite],
     }
     /// Attention read.
     ReadForward {
-        file: "read_forward.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        shader: wgsl!("read_forward.wgsl"), headers: READ, entry: "main",
+        params: AttentionParams,
         bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, out: ReadWrite],
     }
     /// Attention read backward, to x̂.
     ReadBackwardDxhat {
-        file: "read_backward_dxhat.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("read_backward_dxhat.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite],
     }
     /// Attention read backward, to F_X.
     ReadBackwardDfx {
-        file: "read_backward_dfx.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        shader: wgsl!("read_backward_dfx.wgsl"), headers: READ, entry: "main",
+        params: AttentionParams,
         bindings: [x: Read, xhat: Read, fy: Read, p: Read, dr: Read, dfx: ReadWrite],
     }
     /// Attention read backward, to F_Y.
     ReadBackwardDfy {
-        file: "read_backward_dfy.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        shader: wgsl!("read_backward_dfy.wgsl"), headers: READ, entry: "main",
+        params: AttentionParams,
         bindings: [x: Read, xhat: Read, fx: Read, p: Read, dr: Read, dfy: ReadWrite],
     }
     /// Attention read backward, to log γ.
     ReadBackwardDp {
-        file: "read_backward_dp.wgsl", headers: READ, entry: "main", params: AttentionParams,
+        shader: wgsl!("read_backward_dp.wgsl"), headers: READ, entry: "main",
+        params: AttentionParams,
         bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dp: ReadWrite],
     }
     /// Attention write, added to the canvas.
     WriteForward {
-        file: "write_forward.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_forward.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
     }
     /// Attention write backward, to the patch.
     WriteBackwardDpatch {
-        file: "write_backward_dpatch.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dpatch.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite],
     }
     /// Attention write backward, to F_X.
     WriteBackwardDfx {
-        file: "write_backward_dfx.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dfx.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [pw: Read, fy: Read, p: Read, dc: Read, dfx: ReadWrite],
     }
     /// Attention write backward, to F_Y.
     WriteBackwardDfy {
-        file: "write_backward_dfy.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dfy.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, p: Read, dc: Read, dfy: ReadWrite],
     }
     /// Attention write backward, to log γ.
     WriteBackwardDp {
-        file: "write_backward_dp.wgsl", headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dp.wgsl"), headers: ATTENTION, entry: "main",
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, dc: Read, dp: ReadWrite],
     }
     /// x̂ = x − σ(c).
     CanvasError {
-        file: "canvas_error.wgsl", headers: PLAIN, entry: "main", params: ElementwiseParams,
+        shader: wgsl!("canvas_error.wgsl"), headers: PLAIN, entry: "main",
+        params: ElementwiseParams,
         bindings: [x: Read, c: Read, xhat: ReadWrite],
     }
     /// The canvas error's gradient, subtracted from dc.
     CanvasErrorBackward {
-        file: "canvas_error_backward.wgsl", headers: PLAIN, entry: "main",
+        shader: wgsl!("canvas_error_backward.wgsl"), headers: PLAIN, entry: "main",
         params: ElementwiseParams,
         bindings: [x: Read, xhat: Read, dxhat: Read, dc: ReadWrite],
     }
     /// z = μ + σ·ε and the KL term per row.
     SampleLatent {
-        file: "sample_latent.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        shader: wgsl!("sample_latent.wgsl"), headers: PLAIN, entry: "main",
+        params: ShapeParams,
         bindings: [mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite],
     }
     /// The latent sample's and KL term's gradients.
     SampleLatentBackward {
-        file: "sample_latent_backward.wgsl", headers: PLAIN, entry: "main",
+        shader: wgsl!("sample_latent_backward.wgsl"), headers: PLAIN, entry: "main",
         params: ScaleParams,
-        bindings: [
-            mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite,
-        ],
+        bindings: [mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite],
     }
     /// Bernoulli NLL on logits per row.
     Bce {
-        file: "bce.wgsl", headers: PLAIN, entry: "main", params: ShapeParams,
+        shader: wgsl!("bce.wgsl"), headers: PLAIN, entry: "main",
+        params: ShapeParams,
         bindings: [x: Read, c: Read, out: ReadWrite],
     }
     /// The Bernoulli NLL's gradient.
     BceBackward {
-        file: "bce_backward.wgsl", headers: PLAIN, entry: "main", params: ScaleParams,
+        shader: wgsl!("bce_backward.wgsl"), headers: PLAIN, entry: "main",
+        params: ScaleParams,
         bindings: [x: Read, c: Read, dc: ReadWrite],
     }
     /// One Adam step.
     Adam {
-        file: "adam.wgsl", headers: PLAIN, entry: "main", params: AdamParams,
+        shader: wgsl!("adam.wgsl"), headers: PLAIN, entry: "main",
+        params: AdamParams,
         bindings: [p: ReadWrite, g: Read, m: ReadWrite, v: ReadWrite],
     }
 }
@@ -322,7 +337,7 @@ pub fn full_source(spec: &Spec) -> String {
         .iter()
         .chain(spec.headers)
         .map(|h| h.source)
-        .chain([spec.source])
+        .chain([spec.shader.source])
         .collect()
 }
 
@@ -357,20 +372,20 @@ fn build(device: &wgpu::Device, spec: &Spec) -> Pipeline {
         });
     }
     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some(spec.file),
+        label: Some(spec.shader.file),
         entries: &entries,
     });
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(spec.file),
+        label: Some(spec.shader.file),
         bind_group_layouts: &[Some(&layout)],
         immediate_size: 0,
     });
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(spec.file),
+        label: Some(spec.shader.file),
         source: wgpu::ShaderSource::Wgsl(full_source(spec).into()),
     });
     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(spec.file),
+        label: Some(spec.shader.file),
         layout: Some(&pipeline_layout),
         module: &module,
         entry_point: Some(spec.entry),

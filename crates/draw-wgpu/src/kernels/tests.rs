@@ -8,13 +8,13 @@ use wgpu::naga;
 fn module(spec: &Spec) -> naga::Module {
     let src = full_source(spec);
     let module = naga::front::wgsl::parse_str(&src)
-        .unwrap_or_else(|e| panic!("{}: {}", spec.file, e.emit_to_string(&src)));
+        .unwrap_or_else(|e| panic!("{}: {}", spec.shader.file, e.emit_to_string(&src)));
     naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
         naga::valid::Capabilities::default(),
     )
     .validate(&module)
-    .unwrap_or_else(|e| panic!("{}: {e:?}", spec.file));
+    .unwrap_or_else(|e| panic!("{}: {e:?}", spec.shader.file));
     module
 }
 
@@ -58,13 +58,18 @@ fn uniform_params(spec: &Spec, module: &naga::Module) -> (String, Vec<Field>, us
         .iter()
         .filter(|(_, v)| v.space == naga::AddressSpace::Uniform)
         .collect();
-    assert_eq!(uniforms.len(), 1, "{}: one uniform", spec.file);
+    assert_eq!(uniforms.len(), 1, "{}: one uniform", spec.shader.file);
     let var = uniforms[0].1;
     let binding = var.binding.as_ref().expect("the uniform is bound");
-    assert_eq!((binding.group, binding.binding), (0, 0), "{}", spec.file);
+    assert_eq!(
+        (binding.group, binding.binding),
+        (0, 0),
+        "{}",
+        spec.shader.file
+    );
     let ty = &module.types[var.ty];
     let naga::TypeInner::Struct { members, span } = &ty.inner else {
-        panic!("{}: binding 0 is not a struct", spec.file);
+        panic!("{}: binding 0 is not a struct", spec.shader.file);
     };
     let members = members
         .iter()
@@ -89,7 +94,7 @@ fn every_kernel_validates_and_matches_its_bindings() {
                 .iter()
                 .any(|e| e.name == spec.entry && e.stage == naga::ShaderStage::Compute),
             "{}: no compute entry point `{}`",
-            spec.file,
+            spec.shader.file,
             spec.entry
         );
         let expected: Vec<_> = spec
@@ -102,12 +107,12 @@ fn every_kernel_validates_and_matches_its_bindings() {
             storage_bindings(&module),
             expected,
             "{}: storage bindings",
-            spec.file
+            spec.shader.file
         );
         assert!(
             spec.bindings.len() <= 7,
             "{}: more than 7 storage bindings",
-            spec.file
+            spec.shader.file
         );
     }
 }
@@ -121,14 +126,24 @@ fn every_kernel_params_struct_matches_its_rust_mirror() {
         let module = module(spec);
         let (name, members, size) = uniform_params(spec, &module);
         let rust = &spec.params;
-        assert_eq!(name, rust.name, "{}: parameter struct", spec.file);
+        assert_eq!(name, rust.name, "{}: parameter struct", spec.shader.file);
         let (named, padding) = members.split_at(rust.fields.len().min(members.len()));
-        assert_eq!(named, rust.fields, "{}: {} fields", spec.file, rust.name);
+        assert_eq!(
+            named, rust.fields,
+            "{}: {} fields",
+            spec.shader.file, rust.name
+        );
         for (k, pad) in padding.iter().enumerate() {
-            assert_eq!(pad.name, format!("_pad{k}"), "{}: {}", spec.file, rust.name);
+            assert_eq!(
+                pad.name,
+                format!("_pad{k}"),
+                "{}: {}",
+                spec.shader.file,
+                rust.name
+            );
         }
-        assert_eq!(size, rust.size, "{}: {} size", spec.file, rust.name);
-        assert_eq!(size % 16, 0, "{}: {} size", spec.file, rust.name);
+        assert_eq!(size, rust.size, "{}: {} size", spec.shader.file, rust.name);
+        assert_eq!(size % 16, 0, "{}: {} size", spec.shader.file, rust.name);
     }
 }
 
@@ -158,7 +173,7 @@ fn every_shader_file_is_in_the_table() {
         .filter(|f| f.ends_with(".wgsl"))
         .collect();
     on_disk.sort();
-    let mut kernels: Vec<&str> = KERNELS.iter().map(|s| s.file).collect();
+    let mut kernels: Vec<&str> = KERNELS.iter().map(|s| s.shader.file).collect();
     kernels.sort();
     let before = kernels.len();
     kernels.dedup();
