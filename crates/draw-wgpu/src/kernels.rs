@@ -60,8 +60,6 @@ pub struct Binding {
 
 /// One row of the table: how a kernel is built and what it binds.
 pub struct Spec {
-    /// Which kernel.
-    pub kernel: Kernel,
     /// Its shader file.
     pub shader: Wgsl,
     /// Headers prepended after the [`PRELUDE`].
@@ -86,16 +84,20 @@ macro_rules! kernels {
             bindings: [$($binding:ident: $access:ident),* $(,)?] $(,)?
         }
     )*) => {
-        /// Kernel identifiers, one per row of [`KERNELS`] (and in its order).
+        /// Kernel identifiers, one per row of the kernel table (`KERNELS`, in its order).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Kernel {
             $($(#[$doc])* $kernel,)*
         }
 
+        impl Kernel {
+            /// Every kernel, in table order.
+            pub const ALL: &[Kernel] = &[$(Kernel::$kernel),*];
+        }
+
         /// Every kernel, indexed by [`Kernel`].
         pub static KERNELS: &[Spec] = &[$(
             Spec {
-                kernel: Kernel::$kernel,
                 shader: $shader,
                 headers: $headers,
                 entry: $entry,
@@ -309,7 +311,7 @@ kernels! {
 
 impl Kernel {
     /// The kernel's row of [`KERNELS`].
-    pub fn spec(self) -> &'static Spec {
+    pub(crate) fn spec(self) -> &'static Spec {
         &KERNELS[self as usize]
     }
 }

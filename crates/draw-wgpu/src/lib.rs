@@ -217,7 +217,12 @@ impl WgpuBackend {
         }
         let spec = kernel.spec();
         assert_eq!(P::LAYOUT.name, spec.params.name, "{kernel:?}'s parameters");
-        debug_assert_eq!(tensors.len(), spec.bindings.len());
+        debug_assert_eq!(
+            tensors.len(),
+            spec.bindings.len(),
+            "{kernel:?} binds {:?}",
+            spec.bindings.iter().map(|b| b.name).collect::<Vec<_>>()
+        );
         let mut rec = self.recorder.lock().expect("recorder lock");
         if rec.arena.len() as u64 + self.stride > ARENA_BYTES {
             self.submit(&mut rec);
