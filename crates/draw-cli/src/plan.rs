@@ -373,7 +373,7 @@ mod tests {
     fn intervals_are_resolved() {
         let p = train(&[
             "--log-every",
-            "0",
+            "1",
             "--checkpoint-every",
             "0",
             "--max-steps",
@@ -400,6 +400,9 @@ mod tests {
             (&["--test-limit", "0"], "test-set limit"),
             (&["--adapter", "x"], "--adapter"),
             (&["--threads", "0"], "--threads"),
+            (&["--threads", "1025"], "--threads"),
+            (&["--log-every", "0"], "--log-every"),
+            (&["--max-steps", "0"], "--max-steps"),
         ] {
             let m = message(train(flags));
             assert!(m.contains(needle), "{flags:?}: {m}");
