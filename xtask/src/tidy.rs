@@ -71,14 +71,33 @@ pub fn mention_problems(
     out
 }
 
+/// The crate directory whose `### ` heading (such as ``### `crates/draw-core` ``) line
+/// `line` (1-based) sits under, if any.
+fn section_base(md: &str, line: usize) -> Option<&str> {
+    let heading = md
+        .lines()
+        .take(line)
+        .filter(|l| l.starts_with("### ") || l.starts_with("## "))
+        .last()?;
+    let inner = heading.split('`').nth(1)?;
+    heading.starts_with("### ").then_some(inner)
+}
+
 /// The problems of ARCHITECTURE.md's code map: a missing section, or a path that does not
-/// exist (`exists` answers for a workspace-relative path).
+/// exist (`exists` answers for a workspace-relative path). A path under a crate's `### `
+/// heading may also be relative to that crate or to its `src/`.
 pub fn code_map_problems(file: &str, md: &str, exists: impl Fn(&str) -> bool) -> Vec<String> {
+    let found = |line: usize, p: &str| {
+        exists(p)
+            || section_base(md, line).is_some_and(|base| {
+                exists(&format!("{base}/src/{p}")) || exists(&format!("{base}/{p}"))
+            })
+    };
     match code_map_paths(md) {
         None => vec![format!("{file}: no `## Code map` section")],
         Some(paths) => paths
             .into_iter()
-            .filter(|(_, p)| !exists(p))
+            .filter(|(line, p)| !found(*line, p))
             .map(|(line, p)| {
                 format!("{file}:{line}: the code map names `{p}`, which does not exist")
             })
@@ -239,6 +258,15 @@ mod tests {
                 "R.md:6: no draw subcommand has a flag `--gone`",
             ]
         );
+    }
+
+    #[test]
+    fn code_map_paths_resolve_under_their_crate_heading() {
+        let md = "## Code map\n\n### `crates/a`\n\n- `model/`: x\n- `tests/t.rs`\n- `gone/x.rs`\n";
+        let tree = ["crates/a", "crates/a/src/model/", "crates/a/tests/t.rs"];
+        let problems = code_map_problems("A.md", md, |p| tree.contains(&p));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("`gone/x.rs`"), "{problems:?}");
     }
 
     #[test]

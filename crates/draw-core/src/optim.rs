@@ -163,6 +163,7 @@ impl<B: Backend> Trainer<B> {
     /// Prepares to train `model` with batches of `config.batch_size`.
     pub fn new(b: &B, model: Draw<B>, config: TrainConfig) -> Result<Self> {
         config.validate()?;
+        check_fits(b, &model, config.batch_size)?;
         let workspaces = model.shard_workspaces(b, config.batch_size);
         Ok(Trainer {
             grads: workspaces.iter().map(|_| model.zeros_like(b)).collect(),
@@ -220,6 +221,36 @@ impl<B: Backend> Trainer<B> {
             .update_params(b, |p| adam.update(b, p, grads, cfg))?;
         Ok(StepStats { loss, grad_norm })
     }
+}
+
+/// Refuses, before allocating, a batch whose training buffers exceed the backend's largest
+/// tensor or its available memory (each named in the error with the batch size and MiB).
+pub fn check_fits<B: Backend>(b: &B, model: &Draw<B>, batch: usize) -> Result<()> {
+    let size = model.workspace_size(batch);
+    let bytes = std::mem::size_of::<B::F>() as u64;
+    let mib = |elements: u64| (elements * bytes).div_ceil(1 << 20);
+    if let Some(max) = b.max_tensor_len() {
+        if size.largest > max as u64 {
+            return Err(DrawError::OutOfMemory {
+                batch,
+                what: "one buffer (the device's largest storage binding)",
+                need_mib: mib(size.largest),
+                have_mib: mib(max as u64),
+            });
+        }
+    }
+    if let Some(avail) = b.memory_available() {
+        // Gradients and Adam's moments come on top of the workspace; the parameters are small.
+        if size.total * bytes > avail {
+            return Err(DrawError::OutOfMemory {
+                batch,
+                what: "memory",
+                need_mib: mib(size.total),
+                have_mib: avail >> 20,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Evaluates the loss bound on `batches` (each a whole number of images), one noise draw per
