@@ -247,6 +247,15 @@ const NOT_OPS: &[(&str, &str)] = &[
         "a barrier for benchmarks' clocks, no maths (a missing one cannot change a value read back)",
     ),
     (
+        "max_tensor_len",
+        "a capacity query, no maths: Trainer::new (optim::check_fits) reads it to refuse a \
+         batch whose buffers cannot fit",
+    ),
+    (
+        "memory_available",
+        "a capacity query, no maths: as max_tensor_len",
+    ),
+    (
         "upload",
         "every case's inputs reach the backend through `tensor` (whose default is zeros + \
          upload), and every forward in assert_steps uploads its batch",
