@@ -373,7 +373,7 @@ mod tests {
     fn intervals_are_resolved() {
         let p = train(&[
             "--log-every",
-            "0",
+            "1",
             "--checkpoint-every",
             "0",
             "--max-steps",
@@ -400,6 +400,9 @@ mod tests {
             (&["--test-limit", "0"], "test-set limit"),
             (&["--adapter", "x"], "--adapter"),
             (&["--threads", "0"], "--threads"),
+            (&["--threads", "1025"], "--threads"),
+            (&["--log-every", "0"], "--log-every"),
+            (&["--max-steps", "0"], "--max-steps"),
         ] {
             let m = message(train(flags));
             assert!(m.contains(needle), "{flags:?}: {m}");
@@ -437,5 +440,91 @@ mod tests {
         assert_eq!((p.out.as_path(), p.n), (Path::new("o"), 9));
         assert!(message(sample(&["--checkpoint", "c", "--n", "0"])).contains("--n"));
         assert!(message(sample(&["--checkpoint", "c", "--n", "10001"])).contains("10000"));
+    }
+
+    /// Seeded random command lines (flags of train, eval and sample with hostile values) go
+    /// through clap and the plans: an error or a plan, never a panic.
+    #[test]
+    fn fuzzed_command_lines_never_panic() {
+        const FLAGS: &[&str] = &[
+            "--preset",
+            "--data",
+            "--out",
+            "--epochs",
+            "--batch-size",
+            "--lr",
+            "--clip",
+            "--steps",
+            "--read",
+            "--write",
+            "--seed",
+            "--train-limit",
+            "--test-limit",
+            "--checkpoint-every",
+            "--log-every",
+            "--max-steps",
+            "--resume",
+            "--force",
+            "--backend",
+            "--threads",
+            "--adapter",
+            "--checkpoint",
+            "--limit",
+            "--n",
+        ];
+        const VALUES: &[&str] = &[
+            "0",
+            "1",
+            "-1",
+            "2",
+            "1e309",
+            "NaN",
+            "inf",
+            "-0",
+            "18446744073709551616",
+            "4294967296",
+            "",
+            "full",
+            "mnist",
+            "quick",
+            "cpu",
+            "wgpu",
+            "abc",
+            "99999999999",
+            "0.0",
+            "1e-300",
+            "/nonexistent",
+            ".",
+            "\u{0}",
+            "65",
+        ];
+        let mut state = 0x5eed_u64;
+        let mut next = |n: usize| {
+            state = draw_data::mix_key(state, 1);
+            (state % n as u64) as usize
+        };
+        let mut tried = 0;
+        for _ in 0..4000 {
+            let sub = ["train", "eval", "sample"][next(3)];
+            let mut argv = vec!["draw".to_string(), sub.to_string()];
+            for _ in 0..next(6) {
+                argv.push(FLAGS[next(FLAGS.len())].to_string());
+                if next(5) > 0 {
+                    argv.push(VALUES[next(VALUES.len())].to_string());
+                }
+            }
+            let outcome = std::panic::catch_unwind(|| match Cli::try_parse_from(&argv) {
+                Ok(cli) => match cli.command {
+                    Command::Train(a) => TrainPlan::from_args(&a, 1).map(|_| ()),
+                    Command::Eval(a) => EvalPlan::from_args(&a).map(|_| ()),
+                    Command::Sample(a) => SamplePlan::from_args(&a).map(|_| ()),
+                    _ => Ok(()),
+                },
+                Err(e) => Err(e.into()),
+            });
+            assert!(outcome.is_ok(), "panicked on {argv:?}");
+            tried += 1;
+        }
+        println!("fuzzed command lines: {tried}, panics: 0");
     }
 }

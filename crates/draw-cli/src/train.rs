@@ -263,7 +263,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             }
             Err(e @ DrawError::NonFinite { .. }) => {
                 self.at.skipped += 1;
-                self.progress.println(format!(
+                self.warn(&format!(
                     "{e}: update skipped ({} in a row)",
                     self.at.skipped
                 ));
@@ -311,6 +311,13 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             self.dir.root().display()
         );
         std::process::exit(INTERRUPTED_EXIT)
+    }
+
+    /// Prints `msg` on stderr above the progress bar. (`ProgressBar::println` prints nothing
+    /// while the bar is hidden, as it is whenever stderr is not a terminal: a log file or a
+    /// pipe would lose the message.)
+    fn warn(&self, msg: &str) {
+        self.progress.suspend(|| eprintln!("{msg}"));
     }
 
     /// The progress bar's message and a metrics line for the steps in the window.
@@ -397,7 +404,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
                         self.dir.checkpoint().display()
                     )));
                 }
-                self.progress.println(format!(
+                self.warn(&format!(
                     "warning: {e:#}; the previous checkpoint is intact, training goes on and \
                      retries at the next checkpoint"
                 ));

@@ -3,33 +3,19 @@
 //! data and edits to the config, and I/O errors print the OS's text once.
 
 use draw_core::checkpoint;
-use draw_core::config::{DrawConfig, Glimpse};
+use draw_core::config::DrawConfig;
 use draw_core::params;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn config() -> DrawConfig {
-    DrawConfig {
-        width: 4,
-        height: 3,
-        channels: 1,
-        steps: 2,
-        read: Glimpse::Attention { n: 2 },
-        write: Glimpse::Full,
-        enc_size: 3,
-        dec_size: 2,
-        z_size: 2,
-    }
+    common::small_config()
 }
 
 fn good() -> Vec<u8> {
-    let cfg = config();
-    checkpoint::to_bytes(
-        &cfg,
-        &params::initial_values(&cfg, 7),
-        &[("step", "5".into())],
-    )
-    .unwrap()
+    common::good_checkpoint(7, "5")
 }
 
 fn name() -> &'static Path {

@@ -8,7 +8,7 @@
 mod harness;
 
 use draw_core::checkpoint::{self, CONFIG_KEY};
-use draw_core::config::{presets, DrawConfig, Glimpse, TrainConfig};
+use draw_core::config::{presets, DrawConfig, TrainConfig};
 use draw_core::params;
 use harness::{hostile_fields, mutations, run, truncations, Field, Rng};
 use safetensors::tensor::TensorView;
@@ -24,28 +24,11 @@ fn bound(input: &[u8]) -> usize {
     64 * input.len() + (1 << 20)
 }
 
-fn small_config() -> DrawConfig {
-    DrawConfig {
-        width: 4,
-        height: 3,
-        channels: 1,
-        steps: 2,
-        read: Glimpse::Attention { n: 2 },
-        write: Glimpse::Full,
-        enc_size: 3,
-        dec_size: 2,
-        z_size: 2,
-    }
-}
+mod common;
+use common::small_config;
 
 fn good_checkpoint() -> Vec<u8> {
-    let cfg = small_config();
-    checkpoint::to_bytes(
-        &cfg,
-        &params::initial_values(&cfg, 3),
-        &[("step", "9".into())],
-    )
-    .unwrap()
+    common::good_checkpoint(3, "9")
 }
 
 /// A tensor to serialise: name, dtype, shape, raw bytes.

@@ -14,23 +14,8 @@ fn skip() -> bool {
     std::env::var_os("DRAW_WGPU_SKIP").is_some_and(|v| v == "1")
 }
 
-#[test]
-fn ops_match_reference() {
-    if skip() {
-        return;
-    }
-    let reference = draw_core::reference::HostBackend::<f64>::new();
-    draw_core::conformance::assert_ops(&reference, &backend());
-}
-
-#[test]
-fn training_steps_match_reference() {
-    if skip() {
-        return;
-    }
-    let reference = draw_core::reference::HostBackend::<f64>::new();
-    draw_core::conformance::assert_steps(&reference, &backend());
-}
+// Every op at odd and paper sizes, whole training steps and Adam, against the f64 reference.
+draw_core::conformance_tests!(backend(), skip_if = skip());
 
 /// The kernel the adapter does not pick by default (tiled on lavapipe), so that CI checks
 /// both matrix-product kernels.

@@ -5,7 +5,8 @@
 //! A backend crate runs the whole suite with one line in its tests,
 //! `draw_core::conformance_tests!(MyBackend::new());` (see [`conformance_tests!`]): every op
 //! forward and backward at odd and at the paper's sizes ([`ops::check_ops`]), then whole
-//! training steps and Adam updates ([`assert_steps`]), against [`HostBackend`] in f64.
+//! training steps and Adam updates ([`assert_steps`]), against [`HostBackend`] in f64. A
+//! backend that needs hardware adds `skip_if = <bool expression>` to skip on machines without it.
 //!
 //! [`HostBackend`]: crate::reference::HostBackend
 
@@ -277,22 +278,44 @@ pub fn assert_steps<R: Backend, C: Backend>(reference: &R, candidate: &C) {
 
 /// Generates a backend's conformance tests against [`HostBackend`](crate::reference::HostBackend)
 /// in f64: `ops_match_reference` ([`assert_ops`]) and `training_steps_match_reference`
-/// ([`assert_steps`]). The argument is an expression that builds the candidate backend.
+/// ([`assert_steps`]). The first argument is an expression that builds the candidate backend.
 ///
 /// ```ignore
 /// draw_core::conformance_tests!(draw_cpu::CpuBackend::<f32>::new());
 /// ```
+///
+/// A backend whose tests need hardware that a machine may lack adds `skip_if = <bool
+/// expression>`: each test evaluates it first and, when it is true, returns (passing) without
+/// building either backend.
+///
+/// ```ignore
+/// draw_core::conformance_tests!(
+///     draw_wgpu::WgpuBackend::new().unwrap(),
+///     skip_if = std::env::var_os("DRAW_WGPU_SKIP").is_some_and(|v| v == "1")
+/// );
+/// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    ($make:expr) => {
+    ($make:expr $(,)?) => {
+        $crate::conformance_tests!($make, skip_if = false);
+    };
+    ($make:expr, skip_if = $skip:expr $(,)?) => {
         #[test]
         fn ops_match_reference() {
+            if $skip {
+                eprintln!("ops_match_reference skipped: skip_if is true");
+                return;
+            }
             let reference = $crate::reference::HostBackend::<f64>::new();
             $crate::conformance::assert_ops(&reference, &$make);
         }
 
         #[test]
         fn training_steps_match_reference() {
+            if $skip {
+                eprintln!("training_steps_match_reference skipped: skip_if is true");
+                return;
+            }
             let reference = $crate::reference::HostBackend::<f64>::new();
             $crate::conformance::assert_steps(&reference, &$make);
         }

@@ -1,0 +1,198 @@
+//! Cases for [`AttentionOps`](crate::backend::AttentionOps): the filterbanks, the read and
+//! the write, each forward then backward.
+
+use super::{rand, signed, tolerance, Host, Io, Output};
+use crate::backend::{Backend, Window, WindowGrads};
+use crate::kernels::filterbank::Geometry;
+
+/// An attention op on `rows` rows of one geometry.
+#[derive(Clone, Debug)]
+pub(super) enum AttentionCase {
+    Filterbank { rows: usize, geo: Geometry },
+    Read { rows: usize, geo: Geometry },
+    Write { rows: usize, geo: Geometry },
+}
+
+/// Every op on odd grids (one and three channels) and on the paper's read (N = 2) and write
+/// (N = 5) grids over 28 × 28 at batch 100.
+pub(super) fn cases() -> Vec<AttentionCase> {
+    let geo = |n, width, height, channels| Geometry {
+        n,
+        width,
+        height,
+        channels,
+    };
+    let mut v = Vec::new();
+    for geo in [
+        geo(3, 7, 5, 1),
+        geo(4, 11, 9, 3),
+        geo(2, 28, 28, 1),
+        geo(5, 28, 28, 1),
+    ] {
+        let rows = if geo.width == 28 { 100 } else { 3 };
+        v.push(AttentionCase::Filterbank { rows, geo });
+        v.push(AttentionCase::Read { rows, geo });
+        v.push(AttentionCase::Write { rows, geo });
+    }
+    v
+}
+
+fn g(geo: &Geometry) -> String {
+    format!("N={} {}x{}x{}", geo.n, geo.channels, geo.height, geo.width)
+}
+
+/// Attention outputs in the ranges a trained network produces (log σ² in [−1, 1], so filters
+/// at least 0.6 px wide; log δ̃ in [−0.75, 0.5]); row 0 has every log-parameter beyond the clamp
+/// (σ² and γ large, δ tiny: wide filters stacked at one point, well conditioned in f32), so
+/// the clamping paths are compared.
+fn attention_params(rows: usize, stream: &mut u64) -> Host {
+    let mut p = rand(rows, 5, -1.0, 1.0, stream);
+    for r in 0..rows {
+        p.data[r * 5 + 3] = (p.data[r * 5 + 3] * 0.625 - 0.125) as f32 as f64;
+    }
+    if rows > 1 {
+        p.data[2] = 10.5;
+        p.data[3] = -11.0;
+        p.data[4] = 12.0;
+    }
+    p
+}
+
+impl AttentionCase {
+    pub(super) fn name(&self) -> String {
+        match self {
+            AttentionCase::Filterbank { rows, geo } => {
+                format!("filterbank forward+backward rows={rows} {}", g(geo))
+            }
+            AttentionCase::Read { rows, geo } => {
+                format!("read forward+backward rows={rows} {}", g(geo))
+            }
+            AttentionCase::Write { rows, geo } => {
+                format!("write forward+backward rows={rows} {}", g(geo))
+            }
+        }
+    }
+
+    pub(super) fn tolerance(&self) -> f64 {
+        tolerance::ATTENTION
+    }
+
+    /// The head outputs, then per op its tensors in the order [`AttentionCase::run`] takes them.
+    pub(super) fn inputs(&self, s: &mut u64) -> Vec<Host> {
+        match *self {
+            AttentionCase::Filterbank { rows, geo } => vec![
+                attention_params(rows, s),
+                signed(rows, geo.fx_len(), s),
+                signed(rows, geo.fy_len(), s),
+                signed(rows, geo.fx_len(), s),
+                signed(rows, geo.fy_len(), s),
+                signed(rows, 5, s),
+            ],
+            AttentionCase::Read { rows, geo } => vec![
+                attention_params(rows, s),
+                rand(rows, geo.image_len(), 0.0, 1.0, s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, 2 * geo.patch_len(), s),
+                signed(rows, 2 * geo.patch_len(), s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, geo.fx_len(), s),
+                signed(rows, geo.fy_len(), s),
+                signed(rows, 5, s),
+            ],
+            AttentionCase::Write { rows, geo } => vec![
+                attention_params(rows, s),
+                signed(rows, geo.patch_len(), s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, geo.patch_len(), s),
+                signed(rows, geo.fx_len(), s),
+                signed(rows, geo.fy_len(), s),
+                signed(rows, 5, s),
+            ],
+        }
+    }
+
+    pub(super) fn run<B: Backend>(&self, io: &mut Io<'_, B>) -> Vec<Output> {
+        match *self {
+            AttentionCase::Filterbank { geo, .. } => run_filterbank(io, &geo),
+            AttentionCase::Read { rows, geo } => run_read(io, rows, &geo),
+            AttentionCase::Write { rows, geo } => run_write(io, rows, &geo),
+        }
+    }
+}
+
+fn run_filterbank<B: Backend>(io: &mut Io<'_, B>, geo: &Geometry) -> Vec<Output> {
+    let b = io.b;
+    let (p, mut fx, mut fy) = (io.next(), io.next(), io.next());
+    let (dfx, dfy, mut dp) = (io.next(), io.next(), io.next());
+    b.filterbank_forward(&p, geo, &mut fx, &mut fy);
+    let win = Window {
+        p: &p,
+        fx: &fx,
+        fy: &fy,
+        geo,
+    };
+    b.filterbank_backward(win, &dfx, &dfy, &mut dp);
+    vec![io.out("fx", &fx), io.out("fy", &fy), io.out("dp", &dp)]
+}
+
+/// The filterbanks of `p`, in new tensors.
+fn filterbanks<B: Backend>(b: &B, p: &B::Tensor, rows: usize, geo: &Geometry) -> [B::Tensor; 2] {
+    let (mut fx, mut fy) = (b.zeros(rows, geo.fx_len()), b.zeros(rows, geo.fy_len()));
+    b.filterbank_forward(p, geo, &mut fx, &mut fy);
+    [fx, fy]
+}
+
+fn run_read<B: Backend>(io: &mut Io<'_, B>, rows: usize, geo: &Geometry) -> Vec<Output> {
+    let b = io.b;
+    let (p, x, xhat, mut r, dr) = (io.next(), io.next(), io.next(), io.next(), io.next());
+    let (mut dxhat, mut dfx, mut dfy, mut dp) = (io.next(), io.next(), io.next(), io.next());
+    let [fx, fy] = filterbanks(b, &p, rows, geo);
+    let win = Window {
+        p: &p,
+        fx: &fx,
+        fy: &fy,
+        geo,
+    };
+    b.read_forward(&x, &xhat, win, &mut r);
+    let grads = WindowGrads {
+        dfx: &mut dfx,
+        dfy: &mut dfy,
+        dp: &mut dp,
+    };
+    b.read_backward(&x, &xhat, win, &dr, &mut dxhat, grads);
+    vec![
+        io.out("r", &r),
+        io.out("dxhat", &dxhat),
+        io.out("dfx", &dfx),
+        io.out("dfy", &dfy),
+        io.out("dp", &dp),
+    ]
+}
+
+fn run_write<B: Backend>(io: &mut Io<'_, B>, rows: usize, geo: &Geometry) -> Vec<Output> {
+    let b = io.b;
+    let (p, patch, mut canvas, dcanvas) = (io.next(), io.next(), io.next(), io.next());
+    let (mut dpatch, mut dfx, mut dfy, mut dp) = (io.next(), io.next(), io.next(), io.next());
+    let [fx, fy] = filterbanks(b, &p, rows, geo);
+    let win = Window {
+        p: &p,
+        fx: &fx,
+        fy: &fy,
+        geo,
+    };
+    b.write_forward(&patch, win, &mut canvas);
+    let grads = WindowGrads {
+        dfx: &mut dfx,
+        dfy: &mut dfy,
+        dp: &mut dp,
+    };
+    b.write_backward(&patch, win, &dcanvas, &mut dpatch, grads);
+    vec![
+        io.out("canvas", &canvas),
+        io.out("dpatch", &dpatch),
+        io.out("dfx", &dfx),
+        io.out("dfy", &dfy),
+        io.out("dp", &dp),
+    ]
+}
