@@ -41,6 +41,10 @@ pub enum DrawError {
     /// Inputs whose shapes do not fit the model.
     #[error("shape mismatch: {0}")]
     Shape(String),
+    /// The device failed: lost, out of memory, or a driver validation error (the backend's
+    /// words).
+    #[error("device error: {0}; the last checkpoint is intact (resume with --resume)")]
+    Device(String),
     /// A batch whose buffers do not fit the backend's memory.
     #[error(
         "batch size {batch} needs {need_mib} MiB of {what}, more than the {have_mib} MiB available; \

@@ -207,6 +207,7 @@ impl<B: Backend> Trainer<B> {
     fn step_inner(&mut self, b: &B, x: &[B::F]) -> Result<StepStats> {
         let key = NoiseKey::new(self.config.seed, self.adam.steps());
         let loss = self.model.forward_shards(b, &mut self.workspaces, x, key)?;
+        check_device(b)?;
         if !loss.mean_total().is_finite() {
             return Err(DrawError::NonFinite {
                 what: "loss",
@@ -219,7 +220,16 @@ impl<B: Backend> Trainer<B> {
         let grad_norm = self
             .model
             .update_params(b, |p| adam.update(b, p, grads, cfg))?;
+        check_device(b)?;
         Ok(StepStats { loss, grad_norm })
+    }
+}
+
+/// A recorded device fault as an error.
+fn check_device<B: Backend>(b: &B) -> Result<()> {
+    match b.fault() {
+        Some(f) => Err(DrawError::Device(f)),
+        None => Ok(()),
     }
 }
 
@@ -272,6 +282,7 @@ pub fn evaluate<'a, B: Backend>(
         let (_, w) = ws.as_mut().expect("just built");
         let key = NoiseKey::new(seed, i as u64);
         total.add(&b.run(|| model.forward_shards(b, w, x, key))?);
+        check_device(b)?;
     }
     Ok(total)
 }
@@ -362,6 +373,63 @@ mod tests {
         let m1 = Draw::new(&b, cfgs[2].clone(), 1).unwrap();
         let err = Adam::from_state(&b, &m1, &state).err().expect("refused");
         assert!(err.to_string().contains("optimiser state"), "{err}");
+    }
+
+    /// A host backend whose device has failed.
+    struct Faulty(HostBackend<f64>);
+
+    impl crate::Storage for Faulty {
+        type F = f64;
+        type Tensor = crate::reference::HostTensor<f64>;
+        fn zeros(&self, rows: usize, cols: usize) -> Self::Tensor {
+            self.0.zeros(rows, cols)
+        }
+        fn shape(&self, t: &Self::Tensor) -> (usize, usize) {
+            self.0.shape(t)
+        }
+        fn upload(&self, t: &mut Self::Tensor, data: &[f64]) {
+            self.0.upload(t, data)
+        }
+        fn download(&self, t: &Self::Tensor) -> Vec<f64> {
+            self.0.download(t)
+        }
+        fn fault(&self) -> Option<String> {
+            Some("the device was lost (test)".into())
+        }
+    }
+    impl crate::MatrixOps for Faulty {
+        fn gemm(
+            &self,
+            c: &mut Self::Tensor,
+            alpha: f64,
+            a: crate::Mat<'_, Self::Tensor>,
+            b: crate::Mat<'_, Self::Tensor>,
+            beta: f64,
+        ) {
+            self.0.gemm(c, alpha, a, b, beta)
+        }
+    }
+    impl crate::LstmOps for Faulty {}
+    impl crate::AttentionOps for Faulty {}
+    impl crate::LossOps for Faulty {}
+    impl crate::SamplingOps for Faulty {}
+    impl crate::OptimOps for Faulty {}
+
+    #[test]
+    fn a_device_fault_stops_the_step_and_the_evaluation_with_its_words() {
+        let b = Faulty(HostBackend::new());
+        let cfg = tiny_configs().remove(0);
+        let tc = TrainConfig {
+            batch_size: 2,
+            ..TrainConfig::default()
+        };
+        let mut t = Trainer::new(&b, Draw::new(&b, cfg.clone(), 1).unwrap(), tc).unwrap();
+        let x = test_batch(&cfg, 2, 1);
+        let err = t.step(&b, &x).unwrap_err();
+        assert!(matches!(err, DrawError::Device(_)), "{err}");
+        assert!(err.to_string().contains("device was lost"), "{err}");
+        let err = evaluate(&b, &t.model, [x.as_slice()], 1).unwrap_err();
+        assert!(matches!(err, DrawError::Device(_)), "{err}");
     }
 
     #[test]

@@ -230,6 +230,10 @@ fn calls(src: &str, name: &str) -> bool {
 const NOT_OPS: &[(&str, &str)] = &[
     ("name", "a label for reports, no maths"),
     (
+        "fault",
+        "device health, no maths: Trainer::step and evaluate poll it after each batch",
+    ),
+    (
         "run",
         "execution context: assert_steps runs every Trainer::step through it",
     ),

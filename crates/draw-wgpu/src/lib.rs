@@ -16,7 +16,7 @@ pub mod params;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub use device::{describe, WgpuError};
 pub use kernels::Kernel;
@@ -86,6 +86,17 @@ pub struct WgpuBackend {
     recorder: Mutex<Recorder>,
     /// Reduction results (one f32 per reduced tensor), read back in one copy.
     results: Mutex<Option<WgpuTensor>>,
+    /// The first device fault (lost device, out of memory, validation error), reported by
+    /// `Storage::fault`.
+    fault: Arc<Mutex<Option<String>>>,
+}
+
+/// Keeps the first fault in `slot`.
+fn record_fault(slot: &Mutex<Option<String>>, what: String) {
+    // A poisoned lock means a thread panicked while recording; the fault it held stays.
+    if let Ok(mut f) = slot.lock() {
+        f.get_or_insert(what);
+    }
 }
 
 impl WgpuBackend {
@@ -125,6 +136,15 @@ impl WgpuBackend {
             adapter: describe(&info),
             source,
         })?;
+        let fault = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&fault);
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            record_fault(&slot, format!("the driver reported: {e}"))
+        }));
+        let slot = Arc::clone(&fault);
+        device.set_device_lost_callback(move |reason, msg| {
+            record_fault(&slot, format!("the device was lost ({reason:?}): {msg}"))
+        });
         let align = u64::from(limits.min_uniform_buffer_offset_alignment);
         let stride = kernels::max_params_bytes().div_ceil(align) * align;
         let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
@@ -162,6 +182,7 @@ impl WgpuBackend {
                 staging: None,
             }),
             results: Mutex::new(None),
+            fault,
         })
     }
 
@@ -172,11 +193,22 @@ impl WgpuBackend {
 
     /// Submits everything recorded and waits until the device has run it.
     fn wait_idle(&self) {
+        // Poisoned only if a thread panicked while recording: an invariant broken elsewhere.
         let mut rec = self.recorder.lock().expect("recorder lock");
         self.submit(&mut rec);
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .expect("device poll");
+        if let Err(e) = self.device.poll(wgpu::PollType::wait_indefinitely()) {
+            self.fault(format!("waiting for the device failed: {e}"));
+        }
+    }
+
+    /// Records a device fault (the first one is kept and reported by `Storage::fault`).
+    fn fault(&self, what: String) {
+        record_fault(&self.fault, what);
+    }
+
+    /// The fault recorded so far, if any.
+    pub fn recorded_fault(&self) -> Option<String> {
+        self.fault.lock().ok().and_then(|f| f.clone())
     }
 
     fn new_tensor(&self, rows: usize, cols: usize) -> WgpuTensor {
@@ -223,6 +255,7 @@ impl WgpuBackend {
             "{kernel:?} binds {:?}",
             spec.bindings.iter().map(|b| b.name).collect::<Vec<_>>()
         );
+        // Poisoned only if a thread panicked while recording: an invariant broken elsewhere.
         let mut rec = self.recorder.lock().expect("recorder lock");
         if rec.arena.len() as u64 + self.stride > ARENA_BYTES {
             self.submit(&mut rec);
@@ -293,6 +326,7 @@ impl WgpuBackend {
 
     /// Copies `len` floats of `t` to the host, after all recorded work.
     fn read(&self, t: &WgpuTensor, len: usize) -> Vec<f32> {
+        // Poisoned only if a thread panicked while recording: an invariant broken elsewhere.
         let mut rec = self.recorder.lock().expect("recorder lock");
         self.submit(&mut rec);
         if len == 0 {
@@ -318,13 +352,21 @@ impl WgpuBackend {
         staging.map_async(wgpu::MapMode::Read, 0..bytes, move |r| {
             let _ = tx.send(r);
         });
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .expect("device poll");
-        rx.recv()
-            .expect("map callback ran")
-            .expect("mapping the read-back buffer");
+        let mapped = match self.device.poll(wgpu::PollType::wait_indefinitely()) {
+            Err(e) => Err(format!("waiting for a read-back failed: {e}")),
+            Ok(_) => match rx.recv() {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("mapping a read-back buffer failed: {e}")),
+                Err(_) => Err("the read-back never completed".to_string()),
+            },
+        };
+        if let Err(what) = mapped {
+            // Answer with zeros; the trainer stops at its next `fault` check.
+            self.fault(what);
+            return vec![0.0; len];
+        }
         let out = {
+            // The map callback reported success just above, so the range is mapped.
             let view = staging
                 .get_mapped_range(0..bytes)
                 .expect("read-back buffer is mapped");
@@ -336,6 +378,7 @@ impl WgpuBackend {
 
     /// Writes host data into `t`, after all recorded work.
     fn write(&self, t: &WgpuTensor, data: &[f32]) {
+        // Poisoned only if a thread panicked while recording: an invariant broken elsewhere.
         let mut rec = self.recorder.lock().expect("recorder lock");
         self.submit(&mut rec);
         if !data.is_empty() {

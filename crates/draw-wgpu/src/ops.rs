@@ -73,6 +73,10 @@ impl Storage for WgpuBackend {
     type F = f32;
     type Tensor = WgpuTensor;
 
+    fn fault(&self) -> Option<String> {
+        self.recorded_fault()
+    }
+
     fn max_tensor_len(&self) -> Option<usize> {
         usize::try_from(self.max_buffer / 4).ok()
     }

@@ -63,6 +63,14 @@ pub trait Storage: Send + Sync {
         None
     }
 
+    /// A device fault recorded since the backend was made (device lost, out of memory, a
+    /// driver validation error), if any. Ops return no errors, so a device backend records a
+    /// fault and answers with zeros; the trainer and the evaluator check here after each batch
+    /// and stop with [`crate::DrawError::Device`]. Default: `None`.
+    fn fault(&self) -> Option<String> {
+        None
+    }
+
     /// Blocks until every op issued so far has finished. Device backends that queue work
     /// asynchronously override it; benchmarks call it before reading the clock. Default: no-op.
     fn synchronize(&self) {}
