@@ -1,21 +1,30 @@
 //! `cargo xtask`: the project's task runner (matklad's xtask pattern).
 //!
-//! - `cargo xtask train [--backend cpu] [--preset P] [draw train flags…]`: builds the `draw`
-//!   binary in release mode and trains (on the MNIST copy in `data/mnist` by default).
-//! - `cargo xtask bench [--backend B] [--preset P]…`: builds in release mode and prints training,
-//!   evaluation and sampling throughput (all presets when none is given).
-//! - `cargo xtask parity [draw parity flags…]`: every op, one step's gradients and 50 training
-//!   steps on MNIST, CPU against wgpu; exits non-zero past tolerance.
-//! - `cargo xtask sample|eval|adapters …`: the same pass-through for the other `draw` commands.
+//! - `cargo xtask tidy`: checks what goes stale (ARCHITECTURE.md's code map against the tree,
+//!   the README's `draw` commands and flags against `draw --help`, the shader files against
+//!   draw-wgpu's kernel table); exits non-zero listing each problem.
+//! - `cargo xtask <command> [flags…]`, for any other command: builds the `draw` binary in
+//!   release mode and runs `draw <command> [flags…]` (`train`, `bench`, `parity`, `eval`,
+//!   `sample`, `adapters`, …: whatever `draw --help` lists).
 
-use std::path::PathBuf;
+mod markdown;
+mod shaders;
+mod tidy;
+
+use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 
+/// The tasks xtask runs itself; every other command goes to `draw`.
+pub const OWN_TASKS: &[&str] = &["tidy"];
+
 fn usage() -> ! {
-    eprintln!("usage: cargo xtask <train|bench|parity|eval|sample|adapters> [flags passed to `draw <command>`]");
+    eprintln!("usage: cargo xtask tidy");
+    eprintln!("       cargo xtask <draw command> [flags passed to `draw <command>`]");
+    eprintln!("       (`draw --help` lists the commands: train, eval, sample, bench, parity, …)");
     exit(2)
 }
 
+/// The workspace root.
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -23,6 +32,7 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Runs `cmd`, exiting with its status when it fails.
 fn run(cmd: &mut Command) {
     match cmd.status() {
         Ok(s) if s.success() => {}
@@ -34,19 +44,10 @@ fn run(cmd: &mut Command) {
     }
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let task = args.next().unwrap_or_else(|| usage());
-    if !matches!(
-        task.as_str(),
-        "train" | "bench" | "parity" | "eval" | "sample" | "adapters"
-    ) {
-        usage();
-    }
-    let rest: Vec<String> = args.collect();
+/// Builds the `draw` binary in release mode with the calling cargo; returns its path.
+fn build_draw(root: &Path) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let root = root();
-    run(Command::new(&cargo).current_dir(&root).args([
+    run(Command::new(&cargo).current_dir(root).args([
         "build",
         "--release",
         "--quiet",
@@ -57,9 +58,19 @@ fn main() {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(|d| root.join(d))
         .unwrap_or_else(|| root.join("target"));
-    // `draw` runs in the caller's directory, so relative paths mean what the caller expects;
-    // it finds the shipped MNIST from any directory.
-    run(Command::new(target.join("release").join("draw"))
-        .arg(&task)
-        .args(&rest));
+    target.join("release").join("draw")
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_else(|| usage());
+    let rest: Vec<String> = args.collect();
+    let root = root();
+    match task.as_str() {
+        "tidy" => exit(tidy::run(&root, &build_draw(&root))),
+        "-h" | "--help" | "help" => usage(),
+        // `draw` runs in the caller's directory, so relative paths mean what the caller
+        // expects; it finds the shipped MNIST from any directory.
+        _ => run(Command::new(build_draw(&root)).arg(&task).args(&rest)),
+    }
 }

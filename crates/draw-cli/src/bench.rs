@@ -1,7 +1,7 @@
 //! `draw bench`: training, evaluation and sampling throughput of a preset, with achieved
 //! GFLOP/s and peak memory. Medians of several timed runs after a warm-up.
 
-use crate::{BackendArgs, BackendKind};
+use crate::backend::{with_backend, BackendArgs, BackendChoice, BackendKind, BackendTask};
 use anyhow::Result;
 use clap::Args;
 use draw_core::prelude::*;
@@ -167,41 +167,60 @@ pub fn bench(a: BenchArgs) -> Result<()> {
         None => vec![BackendKind::Cpu, BackendKind::Wgpu],
     };
     if names.len() > 1 || backends.len() > 1 {
-        let exe = std::env::current_exe()?;
-        for kind in &backends {
-            for name in &names {
-                let mut cmd = std::process::Command::new(&exe);
-                cmd.args(["bench", "--preset", name])
-                    .args(["--batch-size", &a.batch_size.to_string()])
-                    .args(["--runs", &a.runs.to_string()])
-                    .args(["--steps-per-run", &a.steps_per_run.to_string()]);
-                if let Some(t) = a.backend.threads {
-                    cmd.args(["--threads", &t.to_string()]);
-                }
-                if let Some(ad) = &a.backend.adapter {
-                    cmd.args(["--adapter", ad]);
-                }
-                let flag = match kind {
-                    BackendKind::Cpu => "cpu",
-                    BackendKind::Wgpu => "wgpu",
-                };
-                cmd.args(["--backend", flag]);
-                let status = cmd.status()?;
-                if !status.success() {
-                    anyhow::bail!("bench of preset `{name}` on {flag} failed");
-                }
-            }
-        }
-        return Ok(());
+        return bench_in_children(&a, &backends, &names);
     }
-    match backends[0] {
-        BackendKind::Cpu => bench_on(&a.backend.cpu()?, &names[0], &a),
-        BackendKind::Wgpu => bench_on(&a.backend.wgpu()?, &names[0], &a),
-    }
+    let choice = BackendChoice::from_args(&BackendArgs {
+        backend: Some(backends[0]),
+        ..a.backend.clone()
+    })?;
+    with_backend(
+        &choice,
+        Bench {
+            preset: &names[0],
+            args: &a,
+        },
+    )
 }
 
-fn bench_on<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
-    let peak = sgemm_peak(b);
-    println!("sgemm peak {peak:.1} GFLOP/s ({})", b.name());
-    bench_preset(b, name, a, peak)
+/// Runs `draw bench` once per (backend, preset) pair, each in a child process.
+fn bench_in_children(a: &BenchArgs, backends: &[BackendKind], names: &[String]) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    for kind in backends {
+        for name in names {
+            let mut cmd = std::process::Command::new(&exe);
+            cmd.args(["bench", "--preset", name])
+                .args(["--batch-size", &a.batch_size.to_string()])
+                .args(["--runs", &a.runs.to_string()])
+                .args(["--steps-per-run", &a.steps_per_run.to_string()]);
+            if let Some(t) = a.backend.threads {
+                cmd.args(["--threads", &t.to_string()]);
+            }
+            if let Some(ad) = &a.backend.adapter {
+                cmd.args(["--adapter", ad]);
+            }
+            let flag = kind.flag();
+            cmd.args(["--backend", flag]);
+            let status = cmd.status()?;
+            if !status.success() {
+                anyhow::bail!("bench of preset `{name}` on {flag} failed");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `draw bench` of one preset on a backend: the sgemm peak, then the preset's figures.
+struct Bench<'a> {
+    preset: &'a str,
+    args: &'a BenchArgs,
+}
+
+impl BackendTask for Bench<'_> {
+    type Output = ();
+
+    fn run<B: Backend>(self, b: &B) -> Result<()> {
+        let peak = sgemm_peak(b);
+        println!("sgemm peak {peak:.1} GFLOP/s ({})", b.name());
+        bench_preset(b, self.preset, self.args, peak)
+    }
 }

@@ -1,8 +1,7 @@
 //! PNG grids of images and GIF animations of the canvas over the T steps.
 
 use anyhow::{Context, Result};
-use std::fs::File;
-use std::io::BufWriter;
+use draw_core::checkpoint;
 use std::path::Path;
 
 /// How images are laid out: size, channels, and a square-ish grid.
@@ -71,34 +70,43 @@ impl GridLayout {
 
 /// Writes `images` as one PNG grid.
 pub fn write_png(path: &Path, layout: &GridLayout, images: &[f32]) -> Result<()> {
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut enc = png::Encoder::new(
-        BufWriter::new(file),
-        layout.grid_width() as u32,
-        layout.grid_height() as u32,
-    );
+    let mut bytes = Vec::new();
+    encode_png(&mut bytes, layout, images)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(checkpoint::write_atomically(path, &bytes)?)
+}
+
+/// The PNG of `images` into `out`.
+fn encode_png(out: &mut Vec<u8>, layout: &GridLayout, images: &[f32]) -> Result<()> {
+    let mut enc = png::Encoder::new(out, layout.grid_width() as u32, layout.grid_height() as u32);
     enc.set_color(if layout.channels == 3 {
         png::ColorType::Rgb
     } else {
         png::ColorType::Grayscale
     });
     enc.set_depth(png::BitDepth::Eight);
-    let mut w = enc
-        .write_header()
-        .with_context(|| format!("writing {}", path.display()))?;
-    w.write_image_data(&layout.tile(images))
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut w = enc.write_header()?;
+    w.write_image_data(&layout.tile(images))?;
+    w.finish()?;
     Ok(())
 }
 
 /// Writes an animated GIF, one frame per step, looping, holding the last frame longer.
+/// Written to memory, then to `path` atomically: a crash or a full disk leaves the previous
+/// file whole.
 pub fn write_gif(path: &Path, layout: &GridLayout, frames: &[Vec<f32>]) -> Result<()> {
+    let mut bytes = Vec::new();
+    encode_gif(&mut bytes, layout, frames)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(checkpoint::write_atomically(path, &bytes)?)
+}
+
+/// The animated GIF of `frames` into `out`.
+fn encode_gif(out: &mut Vec<u8>, layout: &GridLayout, frames: &[Vec<f32>]) -> Result<()> {
     let (w, h) = (layout.grid_width() as u16, layout.grid_height() as u16);
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let grey: Vec<u8> = (0..=255u8).flat_map(|v| [v, v, v]).collect();
     let palette: &[u8] = if layout.channels == 1 { &grey } else { &[] };
-    let mut enc = gif::Encoder::new(BufWriter::new(file), w, h, palette)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut enc = gif::Encoder::new(out, w, h, palette)?;
     enc.set_repeat(gif::Repeat::Infinite)?;
     for (t, images) in frames.iter().enumerate() {
         let pixels = layout.tile(images);
@@ -113,8 +121,7 @@ pub fn write_gif(path: &Path, layout: &GridLayout, frames: &[Vec<f32>]) -> Resul
             gif::Frame::from_rgb_speed(w, h, &pixels, 10)
         };
         frame.delay = if t + 1 == frames.len() { 200 } else { 8 };
-        enc.write_frame(&frame)
-            .with_context(|| format!("writing {}", path.display()))?;
+        enc.write_frame(&frame)?;
     }
     Ok(())
 }

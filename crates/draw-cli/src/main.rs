@@ -1,13 +1,22 @@
 //! `draw`: train, evaluate and sample DRAW models, and benchmark a backend.
+//!
+//! Each command parses its flags ([`args`]), resolves them into a plan by a pure function
+//! ([`plan`]), then runs its work on the chosen backend ([`backend::with_backend`]).
 
+mod args;
+mod backend;
 mod bench;
+mod eval;
 mod images;
 mod parity;
-mod run;
+mod plan;
+mod resume;
+mod run_dir;
+mod sample;
+mod train;
 
-use anyhow::{bail, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
 
 /// DRAW: a recurrent VAE that draws images step by step (Gregor et al., 2015).
 #[derive(Parser)]
@@ -20,11 +29,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a model on MNIST; writes metrics, checkpoints and samples under the run directory.
-    Train(run::TrainArgs),
+    Train(Box<args::TrainArgs>),
     /// Test-set negative log-likelihood bound (nats) of a checkpoint.
-    Eval(run::EvalArgs),
+    Eval(args::EvalArgs),
     /// A PNG grid of samples and a GIF of the canvas over the T steps.
-    Sample(run::SampleArgs),
+    Sample(args::SampleArgs),
     /// Training, evaluation and sampling throughput.
     Bench(bench::BenchArgs),
     /// List the presets.
@@ -36,111 +45,49 @@ enum Command {
     Adapters,
 }
 
-/// Where the model runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BackendKind {
-    /// ndarray + gemm + rayon on all cores, f32.
-    Cpu,
-    /// WGSL compute shaders through wgpu (Vulkan, Metal, DX12, GL), f32.
-    Wgpu,
+/// `draw presets`.
+fn presets() {
+    for p in draw_core::presets() {
+        println!("{:<14} {}", p.name, p.description);
+    }
 }
 
-/// Options shared by every command that builds a backend.
-#[derive(Args, Clone, Debug)]
-pub struct BackendArgs {
-    /// Backend to run on [default: cpu; `bench`: every backend present].
-    #[arg(long, value_enum)]
-    pub backend: Option<BackendKind>,
-    /// Worker threads for the CPU backend (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// GPU adapter for `--backend wgpu`: part of its name as `draw adapters` prints it
-    /// (default: the best; `WGPU_BACKEND=vulkan|metal|dx12|gl` narrows the search).
-    #[arg(long)]
-    pub adapter: Option<String>,
-}
-
-impl BackendArgs {
-    /// The backend asked for, CPU by default.
-    pub fn kind(&self) -> BackendKind {
-        self.backend.unwrap_or(BackendKind::Cpu)
-    }
-
-    /// Builds the wgpu backend on the chosen adapter; the error names the remedy.
-    pub fn wgpu(&self) -> Result<draw_wgpu::WgpuBackend> {
-        Ok(draw_wgpu::WgpuBackend::with_adapter(
-            self.adapter.as_deref(),
-        )?)
-    }
-
-    /// Builds the CPU backend even when `--adapter` names the GPU (commands that use both).
-    pub fn cpu_ignoring_adapter(&self) -> Result<draw_cpu::CpuBackend<f32>> {
-        BackendArgs {
-            adapter: None,
-            ..self.clone()
-        }
-        .cpu()
-    }
-
-    /// Builds the CPU backend.
-    pub fn cpu(&self) -> Result<draw_cpu::CpuBackend<f32>> {
-        if self.adapter.is_some() {
-            bail!("--adapter applies to --backend wgpu only");
-        }
-        if let Some(t) = self.threads {
-            if t == 0 {
-                bail!("--threads must be at least 1");
+/// `draw adapters`.
+fn adapters() {
+    let names = draw_wgpu::adapter_names();
+    if names.is_empty() {
+        eprintln!(
+            "{}",
+            draw_wgpu::WgpuError::NoAdapter {
+                backends: "all".into()
             }
-            // Fails only if the pool was already built, in which case it keeps its size.
-            let _ = rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build_global();
-        }
-        Ok(draw_cpu::CpuBackend::new())
+        );
+    }
+    for n in names {
+        println!("{n}");
     }
 }
 
-/// The MNIST copy shipped with the repository: `data/mnist` under the working directory, or
-/// under the source tree this binary was built from.
-pub fn default_data_dir() -> PathBuf {
-    let here = PathBuf::from("data/mnist");
-    if here.exists() {
-        return here;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist"))
-}
-
-fn main() {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Train(a) => run::train(a),
-        Command::Eval(a) => run::eval(a),
-        Command::Sample(a) => run::sample(a),
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Train(a) => train::train(*a),
+        Command::Eval(a) => eval::eval(a),
+        Command::Sample(a) => sample::sample(a),
         Command::Bench(a) => bench::bench(a),
         Command::Parity(a) => parity::parity(a),
         Command::Presets => {
-            for p in draw_core::presets() {
-                println!("{:<14} {}", p.name, p.description);
-            }
+            presets();
             Ok(())
         }
         Command::Adapters => {
-            let names = draw_wgpu::adapter_names();
-            if names.is_empty() {
-                eprintln!(
-                    "{}",
-                    draw_wgpu::WgpuError::NoAdapter {
-                        backends: "all".into()
-                    }
-                );
-            }
-            for n in names {
-                println!("{n}");
-            }
+            adapters();
             Ok(())
         }
-    };
-    if let Err(e) = result {
+    }
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse().command) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

@@ -4,7 +4,8 @@
 //! for the first steps on real MNIST from one seed, printing both loss trajectories. Exits
 //! non-zero past any tolerance, or when there is only one backend to compare.
 
-use crate::{default_data_dir, BackendArgs};
+use crate::backend::{cpu_backend, wgpu_backend, BackendArgs};
+use crate::plan::data_dir;
 use anyhow::{bail, Result};
 use clap::Args;
 use draw_core::conformance::{check_ops, compare_step, step_tolerances, OpCheck};
@@ -106,21 +107,35 @@ fn trajectory<B: Backend>(
 
 /// `draw parity`.
 pub fn parity(a: ParityArgs) -> Result<()> {
-    let cpu = a.backend.cpu_ignoring_adapter()?;
-    let gpu = match a.backend.wgpu() {
+    let cpu = cpu_backend(a.backend.threads)?;
+    let gpu = match wgpu_backend(a.backend.adapter.as_deref()) {
         Ok(g) => g,
         Err(e) => bail!("parity needs a second backend: wgpu: {e}"),
     };
     println!("backends: {} | {}", cpu.name(), gpu.name());
-    let mut failures = 0;
-
     let reference = HostBackend::<f64>::new();
-    let (oc, og) = (check_ops(&reference, &cpu), check_ops(&reference, &gpu));
-    failures += print_ops(&oc, &og);
-
+    let mut failures = print_ops(&check_ops(&reference, &cpu), &check_ops(&reference, &gpu));
     let (cfg, tc) = setup(&a)?;
+    failures += compare_one_step(&cpu, &gpu, &cfg, &a);
+    failures += compare_trajectories(&cpu, &gpu, &cfg, &tc, &a)?;
+    if failures > 0 {
+        bail!("{failures} comparisons past tolerance");
+    }
+    println!("parity: every comparison within tolerance");
+    Ok(())
+}
+
+/// One training step's loss, gradients and three Adam updates, CPU against wgpu; prints the
+/// table and returns the number of comparisons past tolerance.
+fn compare_one_step<C: Backend>(
+    cpu: &C,
+    gpu: &draw_wgpu::WgpuBackend,
+    cfg: &DrawConfig,
+    a: &ParityArgs,
+) -> usize {
+    let mut failures = 0;
     let (loss_tol, grad_tol, adam_tol) = step_tolerances::<draw_wgpu::WgpuBackend>();
-    let cmp = compare_step(&cpu, &gpu, &cfg, a.batch_size);
+    let cmp = compare_step(cpu, gpu, cfg, a.batch_size);
     let (l0, l1) = cmp.loss;
     let loss_ok = (l0 - l1).abs() <= loss_tol * l0.abs();
     failures += usize::from(!loss_ok);
@@ -148,9 +163,19 @@ pub fn parity(a: ParityArgs) -> Result<()> {
         );
     }
     println!("(tolerances: gradient rel {grad_tol:.0e}, parameters after 3 Adam steps abs {adam_tol:.0e})");
+    failures
+}
 
-    let data = a.data.clone().unwrap_or_else(default_data_dir);
-    let train = load_mnist(&data, Split::Train)?;
+/// The first `--train-steps` training losses on real MNIST on both backends; prints them and
+/// returns 1 if they differ past [`TRAJECTORY_TOLERANCE`], else 0.
+fn compare_trajectories<C: Backend, G: Backend>(
+    cpu: &C,
+    gpu: &G,
+    cfg: &DrawConfig,
+    tc: &TrainConfig,
+    a: &ParityArgs,
+) -> Result<usize> {
+    let train = load_mnist(&data_dir(a.data.as_deref()), Split::Train)?;
     let mut batcher = Batcher::new(train.len, a.batch_size, true, a.seed);
     let mut rng = rand::rngs::StdRng::seed_from_u64(a.seed);
     let batches: Vec<Vec<f32>> = batcher
@@ -159,30 +184,25 @@ pub fn parity(a: ParityArgs) -> Result<()> {
         .take(a.train_steps)
         .map(|idx| binarize_dynamic(&gather(&train, &idx), &mut rng))
         .collect();
-    let (tc, tg) = (
-        trajectory(&cpu, &cfg, &tc, &batches)?,
-        trajectory(&gpu, &cfg, &tc, &batches)?,
+    let (lc, lg) = (
+        trajectory(cpu, cfg, tc, &batches)?,
+        trajectory(gpu, cfg, tc, &batches)?,
     );
     println!(
         "\ntraining on MNIST, seed {}: step, loss cpu, loss wgpu, rel diff",
         a.seed
     );
     let mut worst: f64 = 0.0;
-    for (k, (c, g)) in tc.iter().zip(&tg).enumerate() {
+    for (k, (c, g)) in lc.iter().zip(&lg).enumerate() {
         let rel = (c - g).abs() / c.abs();
         worst = worst.max(rel);
         println!("{:>4} {c:>12.5} {g:>12.5} {rel:>10.2e}", k + 1);
     }
     let traj_ok = worst <= TRAJECTORY_TOLERANCE;
-    failures += usize::from(!traj_ok);
     println!(
         "max relative loss difference over {} steps: {worst:.2e} (tolerance {TRAJECTORY_TOLERANCE:.0e}){}",
-        tc.len(),
+        lc.len(),
         if traj_ok { "" } else { "  FAIL" }
     );
-    if failures > 0 {
-        bail!("{failures} comparisons past tolerance");
-    }
-    println!("parity: every comparison within tolerance");
-    Ok(())
+    Ok(usize::from(!traj_ok))
 }

@@ -21,8 +21,9 @@ pub enum DrawError {
         /// What is wrong with it.
         reason: String,
     },
-    /// An I/O failure on a named file.
-    #[error("{path}: {source}")]
+    /// An I/O failure on a named file (the OS's text is the source, printed once by a chain
+    /// printer).
+    #[error("{path}: I/O error")]
     Io {
         /// The file.
         path: PathBuf,
@@ -40,6 +41,21 @@ pub enum DrawError {
     /// Inputs whose shapes do not fit the model.
     #[error("shape mismatch: {0}")]
     Shape(String),
+    /// A batch whose buffers do not fit the backend's memory.
+    #[error(
+        "batch size {batch} needs {need_mib} MiB of {what}, more than the {have_mib} MiB available; \
+         use a smaller --batch-size"
+    )]
+    OutOfMemory {
+        /// The batch size asked for.
+        batch: usize,
+        /// Which limit: the total memory, or the largest single tensor a device can bind.
+        what: &'static str,
+        /// MiB needed.
+        need_mib: u64,
+        /// MiB available.
+        have_mib: u64,
+    },
 }
 
 /// Result with [`DrawError`].

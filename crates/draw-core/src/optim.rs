@@ -8,6 +8,19 @@ use crate::kernels::pointwise::AdamStep;
 use crate::model::{Draw, Loss, Workspace};
 use crate::params::DrawParams;
 use crate::rng::NoiseKey;
+use crate::Float;
+
+/// Adam's state on the host: first and second moments per parameter (PyTorch's `exp_avg`,
+/// `exp_avg_sq`) and the step count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdamState {
+    /// First moments.
+    pub m: DrawParams<Vec<f64>>,
+    /// Second moments.
+    pub v: DrawParams<Vec<f64>>,
+    /// Updates taken.
+    pub steps: u64,
+}
 
 /// Adam's state: first and second moments per parameter and the step count.
 pub struct Adam<B: Backend> {
@@ -29,6 +42,52 @@ impl<B: Backend> Adam<B> {
     /// Updates taken so far.
     pub fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// The moments and step count copied to the host (f32 moments are exact in f64), for a
+    /// checkpoint to resume from.
+    pub fn state(&self, b: &B) -> AdamState {
+        let host = |p: &DrawParams<B::Tensor>| {
+            p.map(|_, t| b.download(t).into_iter().map(|x| x.f64()).collect())
+        };
+        AdamState {
+            m: host(&self.m),
+            v: host(&self.v),
+            steps: self.steps,
+        }
+    }
+
+    /// Adam resumed from a saved [`AdamState`], checked against `model`'s parameter shapes.
+    pub fn from_state(b: &B, model: &Draw<B>, state: &AdamState) -> Result<Self> {
+        let mut adam = Adam::new(b, model);
+        for (which, saved, dst) in [
+            ("exp_avg", &state.m, &mut adam.m),
+            ("exp_avg_sq", &state.v, &mut adam.v),
+        ] {
+            let saved = saved.named();
+            let dst = dst.named_mut();
+            if saved.len() != dst.len() {
+                return Err(DrawError::Shape(format!(
+                    "optimiser state `{which}` has {} tensors, the model {}",
+                    saved.len(),
+                    dst.len()
+                )));
+            }
+            for ((name, v), (want, t)) in saved.into_iter().zip(dst) {
+                let (r, c) = b.shape(t);
+                if name != want || v.len() != r * c {
+                    return Err(DrawError::Shape(format!(
+                        "optimiser state `{which}.{name}` ({} values) does not match parameter \
+                         `{want}` ({r}×{c})",
+                        v.len()
+                    )));
+                }
+                let data: Vec<B::F> = v.iter().map(|&x| B::F::of(x)).collect();
+                b.upload(t, &data);
+            }
+        }
+        adam.steps = state.steps;
+        Ok(adam)
     }
 
     /// The global L2 norm of `grads`.
@@ -104,6 +163,7 @@ impl<B: Backend> Trainer<B> {
     /// Prepares to train `model` with batches of `config.batch_size`.
     pub fn new(b: &B, model: Draw<B>, config: TrainConfig) -> Result<Self> {
         config.validate()?;
+        check_fits(b, &model, config.batch_size)?;
         let workspaces = model.shard_workspaces(b, config.batch_size);
         Ok(Trainer {
             grads: workspaces.iter().map(|_| model.zeros_like(b)).collect(),
@@ -112,6 +172,19 @@ impl<B: Backend> Trainer<B> {
             model,
             config,
         })
+    }
+
+    /// Continues training `model` from a saved optimiser state (see [`Trainer::adam_state`]):
+    /// the next step is the one the saved run would have taken.
+    pub fn resume(b: &B, model: Draw<B>, config: TrainConfig, state: &AdamState) -> Result<Self> {
+        let mut t = Trainer::new(b, model, config)?;
+        t.adam = Adam::from_state(b, &t.model, state)?;
+        Ok(t)
+    }
+
+    /// The optimiser's state on the host, for a checkpoint.
+    pub fn adam_state(&self, b: &B) -> AdamState {
+        self.adam.state(b)
     }
 
     /// Optimiser steps taken.
@@ -148,6 +221,36 @@ impl<B: Backend> Trainer<B> {
             .update_params(b, |p| adam.update(b, p, grads, cfg))?;
         Ok(StepStats { loss, grad_norm })
     }
+}
+
+/// Refuses, before allocating, a batch whose training buffers exceed the backend's largest
+/// tensor or its available memory (each named in the error with the batch size and MiB).
+pub fn check_fits<B: Backend>(b: &B, model: &Draw<B>, batch: usize) -> Result<()> {
+    let size = model.workspace_size(batch);
+    let bytes = std::mem::size_of::<B::F>() as u64;
+    let mib = |elements: u64| (elements * bytes).div_ceil(1 << 20);
+    if let Some(max) = b.max_tensor_len() {
+        if size.largest > max as u64 {
+            return Err(DrawError::OutOfMemory {
+                batch,
+                what: "one buffer (the device's largest storage binding)",
+                need_mib: mib(size.largest),
+                have_mib: mib(max as u64),
+            });
+        }
+    }
+    if let Some(avail) = b.memory_available() {
+        // Gradients and Adam's moments come on top of the workspace; the parameters are small.
+        if size.total * bytes > avail {
+            return Err(DrawError::OutOfMemory {
+                batch,
+                what: "memory",
+                need_mib: mib(size.total),
+                have_mib: avail >> 20,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Evaluates the loss bound on `batches` (each a whole number of images), one noise draw per
@@ -215,6 +318,50 @@ mod tests {
         // Training goes on from the kept parameters.
         t.step(&b, &good).unwrap();
         assert_eq!(t.steps(), 2);
+    }
+
+    #[test]
+    fn resumed_trainer_continues_bit_for_bit() {
+        let b = HostBackend::<f32>::new();
+        for cfg in tiny_configs() {
+            let tc = TrainConfig {
+                batch_size: 3,
+                ..TrainConfig::default()
+            };
+            let batch =
+                |k: u64| -> Vec<f32> { test_batch(&cfg, 3, k).iter().map(|&v| v as f32).collect() };
+            let mut straight =
+                Trainer::new(&b, Draw::new(&b, cfg.clone(), 4).unwrap(), tc.clone()).unwrap();
+            for k in 0..2 {
+                straight.step(&b, &batch(k)).unwrap();
+            }
+            // Save what a checkpoint holds, rebuild from it, and go on beside the original.
+            let (values, state) = (straight.model.values(&b), straight.adam_state(&b));
+            let model = Draw::from_values(&b, cfg.clone(), &values).unwrap();
+            let mut resumed = Trainer::resume(&b, model, tc.clone(), &state).unwrap();
+            assert_eq!(resumed.steps(), 2);
+            for k in 2..4 {
+                let (l1, l2) = (
+                    straight.step(&b, &batch(k)).unwrap(),
+                    resumed.step(&b, &batch(k)).unwrap(),
+                );
+                assert_eq!(l1.loss, l2.loss);
+            }
+            assert_eq!(straight.model.values(&b), resumed.model.values(&b));
+            assert_eq!(straight.adam_state(&b), resumed.adam_state(&b));
+        }
+    }
+
+    #[test]
+    fn optimiser_state_of_another_model_is_refused() {
+        let b = HostBackend::<f64>::new();
+        let cfgs = tiny_configs();
+        let m0 = Draw::new(&b, cfgs[0].clone(), 1).unwrap();
+        let state = Adam::new(&b, &m0).state(&b);
+        // cfgs[2] reads and writes the full image: no attention heads, other shapes.
+        let m1 = Draw::new(&b, cfgs[2].clone(), 1).unwrap();
+        let err = Adam::from_state(&b, &m1, &state).err().expect("refused");
+        assert!(err.to_string().contains("optimiser state"), "{err}");
     }
 
     #[test]

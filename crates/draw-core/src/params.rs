@@ -5,7 +5,7 @@ use crate::config::{DrawConfig, Glimpse};
 use crate::rng::NoiseKey;
 
 /// `nn.Linear`: `weight [out, in]`, `bias [out]` (stored as 1 × out).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Linear<T> {
     /// Weight, out × in.
     pub weight: T,
@@ -14,7 +14,7 @@ pub struct Linear<T> {
 }
 
 /// `nn.LSTMCell`: gate order i, f, g, o.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Lstm<T> {
     /// 4H × input.
     pub weight_ih: T,
@@ -27,7 +27,7 @@ pub struct Lstm<T> {
 }
 
 /// Learned initial states (each 1 × size, broadcast over the batch).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InitState<T> {
     /// c₀, the canvas logits before the first step (1 × C·B·A).
     pub canvas: T,
@@ -42,7 +42,7 @@ pub struct InitState<T> {
 }
 
 /// One `T` per parameter of a DRAW model.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DrawParams<T> {
     /// Encoder LSTM; its input is `[r_t, h^dec_{t−1}]`.
     pub encoder: Lstm<T>,

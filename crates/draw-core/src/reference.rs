@@ -76,12 +76,7 @@ impl<F: Float> MatrixOps for HostBackend<F> {
 
 /// A tensor operand as a host matrix.
 fn view<F>(m: Mat<'_, HostTensor<F>>) -> HostMat<'_, F> {
-    HostMat {
-        data: &m.t.data,
-        rows: m.t.rows,
-        cols: m.t.cols,
-        transposed: m.transposed,
-    }
+    HostMat::new(&m.t.data, (m.t.rows, m.t.cols), m.transposed)
 }
 
 impl<F: Float> LstmOps for HostBackend<F> {}
@@ -101,6 +96,18 @@ pub struct HostMat<'a, F> {
     pub cols: usize,
     /// Whether the product reads the matrix transposed.
     pub transposed: bool,
+}
+
+impl<'a, F> HostMat<'a, F> {
+    /// `data` as a `rows × cols` row-major matrix, transposed when `transposed`.
+    pub fn new(data: &'a [F], (rows, cols): (usize, usize), transposed: bool) -> Self {
+        HostMat {
+            data,
+            rows,
+            cols,
+            transposed,
+        }
+    }
 }
 
 impl<F: Copy> HostMat<'_, F> {

@@ -112,12 +112,15 @@ impl<F: Float> MatrixOps for CpuBackend<F> {
         slice(t).iter().map(|v| v.f64()).sum()
     }
 
+    /// Partial sums over fixed chunks of 4096, added in order: parallel, yet the same bits on
+    /// every run (rayon's own `sum` splits where work-stealing happens to, and the global
+    /// norm's last bits then vary, which moves clipped updates and breaks exact resume).
     fn sum_squares(&self, t: &Array2<F>) -> f64 {
-        slice(t)
-            .par_iter()
-            .with_min_len(4096)
-            .map(|v| v.f64() * v.f64())
-            .sum()
+        let partial: Vec<f64> = slice(t)
+            .par_chunks(4096)
+            .map(|c| c.iter().map(|v| v.f64() * v.f64()).sum::<f64>())
+            .collect();
+        partial.iter().sum()
     }
 
     fn add_bias(&self, dst: &mut Array2<F>, bias: &Array2<F>) {

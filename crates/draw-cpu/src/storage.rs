@@ -11,6 +11,14 @@ impl<F: Float> Storage for CpuBackend<F> {
     type F = F;
     type Tensor = Array2<F>;
 
+    /// `MemAvailable` of /proc/meminfo on Linux; `None` elsewhere.
+    fn memory_available(&self) -> Option<u64> {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
+
     fn name(&self) -> String {
         format!(
             "cpu ({}, {} threads)",

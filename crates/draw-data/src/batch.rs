@@ -6,13 +6,26 @@ use rand::SeedableRng;
 
 use crate::dataset::Dataset;
 
-/// Shuffled mini-batch indices: each epoch is a fresh permutation drawn from a seeded `StdRng`.
+/// Shuffled mini-batch indices: epoch e is a permutation drawn from a `StdRng` seeded by
+/// (seed, e) alone, so any epoch can be regenerated without replaying the ones before it (a
+/// resumed run sees the same order as one that was never interrupted).
 #[derive(Debug, Clone)]
 pub struct Batcher {
     len: usize,
     batch_size: usize,
     drop_last: bool,
-    rng: StdRng,
+    seed: u64,
+    next_epoch: u64,
+}
+
+/// SplitMix64's finaliser: a well-mixed 64-bit key from two words.
+pub fn mix_key(a: u64, b: u64) -> u64 {
+    let mut z = a ^ b
+        .wrapping_add(0x9e37_79b9_7f4a_7c15)
+        .wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl Batcher {
@@ -24,7 +37,8 @@ impl Batcher {
             len,
             batch_size,
             drop_last,
-            rng: StdRng::seed_from_u64(seed),
+            seed,
+            next_epoch: 0,
         }
     }
 
@@ -37,11 +51,18 @@ impl Batcher {
         }
     }
 
-    /// Index lists for one epoch. Advances the internal RNG, so successive epochs differ but the
-    /// whole sequence is reproducible from the seed.
+    /// Index lists for the next epoch ([`Batcher::batches`] of a counter starting at 0), so
+    /// successive calls differ but the whole sequence is reproducible from the seed.
     pub fn epoch(&mut self) -> Vec<Vec<usize>> {
+        let e = self.next_epoch;
+        self.next_epoch += 1;
+        self.batches(e)
+    }
+
+    /// Index lists for epoch `epoch` (0-based): a pure function of (seed, epoch).
+    pub fn batches(&self, epoch: u64) -> Vec<Vec<usize>> {
         let mut order: Vec<usize> = (0..self.len).collect();
-        order.shuffle(&mut self.rng);
+        order.shuffle(&mut StdRng::seed_from_u64(mix_key(self.seed, epoch)));
         order
             .chunks(self.batch_size)
             .take(self.batches_per_epoch())
@@ -111,6 +132,15 @@ mod tests {
         assert_ne!(a1, a2);
         assert_ne!(a1, Batcher::new(100, 16, false, 10).epoch());
         assert_ne!(a1.concat(), (0..100).collect::<Vec<_>>(), "not shuffled");
+    }
+
+    #[test]
+    fn any_epoch_regenerates_without_the_ones_before() {
+        let mut a = Batcher::new(100, 16, false, 9);
+        let seen: Vec<_> = (0..4).map(|_| a.epoch()).collect();
+        let b = Batcher::new(100, 16, false, 9);
+        assert_eq!(b.batches(3), seen[3]);
+        assert_eq!(b.batches(0), seen[0]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
-use crate::idx::read_maybe_gzip;
+use crate::idx::read_maybe_gzip_capped;
 
 /// Side length of a CIFAR-10 image.
 pub const CIFAR_SIDE: usize = 32;
@@ -13,6 +13,9 @@ pub const CIFAR_SIDE: usize = 32;
 pub const CIFAR_IMAGE_BYTES: usize = 3 * CIFAR_SIDE * CIFAR_SIDE;
 /// Bytes per CIFAR-10 record: one label plus the pixels.
 pub const CIFAR_RECORD_BYTES: usize = 1 + CIFAR_IMAGE_BYTES;
+/// The most records one file may hold: CIFAR-10 has 60 000 in all, 10 000 per file. The format
+/// has no header to bound a gzipped file, so decompression stops here instead.
+const CIFAR_MAX_RECORDS: usize = 100_000;
 
 /// Parses CIFAR-10 records from `bytes`; `name` labels errors.
 ///
@@ -53,9 +56,18 @@ pub fn parse_cifar10(bytes: &[u8], name: &Path) -> Result<Dataset> {
 }
 
 /// Loads and concatenates CIFAR-10 binary files (`data_batch_*.bin`, `test_batch.bin`) in the
-/// order given; gzipped files are accepted too. No files at all is [`DataError::EmptyDataset`].
+/// order given; gzipped files are accepted too. No files at all is [`DataError::EmptyDataset`];
+/// a file of more than 100 000 records, raw or once inflated, is [`DataError::TooLarge`]
+/// (decompression stops there).
 pub fn load_cifar10_files(paths: &[PathBuf]) -> Result<Dataset> {
-    let mut parts = paths.iter().map(|p| parse_cifar10(&read_maybe_gzip(p)?, p));
+    load_cifar10_capped(paths, CIFAR_MAX_RECORDS)
+}
+
+fn load_cifar10_capped(paths: &[PathBuf], max_records: usize) -> Result<Dataset> {
+    let limit = max_records * CIFAR_RECORD_BYTES;
+    let why = "a CIFAR-10 file may hold (100 000 records)";
+    let read = |p: &PathBuf| read_maybe_gzip_capped(p, limit, why);
+    let mut parts = paths.iter().map(|p| parse_cifar10(&read(p)?, p));
     let mut all = parts.next().ok_or(DataError::EmptyDataset)??;
     for part in parts {
         let part = part?;
@@ -165,5 +177,23 @@ mod tests {
         let err = load_cifar10_files(&[a, missing]).unwrap_err();
         assert!(matches!(err, DataError::NotFound { .. }), "{err:?}");
         assert!(err.to_string().contains("data_batch_9.bin"));
+    }
+
+    #[test]
+    fn gzip_past_the_record_limit_is_refused() {
+        let dir = TempDir::new();
+        let path = dir.0.join("data_batch_1.bin.gz");
+        std::fs::write(
+            &path,
+            gzip(&[record(1, 0), record(2, 0), record(3, 0)].concat()),
+        )
+        .unwrap();
+        let err = load_cifar10_capped(std::slice::from_ref(&path), 2).unwrap_err();
+        assert!(
+            matches!(err, DataError::TooLarge { limit: 6146, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("data_batch_1.bin.gz"), "{err}");
+        assert_eq!(load_cifar10_capped(&[path], 3).unwrap().len, 3);
     }
 }

@@ -68,6 +68,14 @@ pub fn binarize_dynamic(images: &[f32], rng: &mut impl Rng) -> Vec<f32> {
         .collect()
 }
 
+/// [`binarize_dynamic`] with a generator seeded by (seed, step) alone: training step k's
+/// binary images depend only on the run's seed and k, so a resumed run draws the same ones.
+pub fn binarize_keyed(images: &[f32], seed: u64, step: u64) -> Vec<f32> {
+    use rand::SeedableRng;
+    let key = crate::batch::mix_key(seed ^ 0xb1_4a_21, step);
+    binarize_dynamic(images, &mut rand::rngs::StdRng::seed_from_u64(key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +122,14 @@ mod tests {
             width: 100,
         };
         assert_ne!(big.binarize_static(1).images, big.binarize_static(2).images);
+    }
+
+    #[test]
+    fn keyed_binarization_depends_on_seed_and_step_only() {
+        let img = vec![0.5f32; 256];
+        assert_eq!(binarize_keyed(&img, 1, 7), binarize_keyed(&img, 1, 7));
+        assert_ne!(binarize_keyed(&img, 1, 7), binarize_keyed(&img, 1, 8));
+        assert_ne!(binarize_keyed(&img, 1, 7), binarize_keyed(&img, 2, 7));
     }
 
     #[test]

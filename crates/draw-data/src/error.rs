@@ -4,11 +4,16 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// Everything that can go wrong while reading a data set; each variant names the offending file.
+/// Everything that can go wrong while reading a data set (each such variant names the offending
+/// file) or setting up a generated one.
+///
+/// Variants wrapping an I/O or decoder error keep it as their [`std::error::Error::source`] and
+/// leave its text out of their own message, so a chain printer (`anyhow`'s `{:#}`) shows the
+/// OS's words once.
 #[derive(Debug, Error)]
 pub enum DataError {
     /// The file exists but could not be read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         /// File being read.
         path: PathBuf,
@@ -16,7 +21,7 @@ pub enum DataError {
         source: std::io::Error,
     },
     /// The file starts with the gzip magic but does not decompress.
-    #[error("{path}: gzip decompression failed: {source}")]
+    #[error("{path}: gzip decompression failed")]
     Gzip {
         /// File being decompressed.
         path: PathBuf,
@@ -77,6 +82,17 @@ pub enum DataError {
         /// Number of surplus bytes.
         extra: usize,
     },
+    /// A file holds, or a gzipped one inflates to, more than its header implies (or than the
+    /// format allows); reading stopped one byte past `limit`, so nothing larger was ever held.
+    #[error("{path}: more than the {limit} bytes {why} (stopped reading there)")]
+    TooLarge {
+        /// File being decompressed.
+        path: PathBuf,
+        /// The most bytes the file may inflate to.
+        limit: usize,
+        /// Where the limit comes from, e.g. "its IDX header implies".
+        why: &'static str,
+    },
     /// A record's class label is outside 0..=9.
     #[error("{path}: record {record} has label {label}, expected 0..=9")]
     BadLabel {
@@ -99,9 +115,34 @@ pub enum DataError {
         /// Path looked for.
         path: PathBuf,
     },
+    /// An MNIST file is missing from the data folder, raw and gzipped; the message says how to
+    /// point the loader at a folder that has it.
+    #[error(
+        "{path}: file not found (nor {path}.gz); pass --data DIR pointing at a folder holding \
+         {needs} (raw or .gz), e.g. the copy the repository ships in data/mnist"
+    )]
+    MnistFileMissing {
+        /// The raw file's path, `dir/stem`.
+        path: PathBuf,
+        /// The files the split needs, e.g. `train-images-idx3-ubyte and train-labels-idx1-ubyte`.
+        needs: String,
+    },
     /// No files were given, so there is nothing to load.
     #[error("empty dataset: no files given")]
     EmptyDataset,
+    /// A generator's configuration cannot work (e.g. a zero-sized canvas or crop).
+    #[error("bad generator configuration: {detail}")]
+    BadConfig {
+        /// What is wrong, naming the generator and the setting.
+        detail: String,
+    },
+    /// A generator's source digits cannot be used (e.g. an empty range, several channels, values
+    /// outside [0, 1], or digits larger than the canvas).
+    #[error("bad source digits: {detail}")]
+    BadSource {
+        /// What is wrong, naming the generator.
+        detail: String,
+    },
 }
 
 /// Result alias used throughout the crate.

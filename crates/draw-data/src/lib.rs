@@ -1,5 +1,5 @@
-//! Data loading for draw-rs: IDX (MNIST) and CIFAR-10 binary parsers, binarisation and
-//! shuffled mini-batching.
+//! Data loading for draw-rs: IDX (MNIST) and CIFAR-10 binary parsers, binarisation,
+//! shuffled mini-batching, and data sets generated from MNIST (cluttered MNIST, two-digit MNIST).
 //!
 //! Decisions:
 //! - **Images are `f32` in `[0, 1]`**, stored back to back in a [`Dataset`]; within an image the
@@ -19,20 +19,38 @@
 //! - **Reproducibility**: [`Batcher`] and static binarisation use `rand`'s `StdRng` seeded
 //!   with `seed_from_u64`, so results repeat for a given seed with the same `rand` version
 //!   (`StdRng`'s algorithm may change between major `rand` releases).
+//! - **Generated sets are keyed, not streamed.** [`ClutteredMnist`] and [`TwoDigitMnist`]
+//!   implement [`Generator`]: example `index` of `epoch` is a pure function of
+//!   `(seed, epoch, index)`, drawn from a SplitMix64 stream hashed from that key (written out in
+//!   this crate, so the images do not depend on the `rand` version). Training data is fresh each
+//!   epoch yet a resumed run regenerates it exactly; the validation and test sets are epoch 0 of
+//!   fixed seeds, pinned by checksums in the tests. Placements are exposed ([`Piece`],
+//!   [`ClutteredLayout`], [`TwoDigitLayout`]) so tests can check them against the pixels.
 #![deny(missing_docs)]
 
 mod batch;
 mod cifar;
+mod cluttered;
 mod dataset;
 mod error;
 mod idx;
 mod mnist;
+mod synth;
+mod two_digit;
 
-pub use batch::{gather, Batcher};
+pub use batch::{gather, mix_key, Batcher};
 pub use cifar::{
     load_cifar10_files, parse_cifar10, CIFAR_IMAGE_BYTES, CIFAR_RECORD_BYTES, CIFAR_SIDE,
 };
-pub use dataset::{binarize_dynamic, Dataset};
+pub use cluttered::{
+    ClutterConfig, ClutteredLayout, ClutteredMnist, ClutteredSplits, CLUTTERED_TEST_SEED,
+    CLUTTERED_VALID_SEED, VALIDATION_DIGITS,
+};
+pub use dataset::{binarize_dynamic, binarize_keyed, Dataset};
 pub use error::{DataError, Result};
 pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
 pub use mnist::{load_mnist, Split};
+pub use synth::{Generator, Piece};
+pub use two_digit::{
+    TwoDigitLayout, TwoDigitMnist, TwoDigitSplits, TWO_DIGIT_CANVAS, TWO_DIGIT_TEST_SEED,
+};

@@ -24,21 +24,29 @@ impl Split {
     }
 }
 
-/// `dir/stem` if it exists, else `dir/stem.gz` if that exists, else `NotFound` naming `dir/stem`.
-fn locate(dir: &Path, stem: &str) -> Result<PathBuf> {
+/// `dir/stem` if it exists, else `dir/stem.gz` if that exists, else
+/// [`DataError::MnistFileMissing`] naming `dir/stem` and the files a folder must hold (`needs`).
+fn locate(dir: &Path, stem: &str, needs: &[String]) -> Result<PathBuf> {
     let raw = dir.join(stem);
     [raw.clone(), dir.join(format!("{stem}.gz"))]
         .into_iter()
         .find(|p| p.is_file())
-        .ok_or(DataError::NotFound { path: raw })
+        .ok_or_else(|| DataError::MnistFileMissing {
+            path: raw,
+            needs: needs.join(" and "),
+        })
 }
 
 /// Loads an MNIST split from `dir`: `{train,t10k}-images-idx3-ubyte` and
 /// `{train,t10k}-labels-idx1-ubyte`, each raw or with a `.gz` suffix (raw preferred when both
 /// exist). Any rows × cols is accepted; image and label counts must agree and labels be 0..=9.
 pub fn load_mnist(dir: &Path, split: Split) -> Result<Dataset> {
-    let image_path = locate(dir, &format!("{}-images-idx3-ubyte", split.prefix()))?;
-    let label_path = locate(dir, &format!("{}-labels-idx1-ubyte", split.prefix()))?;
+    let stems = [
+        format!("{}-images-idx3-ubyte", split.prefix()),
+        format!("{}-labels-idx1-ubyte", split.prefix()),
+    ];
+    let image_path = locate(dir, &stems[0], &stems)?;
+    let label_path = locate(dir, &stems[1], &stems)?;
     let images = read_idx(&image_path, 3)?;
     let labels = read_idx(&label_path, 1)?;
     let (len, height, width) = (images.dims[0], images.dims[1], images.dims[2]);
@@ -171,7 +179,21 @@ mod tests {
     fn missing_files_name_the_path() {
         let dir = TempDir::new();
         let err = load_mnist(&dir.0, Split::Train).unwrap_err();
-        assert!(matches!(err, DataError::NotFound { .. }), "{err:?}");
+        assert!(matches!(err, DataError::MnistFileMissing { .. }), "{err:?}");
         assert!(err.to_string().contains("train-images-idx3-ubyte"), "{err}");
+    }
+
+    #[test]
+    fn missing_files_name_the_remedy() {
+        let dir = TempDir::new();
+        let msg = load_mnist(&dir.0, Split::Train).unwrap_err().to_string();
+        for want in [
+            "train-images-idx3-ubyte",
+            "--data",
+            "train-labels-idx1-ubyte",
+            "data/mnist",
+        ] {
+            assert!(msg.contains(want), "`{want}` missing from: {msg}");
+        }
     }
 }

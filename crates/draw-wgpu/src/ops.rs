@@ -42,6 +42,10 @@ impl Storage for WgpuBackend {
     type F = f32;
     type Tensor = WgpuTensor;
 
+    fn max_tensor_len(&self) -> Option<usize> {
+        usize::try_from(self.max_buffer / 4).ok()
+    }
+
     fn name(&self) -> String {
         format!("wgpu f32 on {}", self.adapter())
     }

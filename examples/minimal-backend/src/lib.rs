@@ -75,12 +75,7 @@ impl<F: Float> MatrixOps for VecBackend<F> {
 
 /// A tensor operand as draw-core's host matrix view.
 fn host<F>(m: Mat<'_, VecTensor<F>>) -> HostMat<'_, F> {
-    HostMat {
-        data: &m.t.data,
-        rows: m.t.rows,
-        cols: m.t.cols,
-        transposed: m.transposed,
-    }
+    HostMat::new(&m.t.data, (m.t.rows, m.t.cols), m.transposed)
 }
 
 // The op families below keep every default body: draw-core's reference kernels on the host.

@@ -16,13 +16,6 @@ pub struct Window<'a, T> {
     pub geo: &'a Geometry,
 }
 
-impl<T> Clone for Window<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for Window<'_, T> {}
-
 /// Gradients on a window: the filterbanks' and the head outputs'.
 pub struct WindowGrads<'a, T> {
     /// ∂L/∂F_X, rows × N·A.

@@ -11,13 +11,6 @@ pub struct Mat<'a, T> {
     pub transposed: bool,
 }
 
-impl<T> Clone for Mat<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for Mat<'_, T> {}
-
 impl<'a, T> Mat<'a, T> {
     /// `t` as it is.
     pub fn n(t: &'a T) -> Self {

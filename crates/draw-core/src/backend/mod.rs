@@ -21,6 +21,18 @@
 //! GEMM with the LSTM cell in its epilogue) goes into its family with a default made of the
 //! family's primitives.
 
+/// `Clone` and `Copy` for a view struct of shared references (`derive` would ask `T: Copy`).
+macro_rules! copy_view {
+    ($($view:ident),*) => {$(
+        impl<T> Clone for $view<'_, T> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<T> Copy for $view<'_, T> {}
+    )*};
+}
+
 mod attention;
 pub mod host;
 mod loss;
@@ -37,6 +49,8 @@ pub use matrix::{Mat, MatrixOps};
 pub use optim::OptimOps;
 pub use sampling::{Latent, SamplingOps};
 pub use storage::Storage;
+
+copy_view!(Mat, Window, Latent);
 
 /// Storage and compute for the DRAW model: the sum of the op families. Implement the families
 /// (five required methods in all); `Backend` then holds by the blanket impl.

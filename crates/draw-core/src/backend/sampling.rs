@@ -15,13 +15,6 @@ pub struct Latent<'a, T> {
     pub eps: &'a T,
 }
 
-impl<T> Clone for Latent<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for Latent<'_, T> {}
-
 /// Noise and the latent sample with its KL term.
 pub trait SamplingOps: Storage {
     /// Fills with standard normals from `key`; element (r, c) uses index r·cols + c (plus the

@@ -50,6 +50,19 @@ pub trait Storage: Send + Sync {
         }
     }
 
+    /// The most elements one tensor may hold, where the backend has a fixed limit (a GPU's
+    /// largest storage binding). The trainer checks a batch's buffers against it before
+    /// allocating any. Default: `None`, no limit.
+    fn max_tensor_len(&self) -> Option<usize> {
+        None
+    }
+
+    /// Bytes the backend can still allocate, where it can tell (the CPU backend reads the
+    /// operating system's available memory). Default: `None`, unknown.
+    fn memory_available(&self) -> Option<u64> {
+        None
+    }
+
     /// Blocks until every op issued so far has finished. Device backends that queue work
     /// asynchronously override it; benchmarks call it before reading the clock. Default: no-op.
     fn synchronize(&self) {}

@@ -17,6 +17,21 @@ struct StepInputs<'a, T> {
     scale: f64,
 }
 
+/// An LSTM step in reverse: the gate gradients from `dh` and `dc` (`dc` then holds the
+/// gradient on c_{t−1}), and through the fused `[W_ih | W_hh]` the gradient on the step's whole
+/// input `[input, h_{t−1}]` into `din`.
+fn lstm_step_backward<B: Backend>(
+    b: &B,
+    (gates, c_prev, c): (&B::Tensor, &B::Tensor, &B::Tensor),
+    dh: &B::Tensor,
+    (dc, dgates): (&mut B::Tensor, &mut B::Tensor),
+    fused: &B::Tensor,
+    din: &mut B::Tensor,
+) {
+    b.lstm_backward(gates, c_prev, c, dh, dc, dgates);
+    b.gemm(din, 1.0, Mat::n(dgates), Mat::n(fused), 0.0);
+}
+
 impl<B: Backend> Draw<B> {
     /// Backprop through time for the mean loss over the batch of the last [`Draw::forward`]
     /// on `ws`; overwrites `grads`. Fails only when the parameters and the configuration
@@ -151,20 +166,13 @@ impl<B: Backend> Draw<B> {
         s: &mut Scratch<B::Tensor>,
     ) {
         let (zs, d) = (self.config.z_size, self.config.dec_size);
-        b.lstm_backward(
-            &st.dec_gates,
-            inputs.prev.c_dec,
-            &st.dec_c,
+        lstm_step_backward(
+            b,
+            (&st.dec_gates, inputs.prev.c_dec, &st.dec_c),
             &s.dh_dec,
-            &mut s.dc_dec,
-            &mut s.dgates_dec,
-        );
-        b.gemm(
+            (&mut s.dc_dec, &mut s.dgates_dec),
+            &self.fused.decoder,
             &mut s.ddec_in,
-            1.0,
-            Mat::n(&s.dgates_dec),
-            Mat::n(&self.fused.decoder),
-            0.0,
         );
         b.copy_cols(&s.ddec_in, 0, &mut s.dz, 0, zs, false);
         b.copy_cols(&s.ddec_in, zs, &mut s.dh_dec_next, 0, d, false);
@@ -210,20 +218,13 @@ impl<B: Backend> Draw<B> {
             self.config.dec_size,
             self.config.enc_size,
         );
-        b.lstm_backward(
-            &st.enc_gates,
-            inputs.prev.c_enc,
-            &st.enc_c,
+        lstm_step_backward(
+            b,
+            (&st.enc_gates, inputs.prev.c_enc, &st.enc_c),
             &s.dh_enc,
-            &mut s.dc_enc,
-            &mut s.dgates_enc,
-        );
-        b.gemm(
+            (&mut s.dc_enc, &mut s.dgates_enc),
+            &self.fused.encoder,
             &mut s.denc_in,
-            1.0,
-            Mat::n(&s.dgates_enc),
-            Mat::n(&self.fused.encoder),
-            0.0,
         );
         b.copy_cols(&s.denc_in, rs + d, &mut s.dh_enc_next, 0, e, false);
         b.copy_cols(&s.denc_in, rs, &mut s.dh_dec_next, 0, d, true);

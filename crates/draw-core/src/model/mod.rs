@@ -13,7 +13,7 @@ mod generate;
 mod shard;
 mod workspace;
 
-pub use workspace::Workspace;
+pub use workspace::{Workspace, WorkspaceSize};
 
 use crate::backend::{Backend, Mat};
 use crate::config::{DrawConfig, Glimpse};

@@ -179,7 +179,52 @@ pub(super) fn write_tape<B: Storage>(
     }
 }
 
+/// What a training workspace for a batch holds, counted before allocating it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkspaceSize {
+    /// Elements of every buffer together (forward tapes, gathered LSTM inputs and gate
+    /// gradients, backward scratch).
+    pub total: u64,
+    /// Elements of the largest single buffer.
+    pub largest: u64,
+}
+
 impl<B: Backend> Draw<B> {
+    /// The elements a training workspace for `batch` rows allocates (as
+    /// [`Draw::workspace`] plus the gate gradients of the first backward pass), so a caller
+    /// can refuse a batch that does not fit before allocating anything.
+    pub fn workspace_size(&self, batch: usize) -> WorkspaceSize {
+        let cfg = &self.config;
+        let n = batch as u64;
+        let (cab, rs) = (cfg.image_size() as u64, cfg.read_size() as u64);
+        let (e, d, z, t) = (
+            cfg.enc_size as u64,
+            cfg.dec_size as u64,
+            cfg.z_size as u64,
+            cfg.steps as u64,
+        );
+        let glimpse = |g: Option<Geometry>| g.map_or(0, |g| 5 + (g.fx_len() + g.fy_len()) as u64);
+        let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
+        let patch = gw.map_or(0, |g| g.patch_len() as u64);
+        let per_step = cab + glimpse(gr) + 6 * e + 4 * z + 6 * d + glimpse(gw) + patch;
+        let gathered = [
+            t * n * (rs + d + e),
+            t * n * (z + d),
+            t * n * 4 * e,
+            t * n * 4 * d,
+        ];
+        let scratch = cab * 3 + 6 * d + 6 * e + 3 * z + 2 * rs + 5 + 2 * glimpse(gr.or(gw)) + patch;
+        let fused = 4 * e * (rs + d + e) + 4 * d * (z + d);
+        let total = t * n * per_step
+            + gathered.iter().sum::<u64>()
+            + n * (scratch + 5 * e + 5 * d + 2 * cab + rs + 2)
+            + fused;
+        WorkspaceSize {
+            total,
+            largest: gathered.into_iter().max().unwrap_or(0).max(n * cab),
+        }
+    }
+
     /// Buffers for batches of `batch` examples.
     pub fn workspace(&self, b: &B, batch: usize) -> Workspace<B> {
         self.shard_workspace(b, batch, 0, batch)

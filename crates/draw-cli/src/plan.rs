@@ -1,0 +1,527 @@
+//! Plans: what `draw train`, `draw eval` and `draw sample` will do, resolved from their flags
+//! by pure functions (presets and overrides applied, everything validated) before anything
+//! runs, in the spirit of ripgrep's low-level/high-level arguments.
+
+use crate::args::{EvalArgs, SampleArgs, TrainArgs};
+use crate::backend::BackendChoice;
+use anyhow::{bail, Result};
+use draw_core::{DrawConfig, TrainConfig};
+use std::path::{Path, PathBuf};
+
+/// The MNIST copy shipped with the repository: `data/mnist` under the working directory, or
+/// under the source tree this binary was built from.
+pub fn default_data_dir() -> PathBuf {
+    let here = PathBuf::from("data/mnist");
+    if here.exists() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist"))
+}
+
+/// `--data` if given, else [`default_data_dir`].
+pub fn data_dir(given: Option<&Path>) -> PathBuf {
+    given.map_or_else(default_data_dir, Path::to_path_buf)
+}
+
+fn check_test_limit(limit: Option<usize>) -> Result<()> {
+    if limit == Some(0) {
+        bail!("the test-set limit must be at least 1");
+    }
+    Ok(())
+}
+
+/// What `draw train` will do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainPlan {
+    /// The preset's name.
+    pub preset: &'static str,
+    /// The model: the preset's, with `--steps`, `--read` and `--write` applied.
+    pub model: DrawConfig,
+    /// The optimiser settings: the preset's, with the flags applied (`--clip 0`: no clip).
+    pub train: TrainConfig,
+    /// The MNIST directory.
+    pub data: PathBuf,
+    /// The run directory.
+    pub out: PathBuf,
+    /// Train on the first N training images only.
+    pub train_limit: Option<usize>,
+    /// Evaluate on the first N test images only (at least 1).
+    pub test_limit: Option<usize>,
+    /// A metrics line every this many steps (at least 1), and after the first.
+    pub log_every: u64,
+    /// A checkpoint every this many steps besides each epoch's end (`None`: epoch ends only).
+    pub checkpoint_every: Option<u64>,
+    /// Stop after this many optimiser steps in total.
+    pub max_steps: Option<u64>,
+    /// Where the model runs.
+    pub backend: BackendChoice,
+    /// The checkpoint to continue from (`--resume`), resolved to a file.
+    pub resume: Option<PathBuf>,
+    /// Overwrite an existing run in `out` (`--force`).
+    pub force: bool,
+    /// The model and optimiser flags given on the command line, which a resumed run refuses
+    /// (it keeps the checkpoint's).
+    pub overrides: Vec<&'static str>,
+    /// Whether `--log-every` and `--checkpoint-every` were given (a resumed run otherwise keeps
+    /// its own).
+    pub intervals_given: (bool, bool),
+}
+
+/// A metrics line every this many steps unless `--log-every` says otherwise.
+pub const DEFAULT_LOG_EVERY: u64 = 20;
+/// A checkpoint every this many steps unless `--checkpoint-every` says otherwise.
+pub const DEFAULT_CHECKPOINT_EVERY: u64 = 500;
+
+/// The checkpoint `--resume PATH` names: PATH itself, or PATH/checkpoint.safetensors when
+/// PATH is a directory (a run directory).
+pub fn resume_checkpoint(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join("checkpoint.safetensors")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// The model and optimiser flags `a` sets.
+fn overrides(a: &TrainArgs) -> Vec<&'static str> {
+    let given = [
+        ("--preset", a.preset.is_some()),
+        ("--steps", a.steps.is_some()),
+        ("--read", a.read.is_some()),
+        ("--write", a.write.is_some()),
+        ("--batch-size", a.batch_size.is_some()),
+        ("--lr", a.lr.is_some()),
+        ("--clip", a.clip.is_some()),
+        ("--seed", a.seed.is_some()),
+        ("--train-limit", a.train_limit.is_some()),
+        ("--data", a.data.is_some()),
+    ];
+    given.iter().filter(|g| g.1).map(|g| g.0).collect()
+}
+
+/// Refuses intervals of 0 (they used to become 1 silently).
+fn check_intervals(a: &TrainArgs) -> Result<()> {
+    if a.log_every == Some(0) {
+        bail!("--log-every must be at least 1 (a metrics line every N steps)");
+    }
+    if a.max_steps == Some(0) {
+        bail!("--max-steps must be at least 1");
+    }
+    Ok(())
+}
+
+impl TrainPlan {
+    /// Resolves `a`: the preset, its overrides and the defaults, validated. `now_unix` (seconds
+    /// since 1970) names the default run directory, `runs/<preset>-<now_unix>`.
+    pub fn from_args(a: &TrainArgs, now_unix: u64) -> Result<Self> {
+        let backend = BackendChoice::from_args(&a.backend)?;
+        check_intervals(a)?;
+        let preset = draw_core::preset(a.preset.as_deref().unwrap_or("quick"))?;
+        let model = DrawConfig {
+            steps: a.steps.unwrap_or(preset.model.steps),
+            read: a.read.unwrap_or(preset.model.read),
+            write: a.write.unwrap_or(preset.model.write),
+            ..preset.model.clone()
+        };
+        let train = TrainConfig {
+            epochs: a.epochs.unwrap_or(preset.train.epochs),
+            batch_size: a.batch_size.unwrap_or(preset.train.batch_size),
+            learning_rate: a.lr.unwrap_or(preset.train.learning_rate),
+            clip_norm: match a.clip {
+                Some(0.0) => None,
+                Some(c) => Some(c),
+                None => preset.train.clip_norm,
+            },
+            seed: a.seed.unwrap_or(preset.train.seed),
+            ..preset.train.clone()
+        };
+        model.validate()?;
+        train.validate()?;
+        check_test_limit(a.test_limit)?;
+        Ok(TrainPlan {
+            preset: preset.name,
+            model,
+            train,
+            data: data_dir(a.data.as_deref()),
+            out: match (&a.resume, &a.out) {
+                (Some(r), None) => resume_checkpoint(r)
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+                (Some(_), Some(_)) => {
+                    bail!("--resume continues the run where it is; leave out --out")
+                }
+                (None, out) => out
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(format!("runs/{}-{now_unix}", preset.name))),
+            },
+            train_limit: a.train_limit,
+            test_limit: a.test_limit,
+            log_every: a.log_every.unwrap_or(DEFAULT_LOG_EVERY),
+            checkpoint_every: match a.checkpoint_every.unwrap_or(DEFAULT_CHECKPOINT_EVERY) {
+                0 => None,
+                n => Some(n),
+            },
+            intervals_given: (a.log_every.is_some(), a.checkpoint_every.is_some()),
+            max_steps: a.max_steps,
+            backend,
+            resume: a.resume.as_deref().map(resume_checkpoint),
+            force: a.force,
+            overrides: overrides(a),
+        })
+    }
+
+    /// Whether optimiser step `step` (1-based) writes a metrics line.
+    pub fn logs_at(&self, step: u64) -> bool {
+        step.is_multiple_of(self.log_every) || step == 1
+    }
+
+    /// Whether optimiser step `step` writes a checkpoint (besides the one at each epoch's end).
+    pub fn checkpoints_at(&self, step: u64) -> bool {
+        self.checkpoint_every
+            .is_some_and(|n| step.is_multiple_of(n))
+    }
+
+    /// Whether training stops after optimiser step `step`.
+    pub fn stops_at(&self, step: u64) -> bool {
+        self.max_steps.is_some_and(|m| step >= m)
+    }
+}
+
+/// The seconds since 1970 now (0 if the clock is before it).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// What `draw eval` will do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvalPlan {
+    /// The checkpoint to evaluate.
+    pub checkpoint: PathBuf,
+    /// The MNIST directory.
+    pub data: PathBuf,
+    /// Evaluate on the first N test images only (at least 1).
+    pub limit: Option<usize>,
+    /// Examples per forward pass (at least 1).
+    pub batch_size: usize,
+    /// Where the model runs.
+    pub backend: BackendChoice,
+}
+
+impl EvalPlan {
+    /// Resolves and validates `a`.
+    pub fn from_args(a: &EvalArgs) -> Result<Self> {
+        let backend = BackendChoice::from_args(&a.backend)?;
+        check_test_limit(a.limit)?;
+        if a.batch_size == 0 {
+            bail!("the evaluation batch size must be at least 1");
+        }
+        Ok(EvalPlan {
+            checkpoint: a.checkpoint.clone(),
+            data: data_dir(a.data.as_deref()),
+            limit: a.limit,
+            batch_size: a.batch_size,
+            backend,
+        })
+    }
+}
+
+/// The most samples `draw sample` draws at once.
+pub const MAX_SAMPLES: usize = 10_000;
+
+/// What `draw sample` will do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SamplePlan {
+    /// The checkpoint to sample from.
+    pub checkpoint: PathBuf,
+    /// The directory for samples.png and canvas.gif.
+    pub out: PathBuf,
+    /// Number of samples, 1 to [`MAX_SAMPLES`].
+    pub n: usize,
+    /// Noise seed.
+    pub seed: u64,
+    /// Where the model runs.
+    pub backend: BackendChoice,
+}
+
+impl SamplePlan {
+    /// Resolves and validates `a`; the output directory defaults to the checkpoint's.
+    pub fn from_args(a: &SampleArgs) -> Result<Self> {
+        let backend = BackendChoice::from_args(&a.backend)?;
+        check_sample_count(a.n)?;
+        let out = a.out.clone().unwrap_or_else(|| {
+            a.checkpoint
+                .parent()
+                .map_or(PathBuf::from("."), Path::to_path_buf)
+        });
+        Ok(SamplePlan {
+            checkpoint: a.checkpoint.clone(),
+            out,
+            n: a.n,
+            seed: a.seed,
+            backend,
+        })
+    }
+}
+
+/// Refuses a sample count outside 1 to [`MAX_SAMPLES`].
+pub fn check_sample_count(n: usize) -> Result<()> {
+    if n == 0 || n > MAX_SAMPLES {
+        bail!("--n must be between 1 and {MAX_SAMPLES}, got {n}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cli, Command};
+    use clap::Parser;
+    use draw_core::Glimpse;
+
+    fn train(flags: &[&str]) -> Result<TrainPlan> {
+        let cli = Cli::try_parse_from(["draw", "train"].iter().chain(flags))?;
+        let Command::Train(a) = cli.command else {
+            unreachable!("parsed `draw train`")
+        };
+        TrainPlan::from_args(&a, 1234)
+    }
+
+    fn message(r: Result<impl std::fmt::Debug>) -> String {
+        format!("{:#}", r.unwrap_err())
+    }
+
+    #[test]
+    fn defaults_are_the_presets() {
+        let p = train(&[]).unwrap();
+        let quick = draw_core::preset("quick").unwrap();
+        assert_eq!(
+            (p.preset, &p.model, &p.train),
+            ("quick", &quick.model, &quick.train)
+        );
+        assert_eq!(p.out, PathBuf::from("runs/quick-1234"));
+        assert_eq!(p.data, default_data_dir());
+        assert_eq!(
+            (p.log_every, p.checkpoint_every, p.max_steps),
+            (20, Some(500), None)
+        );
+        assert_eq!(p.backend, BackendChoice::Cpu { threads: None });
+    }
+
+    #[test]
+    fn overrides_are_applied() {
+        let p = train(&[
+            "--preset",
+            "mnist",
+            "--steps",
+            "7",
+            "--read",
+            "full",
+            "--write",
+            "3",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "10",
+            "--lr",
+            "0.01",
+            "--clip",
+            "5",
+            "--seed",
+            "9",
+            "--data",
+            "d",
+            "--out",
+            "o",
+            "--train-limit",
+            "30",
+            "--test-limit",
+            "20",
+        ])
+        .unwrap();
+        let m = &p.model;
+        assert_eq!(
+            (p.preset, m.steps, m.read, m.write),
+            ("mnist", 7, Glimpse::Full, Glimpse::Attention { n: 3 })
+        );
+        let mnist = draw_core::preset("mnist").unwrap();
+        assert_eq!(
+            (m.enc_size, m.z_size),
+            (mnist.model.enc_size, mnist.model.z_size)
+        );
+        let t = &p.train;
+        assert_eq!(
+            (t.epochs, t.batch_size, t.learning_rate, t.clip_norm, t.seed),
+            (2, 10, 0.01, Some(5.0), 9)
+        );
+        assert_eq!((t.beta1, t.beta2), (mnist.train.beta1, mnist.train.beta2));
+        assert_eq!(
+            (p.data.as_path(), p.out.as_path()),
+            (Path::new("d"), Path::new("o"))
+        );
+        assert_eq!((p.train_limit, p.test_limit), (Some(30), Some(20)));
+    }
+
+    #[test]
+    fn clip_zero_disables_clipping() {
+        assert_eq!(train(&["--clip", "0"]).unwrap().train.clip_norm, None);
+        assert!(train(&[]).unwrap().train.clip_norm.is_some());
+    }
+
+    #[test]
+    fn intervals_are_resolved() {
+        let p = train(&[
+            "--log-every",
+            "0",
+            "--checkpoint-every",
+            "0",
+            "--max-steps",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!((p.log_every, p.checkpoint_every), (1, None));
+        assert!(p.logs_at(1) && p.logs_at(2) && !p.checkpoints_at(500));
+        assert!(!p.stops_at(2) && p.stops_at(3));
+        let p = train(&["--log-every", "5", "--checkpoint-every", "4"]).unwrap();
+        assert!(p.logs_at(1) && !p.logs_at(2) && p.logs_at(10));
+        assert!(!p.checkpoints_at(2) && p.checkpoints_at(8) && !p.stops_at(u64::MAX));
+    }
+
+    #[test]
+    fn invalid_configs_are_refused_by_name() {
+        for (flags, needle) in [
+            (&["--steps", "0"][..], "steps"),
+            (&["--epochs", "0"], "epochs"),
+            (&["--batch-size", "0"], "batch_size"),
+            (&["--lr=-1"], "learning_rate"),
+            (&["--read", "0"], "read"),
+            (&["--preset", "nope"], "unknown preset"),
+            (&["--test-limit", "0"], "test-set limit"),
+            (&["--adapter", "x"], "--adapter"),
+            (&["--threads", "0"], "--threads"),
+        ] {
+            let m = message(train(flags));
+            assert!(m.contains(needle), "{flags:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn eval_and_sample_plans_are_validated() {
+        let eval = |flags: &[&str]| {
+            let cli =
+                Cli::try_parse_from(["draw", "eval", "--checkpoint", "c"].iter().chain(flags))?;
+            let Command::Eval(a) = cli.command else {
+                unreachable!()
+            };
+            EvalPlan::from_args(&a)
+        };
+        let p = eval(&[]).unwrap();
+        assert_eq!(
+            (p.batch_size, p.limit, p.data),
+            (100, None, default_data_dir())
+        );
+        assert!(message(eval(&["--limit", "0"])).contains("test-set limit"));
+        assert!(message(eval(&["--batch-size", "0"])).contains("batch size"));
+
+        let sample = |flags: &[&str]| {
+            let cli = Cli::try_parse_from(["draw", "sample"].iter().chain(flags))?;
+            let Command::Sample(a) = cli.command else {
+                unreachable!()
+            };
+            SamplePlan::from_args(&a)
+        };
+        let p = sample(&["--checkpoint", "runs/x/c.safetensors"]).unwrap();
+        assert_eq!((p.out.as_path(), p.n, p.seed), (Path::new("runs/x"), 64, 0));
+        let p = sample(&["--checkpoint", "c", "--out", "o", "--n", "9"]).unwrap();
+        assert_eq!((p.out.as_path(), p.n), (Path::new("o"), 9));
+        assert!(message(sample(&["--checkpoint", "c", "--n", "0"])).contains("--n"));
+        assert!(message(sample(&["--checkpoint", "c", "--n", "10001"])).contains("10000"));
+    }
+
+    /// Seeded random command lines (flags of train, eval and sample with hostile values) go
+    /// through clap and the plans: an error or a plan, never a panic.
+    #[test]
+    fn fuzzed_command_lines_never_panic() {
+        const FLAGS: &[&str] = &[
+            "--preset",
+            "--data",
+            "--out",
+            "--epochs",
+            "--batch-size",
+            "--lr",
+            "--clip",
+            "--steps",
+            "--read",
+            "--write",
+            "--seed",
+            "--train-limit",
+            "--test-limit",
+            "--checkpoint-every",
+            "--log-every",
+            "--max-steps",
+            "--resume",
+            "--force",
+            "--backend",
+            "--threads",
+            "--adapter",
+            "--checkpoint",
+            "--limit",
+            "--n",
+        ];
+        const VALUES: &[&str] = &[
+            "0",
+            "1",
+            "-1",
+            "2",
+            "1e309",
+            "NaN",
+            "inf",
+            "-0",
+            "18446744073709551616",
+            "4294967296",
+            "",
+            "full",
+            "mnist",
+            "quick",
+            "cpu",
+            "wgpu",
+            "abc",
+            "99999999999",
+            "0.0",
+            "1e-300",
+            "/nonexistent",
+            ".",
+            "\u{0}",
+            "65",
+        ];
+        let mut state = 0x5eed_u64;
+        let mut next = |n: usize| {
+            state = draw_data::mix_key(state, 1);
+            (state % n as u64) as usize
+        };
+        let mut tried = 0;
+        for _ in 0..4000 {
+            let sub = ["train", "eval", "sample"][next(3)];
+            let mut argv = vec!["draw".to_string(), sub.to_string()];
+            for _ in 0..next(6) {
+                argv.push(FLAGS[next(FLAGS.len())].to_string());
+                if next(5) > 0 {
+                    argv.push(VALUES[next(VALUES.len())].to_string());
+                }
+            }
+            let outcome = std::panic::catch_unwind(|| match Cli::try_parse_from(&argv) {
+                Ok(cli) => match cli.command {
+                    Command::Train(a) => TrainPlan::from_args(&a, 1).map(|_| ()),
+                    Command::Eval(a) => EvalPlan::from_args(&a).map(|_| ()),
+                    Command::Sample(a) => SamplePlan::from_args(&a).map(|_| ()),
+                    _ => Ok(()),
+                },
+                Err(e) => Err(e.into()),
+            });
+            assert!(outcome.is_ok(), "panicked on {argv:?}");
+            tried += 1;
+        }
+        println!("fuzzed command lines: {tried}, panics: 0");
+    }
+}

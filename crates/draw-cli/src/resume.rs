@@ -1,0 +1,139 @@
+//! What a training checkpoint holds besides the parameters and the optimiser: where the run
+//! stands, so that `draw train --resume` continues it exactly.
+
+use crate::plan::TrainPlan;
+use anyhow::{bail, Context, Result};
+use draw_core::{Loss, TrainConfig};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Metadata key of the [`TrainState`] (JSON) in a training checkpoint.
+pub const TRAIN_STATE_KEY: &str = "train_state";
+
+/// Loss sums as a checkpoint stores them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LossSums {
+    /// Σ L^x.
+    pub reconstruction: f64,
+    /// Σ L^z.
+    pub latent: f64,
+    /// Examples summed.
+    pub examples: usize,
+}
+
+impl From<Loss> for LossSums {
+    fn from(l: Loss) -> Self {
+        LossSums {
+            reconstruction: l.reconstruction,
+            latent: l.latent,
+            examples: l.examples,
+        }
+    }
+}
+
+impl From<LossSums> for Loss {
+    fn from(l: LossSums) -> Self {
+        Loss {
+            reconstruction: l.reconstruction,
+            latent: l.latent,
+            examples: l.examples,
+        }
+    }
+}
+
+/// Where a run stands at a checkpoint. The random streams need no state of their own: the
+/// shuffle of epoch e is keyed by (seed, e), the binarisation of batch k by (seed, k) and the
+/// noise of optimiser step s by (seed, s), so the position and the step count restore them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// The preset the run started from.
+    pub preset: String,
+    /// The optimiser settings (with `epochs` as last extended).
+    pub train: TrainConfig,
+    /// `--train-limit` of the run.
+    pub train_limit: Option<usize>,
+    /// `--test-limit` of the run.
+    pub test_limit: Option<usize>,
+    /// The MNIST directory of the run.
+    pub data: std::path::PathBuf,
+    /// A metrics line every this many steps.
+    pub log_every: u64,
+    /// A checkpoint every this many steps (`None`: epoch ends only).
+    pub checkpoint_every: Option<u64>,
+    /// The epoch in progress (1-based).
+    pub epoch: usize,
+    /// Batches of that epoch already trained on.
+    pub batches_done: usize,
+    /// Whether that epoch's end (checkpoint, test bound, metrics line) is done.
+    pub epoch_closed: bool,
+    /// The epoch's loss sums so far.
+    pub epoch_loss: LossSums,
+    /// The loss sums since the last metrics line.
+    pub window: LossSums,
+    /// Consecutive optimiser steps skipped for a non-finite loss or gradient.
+    pub skipped: u32,
+    /// Lines of metrics.jsonl written up to this checkpoint.
+    pub metrics_lines: usize,
+    /// Training seconds before this checkpoint.
+    pub elapsed_sec: f64,
+    /// The best test bound after an epoch so far.
+    pub best_test_nll: Option<f64>,
+    /// The test bound after the last finished epoch.
+    pub last_test_nll: Option<f64>,
+}
+
+impl TrainState {
+    /// The state stored in a checkpoint's metadata, or an error naming what is missing.
+    pub fn from_metadata(
+        meta: &std::collections::HashMap<String, String>,
+        path: &Path,
+    ) -> Result<Self> {
+        let Some(json) = meta.get(TRAIN_STATE_KEY) else {
+            bail!(
+                "{} holds parameters only (no `{TRAIN_STATE_KEY}`): it cannot be resumed; \
+                 `draw eval`/`draw sample` still use it",
+                path.display()
+            );
+        };
+        serde_json::from_str(json)
+            .with_context(|| format!("{}: `{TRAIN_STATE_KEY}`", path.display()))
+    }
+}
+
+impl TrainPlan {
+    /// The plan of a resumed run: the checkpoint's model, optimiser settings and data, with
+    /// this plan's `--epochs` (to extend the run), intervals, `--test-limit` and backend.
+    /// Refuses flags that would change the model or the data.
+    pub fn resumed(mut self, state: &TrainState, model: draw_core::DrawConfig) -> Result<Self> {
+        if !self.overrides.is_empty() {
+            bail!(
+                "{} cannot change a resumed run (it keeps its checkpoint's model, optimiser and \
+                 data); leave them out, or start a new run",
+                self.overrides.join(", ")
+            );
+        }
+        let preset = draw_core::preset(&state.preset)?;
+        let epochs = if self.train.epochs == preset.train.epochs {
+            state.train.epochs
+        } else {
+            self.train.epochs
+        };
+        self.preset = preset.name;
+        self.model = model;
+        self.train = TrainConfig {
+            epochs,
+            ..state.train.clone()
+        };
+        self.train_limit = state.train_limit;
+        self.test_limit = self.test_limit.or(state.test_limit);
+        self.data = state.data.clone();
+        if !self.intervals_given.0 {
+            self.log_every = state.log_every;
+        }
+        if !self.intervals_given.1 {
+            self.checkpoint_every = state.checkpoint_every;
+        }
+        self.train.validate()?;
+        Ok(self)
+    }
+}

@@ -1,0 +1,544 @@
+//! `draw train`: a training session on MNIST that writes its config, metrics, checkpoints and
+//! samples into a run directory.
+
+use crate::args::TrainArgs;
+use crate::backend::{with_backend, BackendTask};
+use crate::eval::{binarized_test_set, check_image_shape, test_bound, to_float, EVAL_BATCH};
+use crate::plan::{unix_now, TrainPlan};
+use crate::resume::{TrainState, TRAIN_STATE_KEY};
+use crate::run_dir::{MetricsLog, RunDir};
+use crate::sample::write_samples;
+use anyhow::{bail, Context, Result};
+use draw_core::checkpoint;
+use draw_core::{Backend, Draw, DrawError, Loss, StepStats, Trainer};
+use draw_data::{binarize_keyed, gather, load_mnist, Batcher, Dataset, Split};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Samples drawn (noise seed 0) into the run directory when training ends.
+pub const FINAL_SAMPLES: usize = 64;
+/// Consecutive non-finite steps (each skipped, parameters kept) after which training stops.
+pub const MAX_SKIPPED_STEPS: u32 = 20;
+/// Consecutive failed checkpoint writes (full disk, read-only folder) after which training
+/// stops; before that it warns and retries at the next checkpoint.
+pub const MAX_FAILED_SAVES: u32 = 3;
+/// Exit status after a clean stop on SIGINT/SIGTERM (128 + SIGINT, as shells report it).
+pub const INTERRUPTED_EXIT: i32 = 130;
+
+/// `draw train`.
+pub fn train(a: TrainArgs) -> Result<()> {
+    let plan = TrainPlan::from_args(&a, unix_now())?;
+    with_backend(&plan.backend.clone(), Train(plan))
+}
+
+/// `draw train`'s work on a backend.
+struct Train(TrainPlan);
+
+impl BackendTask for Train {
+    type Output = ();
+
+    fn run<B: Backend>(self, b: &B) -> Result<()> {
+        let stop = stop_on_signals()?;
+        TrainSession::start(b, self.0, stop)?.run()
+    }
+}
+
+/// The images of a run: the training set (limited by `--train-limit`) and the statically
+/// binarised test set (limited by `--test-limit`).
+pub struct TrainData {
+    /// Training images, in [0, 1], binarised afresh for each batch.
+    pub train: Dataset,
+    /// Test images, binarised once.
+    pub test: Dataset,
+}
+
+impl TrainData {
+    /// Loads the plan's data and checks it against the model and the batch size.
+    pub fn load(plan: &TrainPlan) -> Result<Self> {
+        // (data errors name the file and the remedy)
+        let train = load_mnist(&plan.data, Split::Train)?;
+        let train = match plan.train_limit {
+            Some(n) => train.subset(n),
+            None => train,
+        };
+        let test = binarized_test_set(&plan.data, plan.test_limit)?;
+        check_image_shape(&plan.model, &train, "training")?;
+        check_image_shape(&plan.model, &test, "test")?;
+        if train.len < plan.train.batch_size {
+            bail!(
+                "batch size {} is larger than the training set ({} images)",
+                plan.train.batch_size,
+                train.len
+            );
+        }
+        Ok(TrainData { train, test })
+    }
+}
+
+/// A flag that the first SIGINT or SIGTERM sets (training then stops cleanly after the step
+/// in progress); a second one exits at once with [`INTERRUPTED_EXIT`] (the last checkpoint on
+/// disk is whole: checkpoints are written atomically).
+fn stop_on_signals() -> Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        // The conditional shutdown is registered first, so it fires only when the flag was
+        // already set by an earlier signal.
+        flag::register_conditional_shutdown(sig, INTERRUPTED_EXIT, Arc::clone(&stop))
+            .context("installing the signal handler")?;
+        flag::register(sig, Arc::clone(&stop)).context("installing the signal handler")?;
+    }
+    Ok(stop)
+}
+
+/// The losses since the last metrics line, and when that line was written.
+struct Window {
+    loss: Loss,
+    since: Instant,
+}
+
+impl Window {
+    fn new(loss: Loss) -> Self {
+        Window {
+            loss,
+            since: Instant::now(),
+        }
+    }
+}
+
+/// Where the run stands: what a checkpoint's [`TrainState`] records.
+struct Position {
+    /// The epoch in progress (1-based).
+    epoch: usize,
+    /// Batches of it done.
+    batches_done: usize,
+    /// Whether its end is done.
+    epoch_closed: bool,
+    epoch_loss: Loss,
+    window: Window,
+    skipped: u32,
+    failed_saves: u32,
+    best_test_nll: Option<f64>,
+    last_test_nll: Option<f64>,
+    /// Training seconds before this process started.
+    elapsed_before: f64,
+}
+
+/// A training run in progress: everything one optimiser step, one epoch or the end of the run
+/// needs. [`TrainSession::start`] sets it up (fresh or resumed), [`TrainSession::run`] trains
+/// to the end.
+pub struct TrainSession<'b, B: Backend> {
+    b: &'b B,
+    plan: TrainPlan,
+    data: TrainData,
+    dir: RunDir,
+    metrics: MetricsLog,
+    trainer: Trainer<B>,
+    batcher: Batcher,
+    at: Position,
+    stop: Arc<AtomicBool>,
+    progress: ProgressBar,
+    started: Instant,
+}
+
+impl<'b, B: Backend> TrainSession<'b, B> {
+    /// A fresh run (config.json, an empty metrics.jsonl, a freshly initialised model), or the
+    /// run `--resume` names continued from its checkpoint; prints what is about to run.
+    pub fn start(b: &'b B, plan: TrainPlan, stop: Arc<AtomicBool>) -> Result<Self> {
+        let (plan, trainer, at, state) = match plan.resume.clone() {
+            Some(path) => resume_trainer(b, plan, &path)?,
+            None => {
+                let model = Draw::new(b, plan.model.clone(), plan.train.seed)?;
+                let trainer = Trainer::new(b, model, plan.train.clone())?;
+                (plan, trainer, fresh_position(), None)
+            }
+        };
+        let data = TrainData::load(&plan)?;
+        let dir = RunDir::new(&plan.out);
+        let metrics = match &state {
+            Some(s) => {
+                let removed = dir.remove_stale_tmp();
+                if removed > 0 {
+                    eprintln!(
+                        "removed {removed} partial temporary file(s) from {}",
+                        dir.root().display()
+                    );
+                }
+                dir.resume_metrics(s.metrics_lines)?
+            }
+            None => new_run_dir(&dir, &plan, b)?,
+        };
+        let batcher = Batcher::new(data.train.len, plan.train.batch_size, true, plan.train.seed);
+        announce(&plan, b, &data, &dir, &at, state.is_some());
+        let per_epoch = batcher.batches_per_epoch() as u64;
+        let progress = progress_bar(per_epoch * plan.train.epochs as u64)?;
+        progress.set_position(per_epoch * (at.epoch as u64 - 1) + at.batches_done as u64);
+        Ok(TrainSession {
+            b,
+            plan,
+            data,
+            dir,
+            metrics,
+            trainer,
+            batcher,
+            at,
+            stop,
+            progress,
+            started: Instant::now(),
+        })
+    }
+
+    /// Trains every epoch (or up to `--max-steps`), then writes the samples.
+    pub fn run(mut self) -> Result<()> {
+        while self.at.epoch <= self.plan.train.epochs {
+            if self.run_epoch()? {
+                break;
+            }
+            self.at.epoch += 1;
+            self.at.batches_done = 0;
+            self.at.epoch_closed = false;
+            self.at.epoch_loss = Loss::default();
+        }
+        self.finish()
+    }
+
+    /// The rest of the current epoch, then its end (checkpoint, test bound). Returns whether
+    /// `--max-steps` ended training (the bound is then taken where it stopped, as at an
+    /// epoch's end; a resumed run finishes the epoch and takes it again there).
+    fn run_epoch(&mut self) -> Result<bool> {
+        let batches = self.batcher.batches(self.at.epoch as u64 - 1);
+        let per_epoch = batches.len();
+        let mut stopped = false;
+        while self.at.batches_done < per_epoch && !stopped {
+            let k = self.at.batches_done;
+            let global = (self.at.epoch - 1) * per_epoch + k;
+            let stats = self.step(&batches[k], global as u64)?;
+            self.at.batches_done += 1;
+            self.progress.inc(1);
+            if let Some(stats) = stats {
+                self.after_step(&stats)?;
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                self.interrupted()?;
+            }
+            stopped = self.plan.stops_at(self.trainer.steps());
+        }
+        if !self.at.epoch_closed {
+            self.end_epoch(self.at.batches_done == per_epoch)?;
+        }
+        Ok(stopped)
+    }
+
+    /// Logging and periodic checkpoints after a step that updated the parameters.
+    fn after_step(&mut self, stats: &StepStats) -> Result<()> {
+        self.at.window.loss.add(&stats.loss);
+        self.at.epoch_loss.add(&stats.loss);
+        let step = self.trainer.steps();
+        if self.plan.logs_at(step) {
+            self.log_step(stats)?;
+            self.at.window = Window::new(Loss::default());
+        }
+        if self.plan.checkpoints_at(step) {
+            self.save_checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// One optimiser step on the training images `idx`, binarised afresh (keyed by the batch's
+    /// index in the run). A non-finite loss or gradient skips the step (parameters kept, the
+    /// step named on stderr); after [`MAX_SKIPPED_STEPS`] in a row training stops, keeping the
+    /// last checkpoint that evaluates to a finite bound as last-good.safetensors.
+    fn step(&mut self, idx: &[usize], global_batch: u64) -> Result<Option<StepStats>> {
+        let images = gather(&self.data.train, idx);
+        let x: Vec<B::F> = to_float(&binarize_keyed(&images, self.plan.train.seed, global_batch));
+        match self.trainer.step(self.b, &x) {
+            Ok(s) => {
+                self.at.skipped = 0;
+                Ok(Some(s))
+            }
+            Err(e @ DrawError::NonFinite { .. }) => {
+                self.at.skipped += 1;
+                self.progress.println(format!(
+                    "{e}: update skipped ({} in a row)",
+                    self.at.skipped
+                ));
+                if self.at.skipped >= MAX_SKIPPED_STEPS {
+                    self.progress.abandon();
+                    return Err(self.rescue(e));
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The error after too many non-finite steps, with the last good checkpoint copied to
+    /// last-good.safetensors when the run's checkpoint evaluates to a finite bound.
+    fn rescue(&self, e: DrawError) -> anyhow::Error {
+        let ckpt = self.dir.checkpoint();
+        let good = crate::eval::load_model(self.b, &ckpt).and_then(|m| {
+            let few = self.data.test.subset(self.data.test.len.min(500));
+            let l = test_bound(self.b, &m, &few, EVAL_BATCH.min(few.len))?;
+            Ok(l.mean_total().is_finite())
+        });
+        let rescue = self.dir.last_good();
+        let advice = "try a lower --lr or --clip";
+        match good {
+            Ok(true) if std::fs::copy(&ckpt, &rescue).is_ok() => anyhow::anyhow!(
+                "{e}, {MAX_SKIPPED_STEPS} steps in a row; the last good checkpoint (finite on the \
+                 test set) is {} ({advice})",
+                rescue.display()
+            ),
+            _ => anyhow::anyhow!(
+                "{e}, {MAX_SKIPPED_STEPS} steps in a row, and no checkpoint of this run evaluates \
+                 to a finite bound ({advice})"
+            ),
+        }
+    }
+
+    /// SIGINT/SIGTERM: the step in progress is done; checkpoint, say how to resume, exit.
+    fn interrupted(&mut self) -> Result<()> {
+        self.progress.abandon();
+        self.save_checkpoint()?;
+        eprintln!(
+            "interrupted after step {}; checkpoint saved. Continue with:\n  draw train --resume {}",
+            self.trainer.steps(),
+            self.dir.root().display()
+        );
+        std::process::exit(INTERRUPTED_EXIT)
+    }
+
+    /// The progress bar's message and a metrics line for the steps in the window.
+    fn log_step(&mut self, stats: &StepStats) -> Result<()> {
+        let step = self.trainer.steps();
+        let w = &self.at.window;
+        let ips = w.loss.examples as f64 / w.since.elapsed().as_secs_f64();
+        let l = &w.loss;
+        self.progress.set_message(format!(
+            "loss {:.2} (Lx {:.2} Lz {:.2}) {:.0} img/s",
+            l.mean_total(),
+            l.mean_reconstruction(),
+            l.mean_latent(),
+            ips
+        ));
+        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": stats.grad_norm, "images_per_sec": ips}))
+    }
+
+    /// The epoch's checkpoint, its test bound, and its line on the terminal and in the metrics;
+    /// `complete` when every batch of the epoch was trained on.
+    fn end_epoch(&mut self, complete: bool) -> Result<()> {
+        self.save_checkpoint()?;
+        let t0 = Instant::now();
+        let test = test_bound(self.b, &self.trainer.model, &self.data.test, EVAL_BATCH)?;
+        let (epoch, el) = (self.at.epoch, self.at.epoch_loss);
+        let line = format!(
+            "epoch {epoch}: train {:.2} nats | test bound {:.2} nats (Lx {:.2}, Lz {:.2}) | eval {:.1}s | {:.0}s elapsed",
+            el.mean_total(),
+            test.mean_total(),
+            test.mean_reconstruction(),
+            test.mean_latent(),
+            t0.elapsed().as_secs_f64(),
+            self.elapsed()
+        );
+        self.progress.println(&line);
+        if self.progress.is_hidden() {
+            println!("{line}");
+        }
+        self.metrics.log(&json!({"epoch": epoch, "step": self.trainer.steps(), "train_loss": el.mean_total(), "test_nll": test.mean_total(), "test_lx": test.mean_reconstruction(), "test_lz": test.mean_latent(), "elapsed_sec": self.elapsed()}))?;
+        let nll = test.mean_total();
+        self.at.last_test_nll = Some(nll);
+        self.at.best_test_nll = Some(self.at.best_test_nll.map_or(nll, |b| b.min(nll)));
+        self.at.epoch_closed = complete;
+        // The epoch's end is recorded, so a resume does not evaluate it again.
+        self.save_checkpoint()
+    }
+
+    /// Training seconds so far, across resumes.
+    fn elapsed(&self) -> f64 {
+        self.at.elapsed_before + self.started.elapsed().as_secs_f64()
+    }
+
+    /// Writes the samples and prints where everything is.
+    fn finish(self) -> Result<()> {
+        self.progress.finish_and_clear();
+        write_samples(self.b, &self.trainer.model, &self.dir, FINAL_SAMPLES, 0)?;
+        println!(
+            "done: {} steps in {:.0}s; checkpoint {}, metrics {}, samples {}",
+            self.trainer.steps(),
+            self.elapsed(),
+            self.dir.checkpoint().display(),
+            self.metrics.path().display(),
+            self.dir.samples_png().display()
+        );
+        Ok(())
+    }
+
+    /// The training checkpoint: parameters, optimiser state and [`TrainState`]. A failed
+    /// write (full disk, read-only folder) leaves the previous checkpoint whole; training goes
+    /// on and retries at the next checkpoint, and stops after [`MAX_FAILED_SAVES`] failures in a
+    /// row.
+    fn save_checkpoint(&mut self) -> Result<()> {
+        match self.write_checkpoint() {
+            Ok(()) => {
+                self.at.failed_saves = 0;
+                Ok(())
+            }
+            Err(e) => {
+                self.at.failed_saves += 1;
+                if self.at.failed_saves >= MAX_FAILED_SAVES {
+                    return Err(e.context(format!(
+                        "{MAX_FAILED_SAVES} checkpoint writes failed in a row; the last complete \
+                         checkpoint is still {} (free space or fix permissions, then --resume)",
+                        self.dir.checkpoint().display()
+                    )));
+                }
+                self.progress.println(format!(
+                    "warning: {e:#}; the previous checkpoint is intact, training goes on and \
+                     retries at the next checkpoint"
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    fn write_checkpoint(&self) -> Result<()> {
+        let model = &self.trainer.model;
+        let state = self.state();
+        checkpoint::save_training(
+            &self.dir.checkpoint(),
+            model.config(),
+            &model.values(self.b),
+            &self.trainer.adam_state(self.b),
+            &[
+                ("step", self.trainer.steps().to_string()),
+                ("epoch", self.at.epoch.to_string()),
+                (TRAIN_STATE_KEY, serde_json::to_string(&state)?),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn state(&self) -> TrainState {
+        TrainState {
+            preset: self.plan.preset.to_string(),
+            train: self.plan.train.clone(),
+            train_limit: self.plan.train_limit,
+            test_limit: self.plan.test_limit,
+            data: self.plan.data.clone(),
+            log_every: self.plan.log_every,
+            checkpoint_every: self.plan.checkpoint_every,
+            epoch: self.at.epoch,
+            batches_done: self.at.batches_done,
+            epoch_closed: self.at.epoch_closed,
+            epoch_loss: self.at.epoch_loss.into(),
+            window: self.at.window.loss.into(),
+            skipped: self.at.skipped,
+            metrics_lines: self.metrics.lines(),
+            elapsed_sec: self.elapsed(),
+            best_test_nll: self.at.best_test_nll,
+            last_test_nll: self.at.last_test_nll,
+        }
+    }
+}
+
+fn fresh_position() -> Position {
+    Position {
+        epoch: 1,
+        batches_done: 0,
+        epoch_closed: false,
+        epoch_loss: Loss::default(),
+        window: Window::new(Loss::default()),
+        skipped: 0,
+        failed_saves: 0,
+        best_test_nll: None,
+        last_test_nll: None,
+        elapsed_before: 0.0,
+    }
+}
+
+/// The plan, trainer and position of the run the checkpoint at `path` left.
+type Resumed<B> = (TrainPlan, Trainer<B>, Position, Option<TrainState>);
+
+fn resume_trainer<B: Backend>(b: &B, plan: TrainPlan, path: &Path) -> Result<Resumed<B>> {
+    let ck = checkpoint::load(path)?;
+    let state = TrainState::from_metadata(&ck.metadata, path)?;
+    let Some(adam) = ck.optimizer.as_ref() else {
+        bail!(
+            "{} has no optimiser state: it cannot be resumed",
+            path.display()
+        );
+    };
+    let plan = plan.resumed(&state, ck.config.clone())?;
+    let model = Draw::from_values(b, ck.config, &ck.values)?;
+    let trainer = Trainer::resume(b, model, plan.train.clone(), adam)?;
+    let at = Position {
+        epoch: state.epoch,
+        batches_done: state.batches_done,
+        epoch_closed: state.epoch_closed,
+        epoch_loss: state.epoch_loss.into(),
+        window: Window::new(state.window.into()),
+        skipped: state.skipped,
+        failed_saves: 0,
+        best_test_nll: state.best_test_nll,
+        last_test_nll: state.last_test_nll,
+        elapsed_before: state.elapsed_sec,
+    };
+    Ok((plan, trainer, at, Some(state)))
+}
+
+/// Creates the run directory of a fresh run, refusing to overwrite another run's unless
+/// `--force`; writes config.json and an empty metrics.jsonl.
+fn new_run_dir<B: Backend>(dir: &RunDir, plan: &TrainPlan, b: &B) -> Result<MetricsLog> {
+    if dir.holds_run() && !plan.force {
+        bail!(
+            "{} already holds a run; continue it with --resume {0}, pass --force to overwrite \
+             it, or choose another --out",
+            dir.root().display()
+        );
+    }
+    let dir = RunDir::create(dir.root())?;
+    dir.write_config(&json!({"preset": plan.preset, "model": plan.model, "train": plan.train, "backend": b.name(), "data": plan.data}))?;
+    dir.create_metrics()
+}
+
+fn announce<B: Backend>(
+    plan: &TrainPlan,
+    b: &B,
+    data: &TrainData,
+    dir: &RunDir,
+    at: &Position,
+    resumed: bool,
+) {
+    let tc = &plan.train;
+    let from = if resumed {
+        format!(", resumed at epoch {} batch {}", at.epoch, at.batches_done)
+    } else {
+        String::new()
+    };
+    println!(
+        "training `{}` on {} ({} train / {} test images), T = {}, batch {}, {} epochs -> {}{from}",
+        plan.preset,
+        b.name(),
+        data.train.len,
+        data.test.len,
+        plan.model.steps,
+        tc.batch_size,
+        tc.epochs,
+        dir.root().display()
+    );
+}
+
+/// The progress bar over `len` optimiser steps.
+fn progress_bar(len: u64) -> Result<ProgressBar> {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")?
+            .progress_chars("=> "),
+    );
+    Ok(pb)
+}
