@@ -1,27 +1,27 @@
 //! [`AttentionOps`]: filterbanks and the attention read and write, row-parallel.
 
-use crate::rows::{par_rows, rows_mut, Rows};
+use crate::rows::{par_rows, row, rows_mut, slice};
 use crate::CpuBackend;
 use draw_core::kernels::attention::{self, WindowRow, WindowRowGrads};
 use draw_core::kernels::filterbank::{self, Geometry};
 use draw_core::{AttentionOps, Float, Window, WindowGrads};
 use ndarray::Array2;
 
-/// A window's tensors read row by row.
+/// A window's tensors as host slices, cut per row with the geometry's lengths.
 #[derive(Clone, Copy)]
 struct RowWindow<'a, F> {
-    p: Rows<'a, F>,
-    fx: Rows<'a, F>,
-    fy: Rows<'a, F>,
+    p: &'a [F],
+    fx: &'a [F],
+    fy: &'a [F],
     geo: &'a Geometry,
 }
 
 impl<'a, F> RowWindow<'a, F> {
     fn new(w: Window<'a, Array2<F>>) -> Self {
         RowWindow {
-            p: Rows::of(w.p),
-            fx: Rows::of(w.fx),
-            fy: Rows::of(w.fy),
+            p: slice(w.p),
+            fx: slice(w.fx),
+            fy: slice(w.fy),
             geo: w.geo,
         }
     }
@@ -30,9 +30,9 @@ impl<'a, F> RowWindow<'a, F> {
     #[inline(always)]
     fn row(&self, k: usize) -> WindowRow<'a, F> {
         WindowRow {
-            p: self.p.row(k),
-            fx: self.fx.row(k),
-            fy: self.fy.row(k),
+            p: row(self.p, k, 5),
+            fx: row(self.fx, k, self.geo.fx_len()),
+            fy: row(self.fy, k, self.geo.fy_len()),
             geo: self.geo,
         }
     }
@@ -46,11 +46,11 @@ impl<F: Float> AttentionOps for CpuBackend<F> {
         fx: &mut Array2<F>,
         fy: &mut Array2<F>,
     ) {
-        let p = Rows::of(p);
+        let pv = slice(p);
         par_rows(
             (rows_mut(fx), rows_mut(fy)),
             #[inline(always)]
-            |r, (fx, fy)| filterbank::forward_row(p.row(r), geo, fx, fy),
+            |r, (fx, fy)| filterbank::forward_row(row(pv, r, 5), geo, fx, fy),
         );
     }
 
@@ -62,13 +62,15 @@ impl<F: Float> AttentionOps for CpuBackend<F> {
         dp: &mut Array2<F>,
     ) {
         let w = RowWindow::new(win);
-        let (dx, dy) = (Rows::of(dfx), Rows::of(dfy));
+        let (dx, dy) = (slice(dfx), slice(dfy));
+        let (lx, ly) = (w.geo.fx_len(), w.geo.fy_len());
         par_rows(
             rows_mut(dp),
             #[inline(always)]
             |r, d| {
                 let wr = w.row(r);
-                filterbank::backward_row(wr.p, wr.geo, wr.fx, wr.fy, dx.row(r), dy.row(r), d)
+                let (dxr, dyr) = (row(dx, r, lx), row(dy, r, ly));
+                filterbank::backward_row(wr.p, wr.geo, wr.fx, wr.fy, dxr, dyr, d)
             },
         );
     }
@@ -81,11 +83,11 @@ impl<F: Float> AttentionOps for CpuBackend<F> {
         r: &mut Array2<F>,
     ) {
         let w = RowWindow::new(win);
-        let (x, xh) = (Rows::of(x), Rows::of(xhat));
+        let (xv, xh, li) = (slice(x), slice(xhat), w.geo.image_len());
         par_rows(
             rows_mut(r),
             #[inline(always)]
-            |k, out| attention::read_forward_row(x.row(k), xh.row(k), w.row(k), out),
+            |k, out| attention::read_forward_row(row(xv, k, li), row(xh, k, li), w.row(k), out),
         );
     }
 
@@ -99,7 +101,8 @@ impl<F: Float> AttentionOps for CpuBackend<F> {
         grads: WindowGrads<'_, Array2<F>>,
     ) {
         let w = RowWindow::new(win);
-        let (x, xh, dr) = (Rows::of(x), Rows::of(xhat), Rows::of(dr));
+        let (xv, xh, drv) = (slice(x), slice(xhat), slice(dr));
+        let (li, lr) = (w.geo.image_len(), 2 * w.geo.patch_len());
         let outs = (
             rows_mut(dxhat),
             rows_mut(grads.dfx),
@@ -111,18 +114,19 @@ impl<F: Float> AttentionOps for CpuBackend<F> {
             #[inline(always)]
             |k, (dxh, dfx, dfy, dp)| {
                 let g = WindowRowGrads { dfx, dfy, dp };
-                attention::read_backward_row(x.row(k), xh.row(k), w.row(k), dr.row(k), dxh, g)
+                let (xr, xhr) = (row(xv, k, li), row(xh, k, li));
+                attention::read_backward_row(xr, xhr, w.row(k), row(drv, k, lr), dxh, g)
             },
         );
     }
 
     fn write_forward(&self, patch: &Array2<F>, win: Window<'_, Array2<F>>, canvas: &mut Array2<F>) {
         let w = RowWindow::new(win);
-        let patch = Rows::of(patch);
+        let (pw, lp) = (slice(patch), w.geo.patch_len());
         par_rows(
             rows_mut(canvas),
             #[inline(always)]
-            |k, c| attention::write_forward_row(patch.row(k), w.row(k), c),
+            |k, c| attention::write_forward_row(row(pw, k, lp), w.row(k), c),
         );
     }
 
@@ -135,7 +139,8 @@ impl<F: Float> AttentionOps for CpuBackend<F> {
         grads: WindowGrads<'_, Array2<F>>,
     ) {
         let w = RowWindow::new(win);
-        let (patch, dc) = (Rows::of(patch), Rows::of(dcanvas));
+        let (pw, dcv) = (slice(patch), slice(dcanvas));
+        let (li, lp) = (w.geo.image_len(), w.geo.patch_len());
         let outs = (
             rows_mut(dpatch),
             rows_mut(grads.dfx),
@@ -147,7 +152,8 @@ impl<F: Float> AttentionOps for CpuBackend<F> {
             #[inline(always)]
             |k, (dpw, dfx, dfy, dp)| {
                 let g = WindowRowGrads { dfx, dfy, dp };
-                attention::write_backward_row(patch.row(k), w.row(k), dc.row(k), dpw, g)
+                let pr = row(pw, k, lp);
+                attention::write_backward_row(pr, w.row(k), row(dcv, k, li), dpw, g)
             },
         );
     }

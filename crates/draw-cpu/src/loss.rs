@@ -1,6 +1,6 @@
 //! [`LossOps`]: the canvas error and the Bernoulli likelihood, row-parallel.
 
-use crate::rows::{par_rows, rows_mut, slice, slice_mut, Rows};
+use crate::rows::{par_rows, row, rows_mut, slice, slice_mut};
 use crate::CpuBackend;
 use draw_core::kernels::pointwise;
 use draw_core::{Float, LossOps};
@@ -8,11 +8,12 @@ use ndarray::Array2;
 
 impl<F: Float> LossOps for CpuBackend<F> {
     fn canvas_error(&self, x: &Array2<F>, c: &Array2<F>, xhat: &mut Array2<F>) {
-        let (x, c) = (Rows::of(x), Rows::of(c));
+        let n = x.ncols();
+        let (xv, cv) = (slice(x), slice(c));
         par_rows(
             rows_mut(xhat),
             #[inline(always)]
-            |r, o| pointwise::canvas_error_row(x.row(r), c.row(r), o),
+            |r, o| pointwise::canvas_error_row(row(xv, r, n), row(cv, r, n), o),
         );
     }
 
@@ -23,20 +24,24 @@ impl<F: Float> LossOps for CpuBackend<F> {
         dxhat: &Array2<F>,
         dc: &mut Array2<F>,
     ) {
-        let (x, xh, d) = (Rows::of(x), Rows::of(xhat), Rows::of(dxhat));
+        let n = x.ncols();
+        let (xv, xh, d) = (slice(x), slice(xhat), slice(dxhat));
         par_rows(
             rows_mut(dc),
             #[inline(always)]
-            |r, o| pointwise::canvas_error_backward_row(x.row(r), xh.row(r), d.row(r), o),
+            |r, o| {
+                pointwise::canvas_error_backward_row(row(xv, r, n), row(xh, r, n), row(d, r, n), o)
+            },
         );
     }
 
     fn bce(&self, x: &Array2<F>, c: &Array2<F>, out: &mut Array2<F>) {
-        let (x, c) = (Rows::of(x), Rows::of(c));
+        let n = x.ncols();
+        let (xv, cv) = (slice(x), slice(c));
         par_rows(
             rows_mut(out),
             #[inline(always)]
-            |r, o| o[0] = pointwise::bce_row(x.row(r), c.row(r)),
+            |r, o| o[0] = pointwise::bce_row(row(xv, r, n), row(cv, r, n)),
         );
     }
 

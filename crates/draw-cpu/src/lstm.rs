@@ -1,6 +1,6 @@
 //! [`LstmOps`]: the LSTM cell, forward and backward, row-parallel.
 
-use crate::rows::{par_rows, rows_mut, Rows};
+use crate::rows::{par_rows, row, rows_mut, slice};
 use crate::CpuBackend;
 use draw_core::kernels::lstm;
 use draw_core::{Float, LstmOps};
@@ -14,11 +14,12 @@ impl<F: Float> LstmOps for CpuBackend<F> {
         c: &mut Array2<F>,
         h: &mut Array2<F>,
     ) {
-        let cp = Rows::of(c_prev);
+        let n = c.ncols();
+        let cp = slice(c_prev);
         par_rows(
             (rows_mut(gates), rows_mut(c), rows_mut(h)),
             #[inline(always)]
-            |r, (g, c, h)| lstm::forward_row(g, cp.row(r), c, h),
+            |r, (g, c, h)| lstm::forward_row(g, row(cp, r, n), c, h),
         );
     }
 
@@ -31,11 +32,21 @@ impl<F: Float> LstmOps for CpuBackend<F> {
         dc: &mut Array2<F>,
         dgates: &mut Array2<F>,
     ) {
-        let (g, cp, cv, dhv) = (Rows::of(gates), Rows::of(c_prev), Rows::of(c), Rows::of(dh));
+        let n = c.ncols();
+        let (g, cp, cv, dhv) = (slice(gates), slice(c_prev), slice(c), slice(dh));
         par_rows(
             (rows_mut(dc), rows_mut(dgates)),
             #[inline(always)]
-            |r, (dc, dg)| lstm::backward_row(g.row(r), cp.row(r), cv.row(r), dhv.row(r), dc, dg),
+            |r, (dc, dg)| {
+                lstm::backward_row(
+                    row(g, r, 4 * n),
+                    row(cp, r, n),
+                    row(cv, r, n),
+                    row(dhv, r, n),
+                    dc,
+                    dg,
+                )
+            },
         );
     }
 }

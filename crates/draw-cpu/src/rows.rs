@@ -1,7 +1,7 @@
 //! Tensors as rows, and [`par_rows`]: the one parallel loop every fused op runs through.
 //!
 //! An op hands `par_rows` its outputs cut into rows (with [`rows_mut`], several zipped as a
-//! tuple) and a row kernel `|r, outs| ...` that reads row `r` of its inputs through [`Rows`].
+//! tuple) and a row kernel `|r, outs| ...` that reads row `r` of its inputs with [`row`].
 //! The loop splits the batch over rayon with at least [`MIN_ROWS`] rows a task and runs each
 //! row inside [`simd`], so the kernel is compiled for AVX-512 or AVX2.
 //!
@@ -26,27 +26,13 @@ pub(crate) fn slice_mut<F>(t: &mut Array2<F>) -> &mut [F] {
     t.as_slice_mut().expect("CPU tensors are contiguous")
 }
 
-/// An input tensor read row by row inside a row kernel.
-#[derive(Clone, Copy)]
-pub(crate) struct Rows<'a, F> {
-    data: &'a [F],
-    len: usize,
-}
-
-impl<'a, F> Rows<'a, F> {
-    /// `t`'s rows (each `t.ncols()` long).
-    pub(crate) fn of(t: &'a Array2<F>) -> Self {
-        Rows {
-            data: slice(t),
-            len: t.ncols(),
-        }
-    }
-
-    /// Row `r`.
-    #[inline(always)]
-    pub(crate) fn row(&self, r: usize) -> &'a [F] {
-        &self.data[r * self.len..(r + 1) * self.len]
-    }
+/// Row `r` of a contiguous row-major buffer with `n` columns. Inputs are read this way,
+/// with the lengths the kernel's shapes fix (`geo.image_len()`, one `n` for all of an LSTM's
+/// state rows): a length the compiler can relate to the kernel's loop bounds lets it drop the
+/// inner loops' bounds checks, which a length loaded from each tensor would not.
+#[inline]
+pub(crate) fn row<F>(v: &[F], r: usize, n: usize) -> &[F] {
+    &v[r * n..(r + 1) * n]
 }
 
 /// An output tensor cut into its rows, for [`par_rows`].

@@ -1,6 +1,6 @@
 //! [`SamplingOps`]: counter-based normals and the reparameterised latent with its KL.
 
-use crate::rows::{par_blocks, par_rows, rows_mut, slice, slice_mut, Rows};
+use crate::rows::{par_blocks, par_rows, row, rows_mut, slice, slice_mut};
 use crate::CpuBackend;
 use draw_core::kernels::pointwise;
 use draw_core::{Float, Latent, NoiseKey, SamplingOps};
@@ -22,15 +22,14 @@ impl<F: Float> SamplingOps for CpuBackend<F> {
     }
 
     fn sample_latent(&self, latent: Latent<'_, Array2<F>>, z: &mut Array2<F>, kl: &mut Array2<F>) {
-        let (m, l, e) = (
-            Rows::of(latent.mu),
-            Rows::of(latent.logsig),
-            Rows::of(latent.eps),
-        );
+        let n = latent.mu.ncols();
+        let (m, l, e) = (slice(latent.mu), slice(latent.logsig), slice(latent.eps));
         par_rows(
             (rows_mut(z), rows_mut(kl)),
             #[inline(always)]
-            |r, (z, k)| k[0] += pointwise::sample_latent_row(m.row(r), l.row(r), e.row(r), z),
+            |r, (z, k)| {
+                k[0] += pointwise::sample_latent_row(row(m, r, n), row(l, r, n), row(e, r, n), z)
+            },
         );
     }
 
