@@ -2,23 +2,15 @@
 //! and removes its temporary file, so the next write can succeed.
 
 use draw_core::checkpoint;
-use draw_core::config::{DrawConfig, Glimpse};
+use draw_core::config::DrawConfig;
 use draw_core::optim::AdamState;
 use draw_core::params::{self, DrawParams};
 use std::path::Path;
 
+mod common;
+
 fn config() -> DrawConfig {
-    DrawConfig {
-        width: 4,
-        height: 3,
-        channels: 1,
-        steps: 2,
-        read: Glimpse::Attention { n: 2 },
-        write: Glimpse::Full,
-        enc_size: 3,
-        dec_size: 2,
-        z_size: 2,
-    }
+    common::small_config()
 }
 
 /// `values` as a checkpoint stores them (f32).

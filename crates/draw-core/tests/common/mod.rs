@@ -20,6 +20,8 @@ pub fn small_config() -> DrawConfig {
 }
 
 /// A valid checkpoint of [`small_config`] initialised from `seed`, with `step` in its metadata.
+/// (Not every test binary that includes this module uses it.)
+#[allow(dead_code)]
 pub fn good_checkpoint(seed: u64, step: &str) -> Vec<u8> {
     let cfg = small_config();
     checkpoint::to_bytes(
