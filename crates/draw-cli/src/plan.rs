@@ -62,9 +62,20 @@ pub struct TrainPlan {
     /// The model and optimiser flags given on the command line, which a resumed run refuses
     /// (it keeps the checkpoint's).
     pub overrides: Vec<&'static str>,
-    /// Whether `--log-every` and `--checkpoint-every` were given (a resumed run otherwise keeps
-    /// its own).
-    pub intervals_given: (bool, bool),
+    /// Which of the settings a resumed run otherwise keeps from its checkpoint were given.
+    pub given: Given,
+}
+
+/// Whether `--epochs`, `--log-every` and `--checkpoint-every` were given on the command line
+/// (a resumed run keeps its own values of those that were not).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Given {
+    /// `--epochs`.
+    pub epochs: bool,
+    /// `--log-every`.
+    pub log_every: bool,
+    /// `--checkpoint-every`.
+    pub checkpoint_every: bool,
 }
 
 /// A metrics line every this many steps unless `--log-every` says otherwise.
@@ -161,7 +172,11 @@ impl TrainPlan {
                 0 => None,
                 n => Some(n),
             },
-            intervals_given: (a.log_every.is_some(), a.checkpoint_every.is_some()),
+            given: Given {
+                epochs: a.epochs.is_some(),
+                log_every: a.log_every.is_some(),
+                checkpoint_every: a.checkpoint_every.is_some(),
+            },
             max_steps: a.max_steps,
             backend,
             resume: a.resume.as_deref().map(resume_checkpoint),

@@ -113,10 +113,10 @@ impl TrainPlan {
             );
         }
         let preset = draw_core::preset(&state.preset)?;
-        let epochs = if self.train.epochs == preset.train.epochs {
-            state.train.epochs
-        } else {
+        let epochs = if self.given.epochs {
             self.train.epochs
+        } else {
+            state.train.epochs
         };
         self.preset = preset.name;
         self.model = model;
@@ -127,13 +127,70 @@ impl TrainPlan {
         self.train_limit = state.train_limit;
         self.test_limit = self.test_limit.or(state.test_limit);
         self.data = state.data.clone();
-        if !self.intervals_given.0 {
+        if !self.given.log_every {
             self.log_every = state.log_every;
         }
-        if !self.intervals_given.1 {
+        if !self.given.checkpoint_every {
             self.checkpoint_every = state.checkpoint_every;
         }
         self.train.validate()?;
         Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(flags: &[&str]) -> TrainPlan {
+        let cli = Cli::try_parse_from(["draw", "train", "--resume", "x"].iter().chain(flags))
+            .expect("valid flags");
+        let Command::Train(a) = cli.command else {
+            unreachable!("parsed `draw train`")
+        };
+        TrainPlan::from_args(&a, 1).expect("valid plan")
+    }
+
+    fn state(epochs: usize) -> TrainState {
+        let preset = draw_core::preset("mnist").expect("preset");
+        TrainState {
+            preset: "mnist".into(),
+            train: TrainConfig {
+                epochs,
+                ..preset.train.clone()
+            },
+            train_limit: None,
+            test_limit: None,
+            data: "data/mnist".into(),
+            log_every: 7,
+            checkpoint_every: Some(9),
+            epoch: 2,
+            batches_done: 0,
+            epoch_closed: false,
+            epoch_loss: LossSums::default(),
+            window: LossSums::default(),
+            skipped: 0,
+            metrics_lines: 0,
+            elapsed_sec: 0.0,
+            best_test_nll: None,
+            last_test_nll: None,
+        }
+    }
+
+    #[test]
+    fn a_resumed_run_keeps_what_was_not_given_and_takes_what_was() {
+        let model = draw_core::preset("mnist").expect("preset").model;
+        let kept = plan(&[])
+            .resumed(&state(40), model.clone())
+            .expect("resumes");
+        assert_eq!((kept.train.epochs, kept.log_every), (40, 7));
+        assert_eq!(kept.checkpoint_every, Some(9));
+        // `--epochs` equal to some preset's default is still an explicit choice.
+        let given = plan(&["--epochs", "1", "--log-every", "3"])
+            .resumed(&state(40), model)
+            .expect("resumes");
+        assert_eq!((given.train.epochs, given.log_every), (1, 3));
     }
 }
