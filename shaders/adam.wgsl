@@ -1,14 +1,6 @@
 // Adam with clipping folded into the gradient scale: g' = g·scale, m ← β₁m + (1−β₁)g',
 // v ← β₂v + (1−β₂)g'², p ← p − step·m/(√v + ε), with scale = P.grad_scale.
-@group(0) @binding(0) var<uniform> P: AdamParams;
-@group(0) @binding(1) var<storage, read_write> p: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     if (t >= P.len) {
         return;
     }

@@ -1,11 +1,5 @@
 // dst[r, c] = src[c].
-@group(0) @binding(0) var<uniform> P: BroadcastParams;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     if (t < P.len) {
         dst[t] = src[t % P.cols];
     }

@@ -4,8 +4,6 @@
 // with its own ln and cos (mul/add only, past frexp), so every conforming GPU gives ε to
 // ~5e-7. key = mix(mix(seed) ^ stream) (P.key_lo, P.key_hi), and element t uses index
 // offset + t (offset = (P.offset_lo, P.offset_hi)).
-@group(0) @binding(0) var<uniform> P: NormalParams;
-@group(0) @binding(1) var<storage, read_write> T: array<f32>;
 
 // 64-bit values as (lo, hi).
 fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
@@ -95,9 +93,7 @@ fn ln_u1(hi: u32) -> f32 {
     return ln_acc(1.0 - m);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     if (t >= P.len) {
         return;
     }

@@ -1,12 +1,5 @@
 // dp[r] += ∂/∂(attention outputs) from dF_X, dF_Y, one thread per row (softmax backward, then
 // the chain through μ_i = g + (i − centre)·δ and σ²). Bindings: p, fx, fy, dfx, dfy, dp.
-@group(0) @binding(0) var<uniform> P: AttentionParams;
-@group(0) @binding(1) var<storage, read> p: array<f32>;
-@group(0) @binding(2) var<storage, read> fx: array<f32>;
-@group(0) @binding(3) var<storage, read> fy: array<f32>;
-@group(0) @binding(4) var<storage, read> dfx: array<f32>;
-@group(0) @binding(5) var<storage, read> dfy: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dp: array<f32>;
 
 fn f_at(axis: u32, at: u32) -> f32 {
     if (axis == 0u) {
@@ -48,9 +41,7 @@ fn axis_backward(axis: u32, r: u32, g: f32, delta: f32, sigma2: f32, len: u32) -
     return out;
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     if (t >= P.rows) {
         return;
     }

@@ -1,9 +1,5 @@
 // F_X (N × A) and F_Y (N × B) per row: one thread per (row, axis, filter), each filter a
 // softmax over pixels of −(a − μ_i)²/(2σ²). Bindings: p (rows × 5), fx, fy.
-@group(0) @binding(0) var<uniform> P: AttentionParams;
-@group(0) @binding(1) var<storage, read> p: array<f32>;
-@group(0) @binding(2) var<storage, read_write> fx: array<f32>;
-@group(0) @binding(3) var<storage, read_write> fy: array<f32>;
 
 fn store_f(axis: u32, at: u32, v: f32) {
     if (axis == 0u) {
@@ -20,9 +16,7 @@ fn load_f(axis: u32, at: u32) -> f32 {
     return fy[at];
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.n;
     if (t >= P.rows * 2u * n) {
         return;

@@ -2,11 +2,6 @@
 // 16 × 16 threads, each thread a 4 × 4 block (rows lid.y + 16i, columns lid.x + 16j), K in
 // slices of 16 staged in workgroup memory. With β = 0, C is not read.
 
-@group(0) @binding(0) var<uniform> P: GemmParams;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-
 var<workgroup> As: array<f32, 1024>; // [k][m], 16 × 64
 var<workgroup> Bs: array<f32, 1024>; // [k][n], 16 × 64
 

@@ -2,15 +2,7 @@
 // Chosen on CPU adapters (lavapipe), which run neighbouring threads as SIMD lanes: lanes share
 // a row of op(A) and read neighbouring columns of op(B), and the CPU's caches do the tiling.
 // Same parameters as gemm.wgsl; a 1-D grid over M·N.
-
-@group(0) @binding(0) var<uniform> P: GemmParams;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     let n_len = P.n;
     if (t >= P.m * n_len) {
         return;

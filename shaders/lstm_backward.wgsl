@@ -1,16 +1,6 @@
 // LSTM cell backward, one thread per (row, unit): dc holds the gradient reaching c on entry
 // and the gradient for c_prev on exit. P.cols = H.
-@group(0) @binding(0) var<uniform> P: ShapeParams;
-@group(0) @binding(1) var<storage, read> gates: array<f32>;
-@group(0) @binding(2) var<storage, read> c_prev: array<f32>;
-@group(0) @binding(3) var<storage, read> c: array<f32>;
-@group(0) @binding(4) var<storage, read> dh: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dc: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dgates: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.cols;
     if (t >= P.rows * n) {
         return;

@@ -1,9 +1,10 @@
 // Prepended to every kernel after common.wgsl: the per-dispatch parameter structs, one per
 // kernel or family. Each mirrors the Rust struct of the same name in
 // crates/draw-wgpu/src/params.rs, field for field (a naga test checks names, offsets and
-// sizes). A kernel binds its slot of the uniform arena as
-// `@group(0) @binding(0) var<uniform> P: <Name>;`. Every field is a 4-byte scalar; `_pad*`
-// rounds a struct up to a multiple of 16 bytes, as uniform buffers require.
+// sizes). A kernel's row in the table names its struct; the generated
+// `@group(0) @binding(0) var<uniform> P: <Name>;` binds its slot of the uniform arena. Every
+// field is a 4-byte scalar; `_pad*` rounds a struct up to a multiple of 16 bytes, as uniform
+// buffers require.
 
 struct FillParams {
     len: u32,

@@ -1,15 +1,6 @@
 // Read backward, the attention-output row: dp = (0, 0, 0, 0, ∂/∂log γ) with
 // ∂/∂γ = Σ dr·(F_Y img F_Xᵀ), one thread per row (the filterbank backward adds the rest).
-@group(0) @binding(0) var<uniform> P: AttentionParams;
-@group(0) @binding(3) var<storage, read> fx: array<f32>;
-@group(0) @binding(4) var<storage, read> fy: array<f32>;
-@group(0) @binding(5) var<storage, read> p: array<f32>;
-@group(0) @binding(6) var<storage, read> dr: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dp: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.n;
     let w = P.width;
     let h = P.height;

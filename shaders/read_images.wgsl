@@ -1,7 +1,5 @@
-// Prepended to the read kernels that look at the images: x at binding 1, x̂ at binding 2, and
-// pixel (y, x) of channel ch of row r of either.
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> xhat: array<f32>;
+// Prepended to the read kernels that look at the images (bindings `x` and `xhat` in their
+// rows): pixel (y, x) of channel ch of row r of either.
 
 // Pixel (y, xx) of channel ch of row r of x (k = 0) or x̂ (k = 1).
 fn pix(k: u32, r: u32, ch: u32, y: u32, xx: u32) -> f32 {

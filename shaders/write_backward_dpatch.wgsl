@@ -1,15 +1,6 @@
 // Write backward, dP[j][i] = (1/γ)·Σ_x (Σ_y F_Y[j][y]·dc[y][x])·F_X[i][x], one thread per
 // (row, channel, j, i).
-@group(0) @binding(0) var<uniform> P: AttentionParams;
-@group(0) @binding(1) var<storage, read> fx: array<f32>;
-@group(0) @binding(2) var<storage, read> fy: array<f32>;
-@group(0) @binding(3) var<storage, read> p: array<f32>;
-@group(0) @binding(4) var<storage, read> dc: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dpatch: array<f32>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let t = flat_index(wid, nwg, lid);
+fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.n;
     let w = P.width;
     let h = P.height;

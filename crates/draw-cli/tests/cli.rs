@@ -1,25 +1,14 @@
 //! The `draw` binary end to end: a short real run (train, eval, sample) and bad inputs that
 //! must each end in a clear error, not a panic.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn draw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_draw"))
-        .args(args)
-        .output()
-        .expect("runs draw")
-}
+use common::{draw, draw_ok, mnist};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("draw-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn mnist() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist"))
+    common::tmp("cli", name)
 }
 
 /// An IDX file: magic (type 0x08, rank), dimensions, payload.
@@ -70,7 +59,7 @@ fn train_eval_sample_end_to_end() {
     let out = tmp("e2e");
     let o = out.to_str().unwrap();
     let data = mnist();
-    let train = draw(&[
+    let train = draw_ok(&[
         "train",
         "--preset",
         "mnist",
@@ -89,11 +78,6 @@ fn train_eval_sample_end_to_end() {
         "--max-steps",
         "4",
     ]);
-    assert!(
-        train.status.success(),
-        "{}",
-        String::from_utf8_lossy(&train.stderr)
-    );
     let text = String::from_utf8_lossy(&train.stdout);
     assert!(text.contains("test bound"), "{text}");
     for f in [
@@ -111,7 +95,7 @@ fn train_eval_sample_end_to_end() {
         "{metrics}"
     );
     let ck = out.join("checkpoint.safetensors");
-    let eval = draw(&[
+    let eval = draw_ok(&[
         "eval",
         "--checkpoint",
         ck.to_str().unwrap(),
@@ -120,15 +104,10 @@ fn train_eval_sample_end_to_end() {
         "--limit",
         "100",
     ]);
-    assert!(
-        eval.status.success(),
-        "{}",
-        String::from_utf8_lossy(&eval.stderr)
-    );
     let e = String::from_utf8_lossy(&eval.stdout);
     assert!(e.contains("test NLL bound") && e.contains("nats"), "{e}");
     let sdir = out.join("s");
-    let sample = draw(&[
+    draw_ok(&[
         "sample",
         "--checkpoint",
         ck.to_str().unwrap(),
@@ -137,11 +116,6 @@ fn train_eval_sample_end_to_end() {
         "--n",
         "9",
     ]);
-    assert!(
-        sample.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sample.stderr)
-    );
     assert_eq!(
         &std::fs::read(sdir.join("canvas.gif")).unwrap()[..6],
         b"GIF89a"
@@ -262,7 +236,7 @@ fn wgpu_trains_and_checkpoints_evaluate_alike_on_both_backends() {
     let out = tmp("wgpu");
     let data = mnist();
     let (o, d) = (out.to_str().unwrap(), data.to_str().unwrap());
-    let train = draw(&[
+    draw_ok(&[
         "train",
         "--backend",
         "wgpu",
@@ -283,11 +257,6 @@ fn wgpu_trains_and_checkpoints_evaluate_alike_on_both_backends() {
         "--max-steps",
         "2",
     ]);
-    assert!(
-        train.status.success(),
-        "{}",
-        String::from_utf8_lossy(&train.stderr)
-    );
     for f in [
         "checkpoint.safetensors",
         "metrics.jsonl",

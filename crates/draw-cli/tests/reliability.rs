@@ -3,9 +3,11 @@
 //! by SIGTERM/SIGINT, pointed at an existing run, made to fail a checkpoint write, given
 //! absurd flags, and driven to non-finite losses.
 
+mod common;
+
+use common::{draw, mnist, s};
 use draw_core::checkpoint;
 use serde_json::Value;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,26 +18,8 @@ use std::time::{Duration, Instant};
 /// fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(300);
 
-fn draw<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_draw"))
-        .args(args)
-        .output()
-        .expect("runs draw")
-}
-
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("draw-rel-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn mnist() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist"))
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().expect("UTF-8 temp path").to_string()
+    common::tmp("rel", name)
 }
 
 /// `draw train` on the small run every test uses (`quick`, T = 4, 1000 training and 200 test

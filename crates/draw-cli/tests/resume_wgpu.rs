@@ -4,15 +4,10 @@
 //!
 //! Needs an adapter (CI installs lavapipe); `DRAW_WGPU_SKIP=1` skips it deliberately.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn draw(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_draw"))
-        .args(args)
-        .output()
-        .expect("runs draw")
-}
+use common::draw;
+use std::path::{Path, PathBuf};
 
 fn run_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("draw-wgpu-resume-{}-{name}", std::process::id()));

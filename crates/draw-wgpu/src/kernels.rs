@@ -3,8 +3,10 @@
 //! device.
 //!
 //! Binding 0 of every kernel is its parameter struct (`P`, a uniform slot of the arena, bound
-//! with a dynamic offset); bindings 1.. are storage buffers, at most 7, named and read-only or
-//! read-write as listed. The naga tests below check every row against its shader.
+//! with a dynamic offset); bindings 1.. are storage buffers of `f32`, at most 7, named and
+//! read-only or read-write as listed. The declarations are generated from the row, and so is
+//! the entry point of every 256-thread kernel ([`Entry`]): a shader file holds only its maths.
+//! The naga tests below check that every kernel validates and uses what its row declares.
 
 use crate::params::{
     AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
@@ -39,6 +41,8 @@ const PLAIN: &[Wgsl] = &[];
 const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 /// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
+/// Kernels that sum within a workgroup.
+const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
 
 /// Whether a kernel writes a storage binding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,14 +62,33 @@ pub struct Binding {
     pub access: Access,
 }
 
+/// Who writes a kernel's compute entry point, `main`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Generated: 256-thread workgroups on a 2-D grid, each thread calling the shader's
+    /// `fn kernel(t: u32, wg: u32, lid: u32)` with its flat index `t`, its workgroup's flat
+    /// index `wg` and its index `lid` within the workgroup.
+    Threads,
+    /// The shader's own `@compute fn main` (the tiled GEMM's 16 × 16 workgroups).
+    Own,
+}
+
+/// The entry point [`Entry::Threads`] generates.
+const THREADS_ENTRY: &str = "
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    kernel(flat_index(wid, nwg, lid), wid.y * nwg.x + wid.x, lid);
+}
+";
+
 /// One row of the table: how a kernel is built and what it binds.
 pub struct Spec {
     /// Its shader file.
     pub shader: Wgsl,
     /// Headers prepended after the [`PRELUDE`].
     pub headers: &'static [Wgsl],
-    /// The compute entry point.
-    pub entry: &'static str,
+    /// Who writes the compute entry point.
+    pub entry: Entry,
     /// Layout of the parameter struct at binding 0.
     pub params: ParamsLayout,
     /// Storage bindings 1, 2, … in order.
@@ -79,7 +102,7 @@ macro_rules! kernels {
         $kernel:ident {
             shader: $shader:expr,
             headers: $headers:expr,
-            entry: $entry:literal,
+            entry: $entry:ident,
             params: $params:ty,
             bindings: [$($binding:ident: $access:ident),* $(,)?] $(,)?
         }
@@ -100,7 +123,7 @@ macro_rules! kernels {
             Spec {
                 shader: $shader,
                 headers: $headers,
-                entry: $entry,
+                entry: Entry::$entry,
                 params: <$params as KernelParams>::LAYOUT,
                 bindings: &[$(Binding { name: stringify!($binding), access: Access::$access }),*],
             },
@@ -111,199 +134,199 @@ macro_rules! kernels {
 kernels! {
     /// C ← α·op(A)·op(B) + β·C on 64 × 64 tiles staged in workgroup memory (for GPUs).
     Gemm {
-        shader: wgsl!("gemm.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("gemm.wgsl"), headers: PLAIN, entry: Own,
         params: GemmParams,
         bindings: [A: Read, B: Read, C: ReadWrite],
     }
     /// C ← α·op(A)·op(B) + β·C, one thread per element (for CPU adapters).
     GemmDirect {
-        shader: wgsl!("gemm_direct.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("gemm_direct.wgsl"), headers: PLAIN, entry: Threads,
         params: GemmParams,
         bindings: [A: Read, B: Read, C: ReadWrite],
     }
     /// Every element set to a value.
     Fill {
-        shader: wgsl!("fill.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("fill.wgsl"), headers: PLAIN, entry: Threads,
         params: FillParams,
         bindings: [T: ReadWrite],
     }
     /// Every element multiplied by α.
     Scale {
-        shader: wgsl!("scale.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("scale.wgsl"), headers: PLAIN, entry: Threads,
         params: ScaleParams,
         bindings: [T: ReadWrite],
     }
     /// A block of columns copied (or added) into another matrix.
     CopyCols {
-        shader: wgsl!("copy_cols.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("copy_cols.wgsl"), headers: PLAIN, entry: Threads,
         params: CopyColsParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// A matrix copied into rows of another.
     CopyRows {
-        shader: wgsl!("copy_rows.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("copy_rows.wgsl"), headers: PLAIN, entry: Threads,
         params: CopyRowsParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// A matrix transposed into rows of another.
     TransposeRows {
-        shader: wgsl!("transpose_rows.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("transpose_rows.wgsl"), headers: PLAIN, entry: Threads,
         params: TransposeParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// A bias row added to every row.
     AddBias {
-        shader: wgsl!("add_bias.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("add_bias.wgsl"), headers: PLAIN, entry: Threads,
         params: BroadcastParams,
         bindings: [dst: ReadWrite, bias: Read],
     }
     /// A row copied to every row.
     BroadcastRows {
-        shader: wgsl!("broadcast_rows.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("broadcast_rows.wgsl"), headers: PLAIN, entry: Threads,
         params: BroadcastParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// Column sums added to a row.
     SumRows {
-        shader: wgsl!("sum_rows.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("sum_rows.wgsl"), headers: PLAIN, entry: Threads,
         params: ShapeParams,
         bindings: [src: Read, dst: ReadWrite],
     }
     /// Standard normals from a `NoiseKey`.
     FillNormal {
-        shader: wgsl!("fill_normal.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("fill_normal.wgsl"), headers: PLAIN, entry: Threads,
         params: NormalParams,
         bindings: [T: ReadWrite],
     }
     /// Σx or Σx² into one slot of the results buffer.
     Reduce {
-        shader: wgsl!("reduce.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("reduce.wgsl"), headers: SUM, entry: Threads,
         params: ReduceParams,
         bindings: [src: Read, out: ReadWrite],
     }
     /// LSTM cell forward.
     LstmForward {
-        shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: Threads,
         params: ShapeParams,
         bindings: [gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite],
     }
     /// LSTM cell backward.
     LstmBackward {
-        shader: wgsl!("lstm_backward.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("lstm_backward.wgsl"), headers: PLAIN, entry: Threads,
         params: ShapeParams,
         bindings: [gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite],
     }
     /// The filterbanks F_X, F_Y from the attention outputs.
     FilterbankForward {
-        shader: wgsl!("filterbank_forward.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("filterbank_forward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
     }
     /// The filterbanks' gradients carried back to the attention outputs.
     FilterbankBackward {
-        shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite],
     }
     /// Attention read.
     ReadForward {
-        shader: wgsl!("read_forward.wgsl"), headers: READ, entry: "main",
+        shader: wgsl!("read_forward.wgsl"), headers: READ, entry: Threads,
         params: AttentionParams,
         bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, out: ReadWrite],
     }
     /// Attention read backward, to x̂.
     ReadBackwardDxhat {
-        shader: wgsl!("read_backward_dxhat.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("read_backward_dxhat.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite],
     }
     /// Attention read backward, to F_X.
     ReadBackwardDfx {
-        shader: wgsl!("read_backward_dfx.wgsl"), headers: READ, entry: "main",
+        shader: wgsl!("read_backward_dfx.wgsl"), headers: READ, entry: Threads,
         params: AttentionParams,
         bindings: [x: Read, xhat: Read, fy: Read, p: Read, dr: Read, dfx: ReadWrite],
     }
     /// Attention read backward, to F_Y.
     ReadBackwardDfy {
-        shader: wgsl!("read_backward_dfy.wgsl"), headers: READ, entry: "main",
+        shader: wgsl!("read_backward_dfy.wgsl"), headers: READ, entry: Threads,
         params: AttentionParams,
         bindings: [x: Read, xhat: Read, fx: Read, p: Read, dr: Read, dfy: ReadWrite],
     }
     /// Attention read backward, to log γ.
     ReadBackwardDp {
-        shader: wgsl!("read_backward_dp.wgsl"), headers: READ, entry: "main",
+        shader: wgsl!("read_backward_dp.wgsl"), headers: READ, entry: Threads,
         params: AttentionParams,
         bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dp: ReadWrite],
     }
     /// Attention write, added to the canvas.
     WriteForward {
-        shader: wgsl!("write_forward.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_forward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
     }
     /// Attention write backward, to the patch.
     WriteBackwardDpatch {
-        shader: wgsl!("write_backward_dpatch.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dpatch.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite],
     }
     /// Attention write backward, to F_X.
     WriteBackwardDfx {
-        shader: wgsl!("write_backward_dfx.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dfx.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [pw: Read, fy: Read, p: Read, dc: Read, dfx: ReadWrite],
     }
     /// Attention write backward, to F_Y.
     WriteBackwardDfy {
-        shader: wgsl!("write_backward_dfy.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dfy.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, p: Read, dc: Read, dfy: ReadWrite],
     }
     /// Attention write backward, to log γ.
     WriteBackwardDp {
-        shader: wgsl!("write_backward_dp.wgsl"), headers: ATTENTION, entry: "main",
+        shader: wgsl!("write_backward_dp.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, dc: Read, dp: ReadWrite],
     }
     /// x̂ = x − σ(c).
     CanvasError {
-        shader: wgsl!("canvas_error.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("canvas_error.wgsl"), headers: PLAIN, entry: Threads,
         params: ElementwiseParams,
         bindings: [x: Read, c: Read, xhat: ReadWrite],
     }
     /// The canvas error's gradient, subtracted from dc.
     CanvasErrorBackward {
-        shader: wgsl!("canvas_error_backward.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("canvas_error_backward.wgsl"), headers: PLAIN, entry: Threads,
         params: ElementwiseParams,
         bindings: [x: Read, xhat: Read, dxhat: Read, dc: ReadWrite],
     }
     /// z = μ + σ·ε and the KL term per row.
     SampleLatent {
-        shader: wgsl!("sample_latent.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("sample_latent.wgsl"), headers: PLAIN, entry: Threads,
         params: ShapeParams,
         bindings: [mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite],
     }
     /// The latent sample's and KL term's gradients.
     SampleLatentBackward {
-        shader: wgsl!("sample_latent_backward.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("sample_latent_backward.wgsl"), headers: PLAIN, entry: Threads,
         params: ScaleParams,
         bindings: [mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite],
     }
     /// Bernoulli NLL on logits per row.
     Bce {
-        shader: wgsl!("bce.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("bce.wgsl"), headers: SUM, entry: Threads,
         params: ShapeParams,
         bindings: [x: Read, c: Read, out: ReadWrite],
     }
     /// The Bernoulli NLL's gradient.
     BceBackward {
-        shader: wgsl!("bce_backward.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("bce_backward.wgsl"), headers: PLAIN, entry: Threads,
         params: ScaleParams,
         bindings: [x: Read, c: Read, dc: ReadWrite],
     }
     /// One Adam step.
     Adam {
-        shader: wgsl!("adam.wgsl"), headers: PLAIN, entry: "main",
+        shader: wgsl!("adam.wgsl"), headers: PLAIN, entry: Threads,
         params: AdamParams,
         bindings: [p: ReadWrite, g: Read, m: ReadWrite, v: ReadWrite],
     }
@@ -333,14 +356,33 @@ pub struct Pipeline {
     pub layout: wgpu::BindGroupLayout,
 }
 
-/// The full WGSL source of a kernel: the prelude, its headers, then the kernel.
+/// The full WGSL source of a kernel: the prelude, its headers, its bindings and entry point
+/// (generated from its row, so table and shader cannot disagree), then the kernel.
 pub fn full_source(spec: &Spec) -> String {
-    PRELUDE
+    let mut src: String = PRELUDE
         .iter()
         .chain(spec.headers)
         .map(|h| h.source)
-        .chain([spec.shader.source])
-        .collect()
+        .collect();
+    src += &format!(
+        "\n@group(0) @binding(0) var<uniform> P: {};\n",
+        spec.params.name
+    );
+    for (k, b) in spec.bindings.iter().enumerate() {
+        let access = match b.access {
+            Access::Read => "read",
+            Access::ReadWrite => "read_write",
+        };
+        src += &format!(
+            "@group(0) @binding({}) var<storage, {access}> {}: array<f32>;\n",
+            k + 1,
+            b.name
+        );
+    }
+    if spec.entry == Entry::Threads {
+        src += THREADS_ENTRY;
+    }
+    src + spec.shader.source
 }
 
 /// Builds every pipeline (once per device), indexed by [`Kernel`].
@@ -390,7 +432,7 @@ fn build(device: &wgpu::Device, spec: &Spec) -> Pipeline {
         label: Some(spec.shader.file),
         layout: Some(&pipeline_layout),
         module: &module,
-        entry_point: Some(spec.entry),
+        entry_point: Some("main"),
         compilation_options: Default::default(),
         cache: None,
     });

@@ -92,10 +92,9 @@ fn every_kernel_validates_and_matches_its_bindings() {
             module
                 .entry_points
                 .iter()
-                .any(|e| e.name == spec.entry && e.stage == naga::ShaderStage::Compute),
-            "{}: no compute entry point `{}`",
-            spec.shader.file,
-            spec.entry
+                .any(|e| e.name == "main" && e.stage == naga::ShaderStage::Compute),
+            "{}: no compute entry point `main`",
+            spec.shader.file
         );
         let expected: Vec<_> = spec
             .bindings
@@ -184,4 +183,29 @@ fn every_shader_file_is_in_the_table() {
     listed.sort();
     listed.dedup();
     assert_eq!(on_disk, listed);
+}
+
+/// Shader files hold only maths: no binding declarations (the table generates them), and the
+/// entry point their row says: `fn kernel` for generated entries, `fn main` for their own.
+#[test]
+fn shaders_declare_no_bindings_and_the_entry_their_row_says() {
+    for spec in KERNELS {
+        let file = spec.shader.file;
+        let src = spec.shader.source;
+        assert!(!declares_binding(src), "{file}: declares a binding");
+        let (has, lacks) = match spec.entry {
+            Entry::Threads => ("fn kernel(t: u32, wg: u32, lid: u32)", "@compute"),
+            Entry::Own => ("fn main(", "fn kernel("),
+        };
+        assert!(src.contains(has), "{file}: no `{has}`");
+        assert!(!src.contains(lacks), "{file}: has `{lacks}`");
+    }
+    for header in PRELUDE.iter().chain(KERNELS.iter().flat_map(|s| s.headers)) {
+        assert!(!declares_binding(header.source), "{}", header.file);
+    }
+}
+
+/// Whether WGSL text declares a binding (a line starting `@group(`).
+fn declares_binding(src: &str) -> bool {
+    src.lines().any(|l| l.trim_start().starts_with("@group("))
 }
