@@ -83,9 +83,13 @@ pub struct EvalArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// Examples per forward pass (the bound is reproducible for a given batch size; training
-    /// reports it with 100).
+    /// reports it with 100). With `--samples K`, rows (image samples) per forward pass.
     #[arg(long, default_value_t = EVAL_BATCH)]
     pub batch_size: usize,
+    /// Posterior samples K per image: above 1, also the importance-weighted bound
+    /// (log of the mean of K importance weights per image).
+    #[arg(long, default_value_t = 1)]
+    pub samples: usize,
     #[command(flatten)]
     pub backend: BackendArgs,
 }

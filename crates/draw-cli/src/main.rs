@@ -10,6 +10,7 @@ mod eval;
 mod images;
 mod parity;
 mod plan;
+mod plot;
 mod resume;
 mod run_dir;
 mod sample;
@@ -34,6 +35,9 @@ enum Command {
     Eval(args::EvalArgs),
     /// A PNG grid of samples and a GIF of the canvas over the T steps.
     Sample(args::SampleArgs),
+    /// PNG charts of a run's metrics.jsonl: the bound against epochs and wall time, L^x and
+    /// L^z, and the KL of each step at the last evaluation.
+    Plot(plot::PlotArgs),
     /// Training, evaluation and sampling throughput.
     Bench(bench::BenchArgs),
     /// List the presets.
@@ -73,6 +77,7 @@ fn run(command: Command) -> Result<()> {
         Command::Train(a) => train::train(*a),
         Command::Eval(a) => eval::eval(a),
         Command::Sample(a) => sample::sample(a),
+        Command::Plot(a) => plot::plot(a),
         Command::Bench(a) => bench::bench(a),
         Command::Parity(a) => parity::parity(a),
         Command::Presets => {

@@ -220,9 +220,15 @@ pub struct EvalPlan {
     pub limit: Option<usize>,
     /// Examples per forward pass (at least 1).
     pub batch_size: usize,
+    /// Posterior samples per image for the importance-weighted bound, 1 to
+    /// [`MAX_IWAE_SAMPLES`] (1: the variational bound only).
+    pub samples: usize,
     /// Where the model runs.
     pub backend: BackendChoice,
 }
+
+/// The most posterior samples per image `draw eval --samples` takes.
+pub const MAX_IWAE_SAMPLES: usize = 100_000;
 
 impl EvalPlan {
     /// Resolves and validates `a`.
@@ -232,11 +238,19 @@ impl EvalPlan {
         if a.batch_size == 0 {
             bail!("the evaluation batch size must be at least 1");
         }
+        if !(1..=MAX_IWAE_SAMPLES).contains(&a.samples) {
+            bail!(
+                "--samples {}: the number of posterior samples per image must be between 1 and \
+                 {MAX_IWAE_SAMPLES}",
+                a.samples
+            );
+        }
         Ok(EvalPlan {
             checkpoint: a.checkpoint.clone(),
             data: data_dir(a.data.as_deref()),
             limit: a.limit,
             batch_size: a.batch_size,
+            samples: a.samples,
             backend,
         })
     }
@@ -441,6 +455,9 @@ mod tests {
         );
         assert!(message(eval(&["--limit", "0"])).contains("test-set limit"));
         assert!(message(eval(&["--batch-size", "0"])).contains("batch size"));
+        assert!(message(eval(&["--samples", "0"])).contains("posterior samples"));
+        assert!(message(eval(&["--samples", "100001"])).contains("posterior samples"));
+        assert_eq!(eval(&["--samples", "1000"]).unwrap().samples, 1000);
 
         let sample = |flags: &[&str]| {
             let cli = Cli::try_parse_from(["draw", "sample"].iter().chain(flags))?;
