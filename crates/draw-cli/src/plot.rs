@@ -238,109 +238,115 @@ fn render(chart: &Chart) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The charts of `m`: bound against epochs and against wall time, L^x and L^z, and the last
-/// evaluation's KL per step (when recorded). Each is (file name, chart).
-fn charts(m: &Metrics) -> Vec<(&'static str, Chart)> {
-    let spe = m.steps_per_epoch();
-    let ep = |f: fn(&EpochLine) -> f64| m.epochs.iter().map(|e| (e.epoch, f(e))).collect();
-    let step_x = |f: fn(&StepLine) -> f64| -> Vec<(f64, f64)> {
-        spe.map_or_else(Vec::new, |n| {
-            m.steps.iter().map(|s| (s.step / n, f(s))).collect()
-        })
-    };
-    let series = |label, color, points| Series {
+/// Light blue for the noisy per-step training curves.
+const TRAIN_STEPS: RGBColor = RGBColor(160, 190, 230);
+/// Light orange for a second per-step training curve.
+const TRAIN_STEPS_2: RGBColor = RGBColor(230, 160, 120);
+
+/// A named line.
+fn series(label: &'static str, color: RGBColor, points: Vec<(f64, f64)>) -> Series {
+    Series {
         label,
         color,
         points,
-    };
-    let mut out = vec![(
-        "bound-epochs.png",
-        Chart {
-            title: "Negative variational bound against epochs".into(),
-            x_desc: "epoch",
-            y_desc: "nats",
-            series: vec![
-                series(
-                    "train (logged steps)",
-                    RGBColor(160, 190, 230),
-                    step_x(|s| s.loss),
-                ),
-                series("train (epoch mean)", BLUE, ep(|e| e.train)),
-                series("test", RED, ep(|e| e.test)),
-            ],
-        },
-    )];
+    }
+}
+
+/// `f` of every evaluation line against its epoch.
+fn by_epoch(m: &Metrics, f: fn(&EpochLine) -> f64) -> Vec<(f64, f64)> {
+    m.epochs.iter().map(|e| (e.epoch, f(e))).collect()
+}
+
+/// `f` of every step line against its fractional epoch (none before an epoch has ended).
+fn steps_by_epoch(m: &Metrics, f: fn(&StepLine) -> f64) -> Vec<(f64, f64)> {
+    m.steps_per_epoch().map_or_else(Vec::new, |n| {
+        m.steps.iter().map(|s| (s.step / n, f(s))).collect()
+    })
+}
+
+/// The bound against epochs.
+fn bound_by_epoch(m: &Metrics) -> Chart {
+    Chart {
+        title: "Negative variational bound against epochs".into(),
+        x_desc: "epoch",
+        y_desc: "nats",
+        series: vec![
+            series(
+                "train (logged steps)",
+                TRAIN_STEPS,
+                steps_by_epoch(m, |s| s.loss),
+            ),
+            series("train (epoch mean)", BLUE, by_epoch(m, |e| e.train)),
+            series("test", RED, by_epoch(m, |e| e.test)),
+        ],
+    }
+}
+
+/// The bound against wall time (step lines that record no time are left out).
+fn bound_by_time(m: &Metrics) -> Chart {
     let last = m.epochs.iter().map(|e| e.elapsed);
     let last = last
         .chain(m.steps.iter().filter_map(|s| s.elapsed))
         .fold(0.0, f64::max);
     let (unit, per) = time_unit(last);
-    let hours = |v: f64| v / per;
-    let timed: Vec<(f64, f64)> = m
-        .steps
-        .iter()
-        .filter_map(|s| s.elapsed.map(|t| (hours(t), s.loss)))
-        .collect();
-    out.push((
-        "bound-time.png",
-        Chart {
-            title: "Negative variational bound against wall time".into(),
-            x_desc: unit,
-            y_desc: "nats",
-            series: vec![
-                series("train (logged steps)", RGBColor(160, 190, 230), timed),
-                series(
-                    "train (epoch mean)",
-                    BLUE,
-                    m.epochs
-                        .iter()
-                        .map(|e| (hours(e.elapsed), e.train))
-                        .collect(),
-                ),
-                series(
-                    "test",
-                    RED,
-                    m.epochs
-                        .iter()
-                        .map(|e| (hours(e.elapsed), e.test))
-                        .collect(),
-                ),
-            ],
-        },
-    ));
-    out.push((
-        "terms.png",
-        Chart {
-            title: "L^x and L^z against epochs".into(),
-            x_desc: "epoch",
-            y_desc: "nats",
-            series: vec![
-                series("train L^x", RGBColor(120, 160, 220), step_x(|s| s.lx)),
-                series("train L^z", RGBColor(230, 160, 120), step_x(|s| s.lz)),
-                series("test L^x", BLUE, ep(|e| e.test_lx)),
-                series("test L^z", RED, ep(|e| e.test_lz)),
-            ],
-        },
-    ));
-    if let Some(last) = m.epochs.iter().rev().find(|e| e.kl_steps.is_some()) {
-        let kl = last.kl_steps.as_deref().unwrap_or_default();
-        out.push((
-            "kl-steps.png",
-            Chart {
-                title: format!("KL of each step, test set, epoch {}", last.epoch),
-                x_desc: "step t",
-                y_desc: "nats",
-                series: vec![series(
-                    "KL(Q(z_t|x) || N(0, I))",
-                    RED,
-                    kl.iter()
-                        .enumerate()
-                        .map(|(t, &k)| ((t + 1) as f64, k))
-                        .collect(),
-                )],
-            },
-        ));
+    let steps = m.steps.iter();
+    let steps = steps.filter_map(|s| s.elapsed.map(|t| (t / per, s.loss)));
+    let epochs = |f: fn(&EpochLine) -> f64| m.epochs.iter().map(move |e| (e.elapsed / per, f(e)));
+    Chart {
+        title: "Negative variational bound against wall time".into(),
+        x_desc: unit,
+        y_desc: "nats",
+        series: vec![
+            series("train (logged steps)", TRAIN_STEPS, steps.collect()),
+            series("train (epoch mean)", BLUE, epochs(|e| e.train).collect()),
+            series("test", RED, epochs(|e| e.test).collect()),
+        ],
     }
+}
+
+/// L^x and L^z against epochs.
+fn terms_by_epoch(m: &Metrics) -> Chart {
+    Chart {
+        title: "L^x and L^z against epochs".into(),
+        x_desc: "epoch",
+        y_desc: "nats",
+        series: vec![
+            series("train L^x", TRAIN_STEPS, steps_by_epoch(m, |s| s.lx)),
+            series("train L^z", TRAIN_STEPS_2, steps_by_epoch(m, |s| s.lz)),
+            series("test L^x", BLUE, by_epoch(m, |e| e.test_lx)),
+            series("test L^z", RED, by_epoch(m, |e| e.test_lz)),
+        ],
+    }
+}
+
+/// The KL of each step at the last evaluation that recorded it.
+fn kl_by_step(m: &Metrics) -> Option<Chart> {
+    let last = m.epochs.iter().rev().find(|e| e.kl_steps.is_some())?;
+    let kl = last.kl_steps.as_deref().unwrap_or_default();
+    Some(Chart {
+        title: format!("KL of each step, test set, epoch {}", last.epoch),
+        x_desc: "step t",
+        y_desc: "nats",
+        series: vec![series(
+            "KL(Q(z_t|x) || N(0, I))",
+            RED,
+            kl.iter()
+                .enumerate()
+                .map(|(t, &k)| ((t + 1) as f64, k))
+                .collect(),
+        )],
+    })
+}
+
+/// The charts of `m`, each with its file name: bound against epochs and against wall time,
+/// L^x and L^z, and the last evaluation's KL per step (when recorded).
+fn charts(m: &Metrics) -> Vec<(&'static str, Chart)> {
+    let mut out = vec![
+        ("bound-epochs.png", bound_by_epoch(m)),
+        ("bound-time.png", bound_by_time(m)),
+        ("terms.png", terms_by_epoch(m)),
+    ];
+    out.extend(kl_by_step(m).map(|c| ("kl-steps.png", c)));
     out
 }
 
