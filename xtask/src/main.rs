@@ -5,7 +5,8 @@
 //!   draw-wgpu's kernel table); exits non-zero listing each problem.
 //! - `cargo xtask <command> [flags…]`, for any other command: builds the `draw` binary in
 //!   release mode and runs `draw <command> [flags…]` (`train`, `bench`, `parity`, `eval`,
-//!   `sample`, `adapters`, …: whatever `draw --help` lists).
+//!   `sample`, `adapters`, …: whatever `draw --help` lists). `cargo xtask sample` without
+//!   `--checkpoint` samples the shipped model (`--pretrained mnist`).
 
 mod markdown;
 mod shaders;
@@ -61,6 +62,20 @@ fn build_draw(root: &Path) -> PathBuf {
     target.join("release").join("draw")
 }
 
+/// `cargo xtask sample` without a model samples the shipped `mnist` model.
+fn default_model(task: &str, rest: &[String]) -> Vec<&'static str> {
+    let names_model = |a: &String| {
+        ["--checkpoint", "--pretrained", "-h", "--help"]
+            .iter()
+            .any(|f| a == f || a.starts_with(&format!("{f}=")))
+    };
+    if task == "sample" && !rest.iter().any(names_model) {
+        vec!["--pretrained", "mnist"]
+    } else {
+        Vec::new()
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let task = args.next().unwrap_or_else(|| usage());
@@ -71,6 +86,31 @@ fn main() {
         "-h" | "--help" | "help" => usage(),
         // `draw` runs in the caller's directory, so relative paths mean what the caller
         // expects; it finds the shipped MNIST from any directory.
-        _ => run(Command::new(build_draw(&root)).arg(&task).args(&rest)),
+        _ => run(Command::new(build_draw(&root))
+            .arg(&task)
+            .args(&rest)
+            .args(default_model(&task, &rest))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_model;
+
+    #[test]
+    fn sample_defaults_to_the_shipped_model() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(default_model("sample", &[]), ["--pretrained", "mnist"]);
+        assert_eq!(
+            default_model("sample", &args(&["--n", "4"])),
+            ["--pretrained", "mnist"]
+        );
+        for given in [&["--checkpoint", "c"][..], &["--pretrained=x"], &["--help"]] {
+            assert!(
+                default_model("sample", &args(given)).is_empty(),
+                "{given:?}"
+            );
+        }
+        assert!(default_model("eval", &[]).is_empty());
     }
 }

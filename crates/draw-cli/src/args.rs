@@ -74,8 +74,16 @@ pub struct TrainArgs {
 #[derive(Args, Clone, Debug)]
 pub struct EvalArgs {
     /// The checkpoint (.safetensors) to evaluate.
+    #[arg(
+        long,
+        required_unless_present = "pretrained",
+        conflicts_with = "pretrained"
+    )]
+    pub checkpoint: Option<PathBuf>,
+    /// A model shipped in the repository's `models/NAME/` (e.g. `mnist`) instead of
+    /// `--checkpoint`.
     #[arg(long)]
-    pub checkpoint: PathBuf,
+    pub pretrained: Option<String>,
     /// Directory with the MNIST IDX files.
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -83,9 +91,13 @@ pub struct EvalArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// Examples per forward pass (the bound is reproducible for a given batch size; training
-    /// reports it with 100).
+    /// reports it with 100). With `--samples K`, rows (image samples) per forward pass.
     #[arg(long, default_value_t = EVAL_BATCH)]
     pub batch_size: usize,
+    /// Posterior samples K per image: above 1, also the importance-weighted bound
+    /// (log of the mean of K importance weights per image).
+    #[arg(long, default_value_t = 1)]
+    pub samples: usize,
     #[command(flatten)]
     pub backend: BackendArgs,
 }
@@ -94,9 +106,18 @@ pub struct EvalArgs {
 #[derive(Args, Clone, Debug)]
 pub struct SampleArgs {
     /// The checkpoint (.safetensors) to sample from.
+    #[arg(
+        long,
+        required_unless_present = "pretrained",
+        conflicts_with = "pretrained"
+    )]
+    pub checkpoint: Option<PathBuf>,
+    /// A model shipped in the repository's `models/NAME/` (e.g. `mnist`) instead of
+    /// `--checkpoint`.
     #[arg(long)]
-    pub checkpoint: PathBuf,
-    /// Directory for samples.png and canvas.gif (default: the checkpoint's directory).
+    pub pretrained: Option<String>,
+    /// Directory for samples.png and canvas.gif (default: the checkpoint's directory;
+    /// runs/pretrained-NAME for `--pretrained NAME`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Number of samples.
@@ -117,4 +138,29 @@ fn parse_glimpse(s: &str) -> std::result::Result<Glimpse, String> {
     s.parse::<usize>()
         .map(|n| Glimpse::Attention { n })
         .map_err(|_| format!("`{s}`: expected `full` or a grid size N"))
+}
+
+/// `draw export` options.
+#[derive(Args, Clone, Debug)]
+pub struct ExportArgs {
+    /// The training checkpoint to export (its run's config.json and metrics.jsonl, when
+    /// beside it, say how it was trained).
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Directory for model.safetensors, config.json, model.json and README.md (e.g.
+    /// models/mnist).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Directory with the MNIST IDX files.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Record the bound on the first N test images (what the shipped-model test checks on
+    /// both backends, so small enough for a software GPU in CI).
+    #[arg(long, default_value_t = 100)]
+    pub eval_limit: usize,
+    /// Overwrite a model already in `--out`.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }

@@ -5,7 +5,7 @@ use crate::backend::{with_backend, BackendTask};
 use crate::plan::EvalPlan;
 use anyhow::{bail, Result};
 use draw_core::checkpoint;
-use draw_core::{evaluate, Backend, Draw, DrawConfig, Float, Loss};
+use draw_core::{evaluate_steps, importance_weighted, Backend, Draw, DrawConfig, Float, StepBound};
 use draw_data::{load_mnist, Dataset, Split};
 use std::path::Path;
 use std::time::Instant;
@@ -15,6 +15,8 @@ use std::time::Instant;
 pub const TEST_BINARIZATION_SEED: u64 = 2015;
 /// Seed of the noise used when evaluating the bound.
 pub const EVAL_NOISE_SEED: u64 = 80_97;
+/// Seed of the posterior samples of the importance-weighted bound.
+pub const IWAE_NOISE_SEED: u64 = 2016;
 /// Examples per evaluation batch. The noise ε of an image depends on its batch and row, so
 /// training and `draw eval` both evaluate in batches of this size to report the same bound.
 pub const EVAL_BATCH: usize = 100;
@@ -36,14 +38,32 @@ pub fn to_float<F: Float>(v: &[f32]) -> Vec<F> {
     v.iter().map(|&x| F::of(x as f64)).collect()
 }
 
-/// The negative log-likelihood bound on `set`, in batches of `batch`.
-pub fn test_bound<B: Backend>(b: &B, model: &Draw<B>, set: &Dataset, batch: usize) -> Result<Loss> {
+/// The negative log-likelihood bound on `set` with each step's KL, in batches of `batch`.
+pub fn test_bound<B: Backend>(
+    b: &B,
+    model: &Draw<B>,
+    set: &Dataset,
+    batch: usize,
+) -> Result<StepBound> {
     if batch == 0 {
         bail!("the evaluation batch size must be at least 1");
     }
     let data: Vec<B::F> = to_float(&set.images);
     let chunk = batch.min(set.len.max(1)) * set.image_size();
-    Ok(evaluate(b, model, data.chunks(chunk), EVAL_NOISE_SEED)?)
+    Ok(evaluate_steps(
+        b,
+        model,
+        data.chunks(chunk),
+        EVAL_NOISE_SEED,
+    )?)
+}
+
+/// Each step's mean KL rounded to 1e-4 nats, for a metrics line.
+pub fn rounded_kl_steps(s: &StepBound) -> Vec<f64> {
+    s.mean_kl_steps()
+        .iter()
+        .map(|k| (k * 1e4).round() / 1e4)
+        .collect()
 }
 
 /// Refuses images whose size differs from the model's; `what` names the set.
@@ -86,7 +106,8 @@ impl BackendTask for Eval {
         let test = binarized_test_set(&plan.data, plan.limit)?;
         check_image_shape(model.config(), &test, "test")?;
         let t0 = Instant::now();
-        let l = test_bound(b, &model, &test, plan.batch_size)?;
+        let s = test_bound(b, &model, &test, plan.batch_size)?;
+        let l = &s.loss;
         println!(
             "test NLL bound: {:.2} nats (Lx {:.2}, Lz {:.2}) over {} images, {:.1}s on {}",
             l.mean_total(),
@@ -96,12 +117,44 @@ impl BackendTask for Eval {
             t0.elapsed().as_secs_f64(),
             b.name()
         );
-        if !l.mean_total().is_finite() {
-            bail!(
-                "the bound is not finite: {} holds parameters that overflow on the test set",
-                plan.checkpoint.display()
+        println!("KL per step (nats): {}", kl_steps_line(&s.mean_kl_steps()));
+        let finite = |v: f64| -> Result<()> {
+            if !v.is_finite() {
+                bail!(
+                    "the bound is not finite: {} holds parameters that overflow on the test set",
+                    plan.checkpoint.display()
+                );
+            }
+            Ok(())
+        };
+        finite(l.mean_total())?;
+        if plan.samples > 1 {
+            let t0 = Instant::now();
+            let x: Vec<B::F> = to_float(&test.images);
+            let iw = importance_weighted(
+                b,
+                &model,
+                &x,
+                plan.samples,
+                (plan.batch_size, IWAE_NOISE_SEED),
+            )?;
+            println!(
+                "importance-weighted bound (K = {}): {:.2} nats over {} images, {:.1}s",
+                plan.samples,
+                iw.mean_nll(),
+                iw.log_px.len(),
+                t0.elapsed().as_secs_f64()
             );
+            finite(iw.mean_nll())?;
         }
         Ok(())
     }
+}
+
+/// Per-step KL values, 2 decimals, space-separated.
+fn kl_steps_line(k: &[f64]) -> String {
+    k.iter()
+        .map(|v| format!("{v:.2}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

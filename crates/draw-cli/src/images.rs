@@ -91,6 +91,24 @@ fn encode_png(out: &mut Vec<u8>, layout: &GridLayout, images: &[f32]) -> Result<
     Ok(())
 }
 
+/// Writes an 8-bit RGB image of `width` × `height` pixels (`rgb` row-major, 3 bytes a pixel)
+/// as a PNG, atomically.
+pub fn write_rgb_png(path: &Path, (width, height): (u32, u32), rgb: &[u8]) -> Result<()> {
+    let mut bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut bytes, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc
+            .write_header()
+            .with_context(|| format!("writing {}", path.display()))?;
+        w.write_image_data(rgb)
+            .with_context(|| format!("writing {}", path.display()))?;
+        w.finish()?;
+    }
+    Ok(checkpoint::write_atomically(path, &bytes)?)
+}
+
 /// Writes an animated GIF, one frame per step, looping, holding the last frame longer.
 /// Written to memory, then to `path` atomically: a crash or a full disk leaves the previous
 /// file whole.

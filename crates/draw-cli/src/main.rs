@@ -7,9 +7,11 @@ mod args;
 mod backend;
 mod bench;
 mod eval;
+mod export;
 mod images;
 mod parity;
 mod plan;
+mod plot;
 mod resume;
 mod run_dir;
 mod sample;
@@ -34,6 +36,12 @@ enum Command {
     Eval(args::EvalArgs),
     /// A PNG grid of samples and a GIF of the canvas over the T steps.
     Sample(args::SampleArgs),
+    /// PNG charts of a run's metrics.jsonl: the bound against epochs and wall time, L^x and
+    /// L^z, and the KL of each step at the last evaluation.
+    Plot(plot::PlotArgs),
+    /// A training checkpoint as a model to ship: parameters only, config, and its measured
+    /// bound (for models/NAME/, used by `--pretrained NAME`).
+    Export(args::ExportArgs),
     /// Training, evaluation and sampling throughput.
     Bench(bench::BenchArgs),
     /// List the presets.
@@ -73,6 +81,8 @@ fn run(command: Command) -> Result<()> {
         Command::Train(a) => train::train(*a),
         Command::Eval(a) => eval::eval(a),
         Command::Sample(a) => sample::sample(a),
+        Command::Plot(a) => plot::plot(a),
+        Command::Export(a) => export::export(a),
         Command::Bench(a) => bench::bench(a),
         Command::Parity(a) => parity::parity(a),
         Command::Presets => {

@@ -220,9 +220,15 @@ pub struct EvalPlan {
     pub limit: Option<usize>,
     /// Examples per forward pass (at least 1).
     pub batch_size: usize,
+    /// Posterior samples per image for the importance-weighted bound, 1 to
+    /// [`MAX_IWAE_SAMPLES`] (1: the variational bound only).
+    pub samples: usize,
     /// Where the model runs.
     pub backend: BackendChoice,
 }
+
+/// The most posterior samples per image `draw eval --samples` takes.
+pub const MAX_IWAE_SAMPLES: usize = 100_000;
 
 impl EvalPlan {
     /// Resolves and validates `a`.
@@ -232,13 +238,58 @@ impl EvalPlan {
         if a.batch_size == 0 {
             bail!("the evaluation batch size must be at least 1");
         }
+        if !(1..=MAX_IWAE_SAMPLES).contains(&a.samples) {
+            bail!(
+                "--samples {}: the number of posterior samples per image must be between 1 and \
+                 {MAX_IWAE_SAMPLES}",
+                a.samples
+            );
+        }
         Ok(EvalPlan {
-            checkpoint: a.checkpoint.clone(),
+            checkpoint: model_checkpoint(a.checkpoint.as_deref(), a.pretrained.as_deref())?,
             data: data_dir(a.data.as_deref()),
             limit: a.limit,
             batch_size: a.batch_size,
+            samples: a.samples,
             backend,
         })
+    }
+}
+
+/// File name of a shipped model's parameters in its directory (`models/NAME/`).
+pub const MODEL_FILE: &str = "model.safetensors";
+
+/// The shipped models' directory: `models/` under the current directory if it exists, else
+/// the repository's (where this binary was built from).
+pub fn models_dir() -> PathBuf {
+    let here = PathBuf::from("models");
+    if here.is_dir() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models"))
+}
+
+/// The checkpoint `--checkpoint` names, or the shipped model `--pretrained NAME`'s
+/// `models/NAME/model.safetensors` (refused, naming where it looked, when absent).
+fn model_checkpoint(checkpoint: Option<&Path>, pretrained: Option<&str>) -> Result<PathBuf> {
+    match (checkpoint, pretrained) {
+        (Some(c), None) => Ok(c.to_path_buf()),
+        (None, Some(name)) => {
+            let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+            if name.is_empty() || !name.chars().all(plain) {
+                bail!("--pretrained `{name}`: a model name is letters, digits, `-` and `_`");
+            }
+            let path = models_dir().join(name).join(MODEL_FILE);
+            if !path.is_file() {
+                bail!(
+                    "no shipped model `{name}`: {} does not exist (ship one with `draw export \
+                     --checkpoint RUN/checkpoint.safetensors --out models/{name}`)",
+                    path.display()
+                );
+            }
+            Ok(path)
+        }
+        _ => bail!("give exactly one of --checkpoint and --pretrained"),
     }
 }
 
@@ -265,13 +316,16 @@ impl SamplePlan {
     pub fn from_args(a: &SampleArgs) -> Result<Self> {
         let backend = BackendChoice::from_args(&a.backend)?;
         check_sample_count(a.n)?;
-        let out = a.out.clone().unwrap_or_else(|| {
-            a.checkpoint
+        let checkpoint = model_checkpoint(a.checkpoint.as_deref(), a.pretrained.as_deref())?;
+        let out = match (&a.out, &a.pretrained) {
+            (Some(o), _) => o.clone(),
+            (None, Some(name)) => PathBuf::from("runs").join(format!("pretrained-{name}")),
+            (None, None) => checkpoint
                 .parent()
-                .map_or(PathBuf::from("."), Path::to_path_buf)
-        });
+                .map_or(PathBuf::from("."), Path::to_path_buf),
+        };
         Ok(SamplePlan {
-            checkpoint: a.checkpoint.clone(),
+            checkpoint,
             out,
             n: a.n,
             seed: a.seed,
@@ -441,6 +495,9 @@ mod tests {
         );
         assert!(message(eval(&["--limit", "0"])).contains("test-set limit"));
         assert!(message(eval(&["--batch-size", "0"])).contains("batch size"));
+        assert!(message(eval(&["--samples", "0"])).contains("posterior samples"));
+        assert!(message(eval(&["--samples", "100001"])).contains("posterior samples"));
+        assert_eq!(eval(&["--samples", "1000"]).unwrap().samples, 1000);
 
         let sample = |flags: &[&str]| {
             let cli = Cli::try_parse_from(["draw", "sample"].iter().chain(flags))?;
@@ -455,6 +512,29 @@ mod tests {
         assert_eq!((p.out.as_path(), p.n), (Path::new("o"), 9));
         assert!(message(sample(&["--checkpoint", "c", "--n", "0"])).contains("--n"));
         assert!(message(sample(&["--checkpoint", "c", "--n", "10001"])).contains("10000"));
+    }
+
+    #[test]
+    fn pretrained_models_are_named_plainly_and_must_exist() {
+        let sample = |flags: &[&str]| {
+            let cli = Cli::try_parse_from(["draw", "sample"].iter().chain(flags))?;
+            let Command::Sample(a) = cli.command else {
+                unreachable!()
+            };
+            SamplePlan::from_args(&a)
+        };
+        assert!(message(sample(&[])).contains("--checkpoint"));
+        assert!(
+            message(sample(&["--checkpoint", "c", "--pretrained", "mnist"]))
+                .contains("cannot be used with")
+        );
+        for bad in ["../x", "", "a/b", "m n"] {
+            let m = message(sample(&["--pretrained", bad]));
+            assert!(m.contains("letters, digits"), "{bad}: {m}");
+        }
+        let m = message(sample(&["--pretrained", "no-such-model-here"]));
+        assert!(m.contains("no shipped model `no-such-model-here`"), "{m}");
+        assert!(m.contains("draw export"), "{m}");
     }
 
     /// Seeded random command lines (flags of train, eval and sample with hostile values) go
@@ -480,6 +560,8 @@ mod tests {
             "--max-steps",
             "--resume",
             "--force",
+            "--pretrained",
+            "--samples",
             "--backend",
             "--threads",
             "--adapter",

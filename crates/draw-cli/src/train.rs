@@ -3,7 +3,9 @@
 
 use crate::args::TrainArgs;
 use crate::backend::{with_backend, BackendTask};
-use crate::eval::{binarized_test_set, check_image_shape, test_bound, to_float, EVAL_BATCH};
+use crate::eval::{
+    binarized_test_set, check_image_shape, rounded_kl_steps, test_bound, to_float, EVAL_BATCH,
+};
 use crate::plan::{unix_now, TrainPlan};
 use crate::resume::{TrainState, TRAIN_STATE_KEY};
 use crate::run_dir::{MetricsLog, RunDir};
@@ -284,7 +286,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
         let good = crate::eval::load_model(self.b, &ckpt).and_then(|m| {
             let few = self.data.test.subset(self.data.test.len.min(500));
             let l = test_bound(self.b, &m, &few, EVAL_BATCH.min(few.len))?;
-            Ok(l.mean_total().is_finite())
+            Ok(l.loss.mean_total().is_finite())
         });
         let rescue = self.dir.last_good();
         let advice = "try a lower --lr or --clip";
@@ -333,7 +335,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             l.mean_latent(),
             ips
         ));
-        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": stats.grad_norm, "images_per_sec": ips}))
+        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": stats.grad_norm, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
     }
 
     /// The epoch's checkpoint, its test bound, and its line on the terminal and in the metrics;
@@ -341,7 +343,8 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     fn end_epoch(&mut self, complete: bool) -> Result<()> {
         self.save_checkpoint()?;
         let t0 = Instant::now();
-        let test = test_bound(self.b, &self.trainer.model, &self.data.test, EVAL_BATCH)?;
+        let steps = test_bound(self.b, &self.trainer.model, &self.data.test, EVAL_BATCH)?;
+        let test = steps.loss;
         let (epoch, el) = (self.at.epoch, self.at.epoch_loss);
         let line = format!(
             "epoch {epoch}: train {:.2} nats | test bound {:.2} nats (Lx {:.2}, Lz {:.2}) | eval {:.1}s | {:.0}s elapsed",
@@ -356,7 +359,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
         if self.progress.is_hidden() {
             println!("{line}");
         }
-        self.metrics.log(&json!({"epoch": epoch, "step": self.trainer.steps(), "train_loss": el.mean_total(), "test_nll": test.mean_total(), "test_lx": test.mean_reconstruction(), "test_lz": test.mean_latent(), "elapsed_sec": self.elapsed()}))?;
+        self.metrics.log(&json!({"epoch": epoch, "step": self.trainer.steps(), "train_loss": el.mean_total(), "test_nll": test.mean_total(), "test_lx": test.mean_reconstruction(), "test_lz": test.mean_latent(), "test_kl_steps": rounded_kl_steps(&steps), "elapsed_sec": self.elapsed()}))?;
         let nll = test.mean_total();
         self.at.last_test_nll = Some(nll);
         self.at.best_test_nll = Some(self.at.best_test_nll.map_or(nll, |b| b.min(nll)));

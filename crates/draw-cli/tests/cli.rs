@@ -106,6 +106,34 @@ fn train_eval_sample_end_to_end() {
     ]);
     let e = String::from_utf8_lossy(&eval.stdout);
     assert!(e.contains("test NLL bound") && e.contains("nats"), "{e}");
+    assert!(e.contains("KL per step (nats): "), "{e}");
+    assert!(
+        !e.contains("importance-weighted"),
+        "K = 1 prints the bound only: {e}"
+    );
+    let iw = draw(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--limit",
+        "4",
+        "--samples",
+        "25",
+        "--batch-size",
+        "50",
+    ]);
+    let e = String::from_utf8_lossy(&iw.stdout);
+    assert!(
+        iw.status.success(),
+        "{}",
+        String::from_utf8_lossy(&iw.stderr)
+    );
+    assert!(
+        e.contains("importance-weighted bound (K = 25): ") && e.contains("over 4 images"),
+        "{e}"
+    );
     let sdir = out.join("s");
     draw_ok(&[
         "sample",

@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod backend;
+pub mod bound;
 pub mod checkpoint;
 pub mod config;
 pub mod conformance;
@@ -35,10 +36,11 @@ pub use backend::{
     AttentionOps, Backend, Latent, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps,
     Storage, Window, WindowGrads,
 };
+pub use bound::{evaluate_steps, importance_weighted, ImportanceWeighted, StepBound};
 pub use config::{preset, presets, DrawConfig, Glimpse, Preset, TrainConfig};
 pub use error::{DrawError, Result};
 pub use float::Float;
-pub use model::{Draw, Loss, Workspace};
+pub use model::{Draw, Loss, Probed, Workspace};
 pub use optim::{evaluate, Adam, AdamState, StepStats, Trainer};
 pub use params::DrawParams;
 pub use rng::NoiseKey;

@@ -226,7 +226,7 @@ impl<B: Backend> Trainer<B> {
 }
 
 /// A recorded device fault as an error.
-fn check_device<B: Backend>(b: &B) -> Result<()> {
+pub(crate) fn check_device<B: Backend>(b: &B) -> Result<()> {
     match b.fault() {
         Some(f) => Err(DrawError::Device(f)),
         None => Ok(()),

@@ -33,6 +33,18 @@ impl<F: Float> SamplingOps for CpuBackend<F> {
         );
     }
 
+    fn latent_log_ratio(&self, latent: Latent<'_, Array2<F>>, out: &mut Array2<F>) {
+        let n = latent.mu.ncols();
+        let (m, l, e) = (slice(latent.mu), slice(latent.logsig), slice(latent.eps));
+        par_rows(
+            rows_mut(out),
+            #[inline(always)]
+            |r, o| {
+                o[0] += pointwise::latent_log_ratio_row(row(m, r, n), row(l, r, n), row(e, r, n))
+            },
+        );
+    }
+
     /// Elementwise over the whole buffers on the calling thread.
     fn sample_latent_backward(
         &self,

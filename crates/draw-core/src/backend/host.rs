@@ -392,6 +392,26 @@ pub fn sample_latent<B: Storage + ?Sized>(
     b.upload(kl, &k);
 }
 
+/// [`super::SamplingOps::latent_log_ratio`] on the host.
+pub fn latent_log_ratio<B: Storage + ?Sized>(
+    b: &B,
+    latent: Latent<'_, B::Tensor>,
+    out: &mut B::Tensor,
+) {
+    let n = b.shape(latent.mu).1;
+    let (m, l, e) = (
+        b.download(latent.mu),
+        b.download(latent.logsig),
+        b.download(latent.eps),
+    );
+    let mut o = b.download(out);
+    for (r, v) in o.iter_mut().enumerate() {
+        let s = r * n..(r + 1) * n;
+        *v += pointwise::latent_log_ratio_row(&m[s.clone()], &l[s.clone()], &e[s]);
+    }
+    b.upload(out, &o);
+}
+
 /// [`super::SamplingOps::sample_latent_backward`] on the host.
 pub fn sample_latent_backward<B: Storage + ?Sized>(
     b: &B,

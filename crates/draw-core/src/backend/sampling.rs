@@ -1,5 +1,5 @@
 //! Sampling: counter-based normals and the reparameterised latent (paper eq. 3 and the KL of
-//! eq. 10).
+//! eq. 10), and the latent's sampled log-density ratio for the importance-weighted bound.
 
 use super::{host, Storage};
 use crate::rng::NoiseKey;
@@ -34,6 +34,12 @@ pub trait SamplingOps: Storage {
         kl: &mut Self::Tensor,
     ) {
         host::sample_latent(self, latent, z, kl);
+    }
+    /// Adds each row's log Q(z | h) − log N(z; 0, I) = Σ_j (½ z² − ½ ε² − log σ), with
+    /// z = μ + exp(log σ)·ε, to the `rows × 1` tensor `out` (evaluation only: the
+    /// importance-weighted bound).
+    fn latent_log_ratio(&self, latent: Latent<'_, Self::Tensor>, out: &mut Self::Tensor) {
+        host::latent_log_ratio(self, latent, out);
     }
     /// Gradients of μ and log σ from `dz` and `kl_scale` × KL.
     fn sample_latent_backward(

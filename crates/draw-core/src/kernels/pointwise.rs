@@ -34,6 +34,19 @@ pub fn sample_latent_row<F: Float>(mu: &[F], logsig: &[F], eps: &[F], z: &mut [F
     kl * F::of(0.5)
 }
 
+/// log Q(z | h) − log N(z; 0, I) of one latent sample z = μ + exp(log σ)·ε, in nats:
+/// Σ_j (½ z² − ½ ε² − log σ) (the ½ log 2π terms cancel). Its expectation over ε is the KL
+/// of [`sample_latent_row`]; the importance-weighted bound needs the sampled value itself.
+#[inline(always)]
+pub fn latent_log_ratio_row<F: Float>(mu: &[F], logsig: &[F], eps: &[F]) -> F {
+    let mut r = F::zero();
+    for k in 0..mu.len() {
+        let z = mu[k] + logsig[k].exp_k() * eps[k];
+        r += z * z - eps[k] * eps[k] - F::of(2.0) * logsig[k];
+    }
+    r * F::of(0.5)
+}
+
 /// Gradients of μ and log σ from `dz` plus `kl_scale` × the KL term.
 #[inline(always)]
 pub fn sample_latent_backward_row<F: Float>(

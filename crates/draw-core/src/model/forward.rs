@@ -38,6 +38,9 @@ impl<B: Backend> Draw<B> {
         b.broadcast_rows(&p.init.h_dec, &mut ws.init.h_dec);
         b.broadcast_rows(&p.init.c_dec, &mut ws.init.c_dec);
         b.fill(&mut ws.kl, 0.0);
+        if let Some(r) = ws.probe.as_mut().and_then(|p| p.log_ratio.as_mut()) {
+            b.fill(r, 0.0);
+        }
         for t in 0..self.config.steps {
             self.forward_step(b, ws, t, noise)?;
         }
@@ -73,6 +76,17 @@ impl<B: Backend> Draw<B> {
             self.config.z_size,
         );
         self.sample_step(b, st, key, &mut ws.kl);
+        if let Some(p) = &mut ws.probe {
+            b.copy_cols(&ws.kl, 0, &mut p.kl_after, t, 1, false);
+            if let Some(r) = &mut p.log_ratio {
+                let latent = Latent {
+                    mu: &st.mu,
+                    logsig: &st.logsig,
+                    eps: &st.eps,
+                };
+                b.latent_log_ratio(latent, r);
+            }
+        }
         self.decode_step(b, st, &prev, &mut ws.dec_in_step);
         b.copy_rows(&ws.dec_in_step, &mut ws.dec_in, t * ws.batch);
         write_step(b, &self.params, &st.dec_h, &mut st.write, &mut ws.canvas)

@@ -10,9 +10,11 @@
 mod backward;
 mod forward;
 mod generate;
+mod probe;
 mod shard;
 mod workspace;
 
+pub use probe::Probed;
 pub use workspace::{Workspace, WorkspaceSize};
 
 use crate::backend::{Backend, Mat};

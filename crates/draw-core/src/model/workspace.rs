@@ -137,6 +137,16 @@ pub struct Workspace<B: Backend> {
     pub(super) kl: B::Tensor,
     pub(super) bce: B::Tensor,
     pub(super) scratch: Scratch<B::Tensor>,
+    /// What an evaluation records beside the loss sums (`None` for training).
+    pub(super) probe: Option<Probe<B::Tensor>>,
+}
+
+/// An evaluation workspace's extra records, filled by every forward pass.
+pub(super) struct Probe<T> {
+    /// The running KL column after step t in column t (rows × T).
+    pub kl_after: T,
+    /// Σ_t log Q(z_t | h^enc_t) − log N(z_t; 0, I) per row (rows × 1), when asked for.
+    pub log_ratio: Option<T>,
 }
 
 impl<B: Backend> Workspace<B> {
@@ -267,6 +277,7 @@ impl<B: Backend> Draw<B> {
             kl: z0(1),
             bce: z0(1),
             scratch: self.scratch(b, n, (gr, gw)),
+            probe: None,
         }
     }
 

@@ -22,7 +22,7 @@
 //! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward |
 //! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read, write |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss |
-//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent |
+//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent, latent_log_ratio |
 //! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam |
 
 mod attention;

@@ -33,7 +33,7 @@ impl SamplingCase {
         match self {
             SamplingCase::FillNormal { rows, cols } => format!("fill_normal {rows}x{cols}"),
             SamplingCase::Latent { rows, z } => {
-                format!("sample_latent forward+backward rows={rows} z={z}")
+                format!("sample_latent forward+backward, latent_log_ratio rows={rows} z={z}")
             }
         }
     }
@@ -83,11 +83,14 @@ impl SamplingCase {
                 b.sample_latent(latent, &mut z, &mut kl);
                 let (mut dmu, mut dls) = (io.again(0), io.again(1));
                 b.sample_latent_backward(latent, &z, 0.3, &mut dmu, &mut dls);
+                let mut ratio = io.again(4);
+                b.latent_log_ratio(latent, &mut ratio);
                 vec![
                     io.out("z", &z),
                     io.out("kl", &kl),
                     io.out("dmu", &dmu),
                     io.out("dlogsig", &dls),
+                    io.out("log_ratio", &ratio),
                 ]
             }
         }
