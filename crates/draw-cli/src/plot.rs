@@ -227,6 +227,11 @@ fn render(chart: &Chart) -> Result<Vec<u8>> {
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
+            // Evaluation lines have one point an epoch: mark each, so a single one shows.
+            if s.points.len() <= 200 {
+                c.draw_series(s.points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(|e| anyhow!("drawing {}: {e}", s.label))?;
+            }
         }
         c.configure_series_labels()
             .background_style(WHITE.mix(0.85))
