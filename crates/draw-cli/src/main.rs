@@ -6,6 +6,9 @@
 mod args;
 mod backend;
 mod bench;
+mod data_cmd;
+mod datasets;
+mod download;
 mod eval;
 mod images;
 mod parity;
@@ -28,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a model on MNIST; writes metrics, checkpoints and samples under the run directory.
+    /// Train a model on a data set (MNIST by default); writes metrics, checkpoints and samples under the run directory.
     Train(Box<args::TrainArgs>),
     /// Test-set negative log-likelihood bound (nats) of a checkpoint.
     Eval(args::EvalArgs),
@@ -43,6 +46,9 @@ enum Command {
     Parity(parity::ParityArgs),
     /// List the GPU adapters `--backend wgpu` can use, best first.
     Adapters,
+    /// The data sets: which are present (`list`), and fetching them (`download NAME`).
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
 }
 
 /// `draw presets`.
@@ -75,6 +81,7 @@ fn run(command: Command) -> Result<()> {
         Command::Sample(a) => sample::sample(a),
         Command::Bench(a) => bench::bench(a),
         Command::Parity(a) => parity::parity(a),
+        Command::Data(c) => data_cmd::data(c),
         Command::Presets => {
             presets();
             Ok(())

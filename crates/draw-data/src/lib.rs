@@ -38,6 +38,7 @@ mod error;
 mod idx;
 mod mat;
 mod mnist;
+mod shapes;
 mod svhn;
 mod synth;
 mod two_digit;
@@ -56,6 +57,7 @@ pub use error::{DataError, Result};
 pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
 pub use mat::{parse_mat, MatVar};
 pub use mnist::{load_mnist, Split};
+pub use shapes::{ColourShapes, SHAPE_COLOURS};
 pub use svhn::{load_svhn, parse_svhn, svhn_file};
 pub use synth::{Generator, Piece};
 pub use two_digit::{
