@@ -10,10 +10,12 @@ use draw_rs::data::{gather, Batcher, ColourShapes, Dataset, SHAPE_COLOURS};
 type B = CpuBackend<f32>;
 
 const STEPS: usize = 300;
-/// The bound must fall by at least this many nats per image (measured: see the README).
-const MARGIN: f64 = 150.0;
+/// The bound must fall by at least this many nats per image (measured 669.7 -> 32.9, a drop
+/// of 637; see the README).
+const MARGIN: f64 = 400.0;
 /// The mean over test images and channels of |reconstructed colour − true colour| inside the
-/// shape must stay below this (a grey or colour-blind reconstruction scores about 0.5).
+/// shape must stay below this (measured 0.072; 0.495 before training: a grey or colour-blind
+/// reconstruction scores about 0.5).
 const COLOUR_ERROR: f64 = 0.2;
 
 fn config() -> DrawConfig {

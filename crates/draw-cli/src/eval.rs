@@ -114,13 +114,13 @@ impl BackendTask for Eval {
         let t0 = Instant::now();
         let l = test_bound(b, &model, &test, plan.batch_size)?;
         println!(
-            "test NLL bound on {}: {:.2} nats per image = {:.4} bits/dim (Lx {:.2}, Lz {:.2}) over {} images, {:.1}s on {}",
-            dataset.name(),
+            "test NLL bound: {:.2} nats per image = {:.4} bits/dim (Lx {:.2}, Lz {:.2}) over {} {} test images, {:.1}s on {}",
             l.mean_total(),
             bits_per_dim(l.mean_total(), model.config()),
             l.mean_reconstruction(),
             l.mean_latent(),
             l.examples,
+            dataset.name(),
             t0.elapsed().as_secs_f64(),
             b.name()
         );
