@@ -10,10 +10,16 @@ use std::path::PathBuf;
 /// `draw train` options.
 #[derive(Args, Clone, Debug)]
 pub struct TrainArgs {
-    /// Preset: quick, mnist or mnist-noattn (`draw presets` lists them) [default: quick].
+    /// Preset: quick, mnist, mnist-noattn, mnist2, svhn or cifar (`draw presets` lists them)
+    /// [default: quick].
     #[arg(long)]
     pub preset: Option<String>,
-    /// Directory with the MNIST IDX files (raw or .gz).
+    /// Data set: mnist, fashion-mnist, mnist2, cifar10 or svhn [default: the preset's]; the
+    /// model's image size is the data set's.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Directory with the data set's files (default: data/mnist for mnist and mnist2,
+    /// data/<name> for the others, /usr/share/datasets/fashion-mnist as Debian installs it).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Run directory (default: runs/<preset>-<unix time>).
@@ -84,7 +90,10 @@ pub struct EvalArgs {
     /// `--checkpoint`.
     #[arg(long)]
     pub pretrained: Option<String>,
-    /// Directory with the MNIST IDX files.
+    /// Data set [default: the one the checkpoint was trained on].
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Directory with the data set's files [default: the training run's].
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Evaluate on the first N test images only.

@@ -2,12 +2,13 @@
 
 use crate::args::EvalArgs;
 use crate::backend::{with_backend, BackendTask};
+use crate::datasets::load_test;
 use crate::plan::EvalPlan;
 use anyhow::{bail, Result};
 use draw_core::checkpoint;
 use draw_core::{evaluate_steps, importance_weighted, Backend, Draw, DrawConfig, Float, StepBound};
-use draw_data::{load_mnist, Dataset, Split};
-use std::path::Path;
+use draw_data::{Dataset, DatasetName};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Seed of the static binarisation of the test set: fixed, so every run reports the bound on
@@ -21,16 +22,40 @@ pub const IWAE_NOISE_SEED: u64 = 2016;
 /// training and `draw eval` both evaluate in batches of this size to report the same bound.
 pub const EVAL_BATCH: usize = 100;
 
-/// Test images (the first `limit` if given), statically binarised with
-/// [`TEST_BINARIZATION_SEED`].
-pub fn binarized_test_set(data: &Path, limit: Option<usize>) -> Result<Dataset> {
-    let test = load_mnist(data, Split::Test)?;
-    let test = match limit {
-        Some(0) => bail!("the test-set limit must be at least 1"),
-        Some(n) => test.subset(n),
-        None => test,
+/// A bound in nats per image as bits per dimension: nats / (C·H·W·ln 2).
+pub fn bits_per_dim(nats: f64, cfg: &DrawConfig) -> f64 {
+    nats / (cfg.image_size() as f64 * std::f64::consts::LN_2)
+}
+
+/// The data set and directory `draw eval` uses: `--dataset`/`--data` when given, else what
+/// the checkpoint's training state records, else the data set whose images have the model's
+/// size (MNIST for 28 × 28 grey, two-digit MNIST for 60 × 60 grey).
+pub fn eval_data(
+    given: (Option<DatasetName>, Option<&Path>),
+    checkpoint: &Path,
+    meta: &std::collections::HashMap<String, String>,
+    cfg: &DrawConfig,
+) -> Result<(DatasetName, PathBuf)> {
+    let state = crate::resume::TrainState::from_metadata(meta, checkpoint).ok();
+    let recorded = state.as_ref().map(|s| s.dataset()).transpose()?;
+    let by_shape = || match (cfg.channels, cfg.height, cfg.width) {
+        (1, 28, 28) => Ok(DatasetName::Mnist),
+        (1, 60, 60) => Ok(DatasetName::Mnist2),
+        (c, h, w) => Err(anyhow::anyhow!(
+            "{} records no data set and its {w}x{h}x{c} images match several; pass --dataset",
+            checkpoint.display()
+        )),
     };
-    Ok(test.binarize_static(TEST_BINARIZATION_SEED))
+    let dataset = match (given.0, recorded) {
+        (Some(d), _) | (None, Some(d)) => d,
+        (None, None) => by_shape()?,
+    };
+    let data = match (given.1, &state) {
+        (Some(d), _) => d.to_path_buf(),
+        (None, Some(s)) if Some(dataset) == recorded => s.data.clone(),
+        _ => crate::plan::default_dataset_dir(dataset),
+    };
+    Ok((dataset, data))
 }
 
 /// Host `f32` values in the backend's float type.
@@ -101,19 +126,24 @@ impl BackendTask for Eval {
     type Output = ();
 
     fn run<B: Backend>(self, b: &B) -> Result<()> {
-        let plan = self.0;
-        let model = load_model(b, &plan.checkpoint)?;
-        let test = binarized_test_set(&plan.data, plan.limit)?;
+        let plan: EvalPlan = self.0;
+        let ck = checkpoint::load(&plan.checkpoint)?;
+        let given = (plan.dataset, plan.data.as_deref());
+        let (dataset, data) = eval_data(given, &plan.checkpoint, &ck.metadata, &ck.config)?;
+        let model = Draw::from_values(b, ck.config, &ck.values)?;
+        let test = load_test(dataset, &data, plan.limit)?;
         check_image_shape(model.config(), &test, "test")?;
         let t0 = Instant::now();
         let s = test_bound(b, &model, &test, plan.batch_size)?;
         let l = &s.loss;
         println!(
-            "test NLL bound: {:.2} nats (Lx {:.2}, Lz {:.2}) over {} images, {:.1}s on {}",
+            "test NLL bound: {:.2} nats per image = {:.4} bits/dim (Lx {:.2}, Lz {:.2}) over {} {} test images, {:.1}s on {}",
             l.mean_total(),
+            bits_per_dim(l.mean_total(), model.config()),
             l.mean_reconstruction(),
             l.mean_latent(),
             l.examples,
+            dataset.name(),
             t0.elapsed().as_secs_f64(),
             b.name()
         );

@@ -3,8 +3,9 @@
 
 use crate::args::ExportArgs;
 use crate::backend::{with_backend, BackendChoice, BackendTask};
-use crate::eval::{binarized_test_set, check_image_shape, load_model, test_bound, EVAL_BATCH};
-use crate::plan::{data_dir, MODEL_FILE};
+use crate::datasets::load_test;
+use crate::eval::{check_image_shape, eval_data, load_model, test_bound, EVAL_BATCH};
+use crate::plan::MODEL_FILE;
 use anyhow::{bail, Context, Result};
 use draw_core::{checkpoint, Backend};
 use serde_json::{json, Value};
@@ -14,7 +15,8 @@ use std::path::{Path, PathBuf};
 struct Export {
     checkpoint: PathBuf,
     out: PathBuf,
-    data: PathBuf,
+    /// `--data` (`None`: the directory the checkpoint records, or the data set's default).
+    data: Option<PathBuf>,
     eval_limit: usize,
 }
 
@@ -34,7 +36,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
     let task = Export {
         checkpoint: a.checkpoint,
         out: a.out,
-        data: data_dir(a.data.as_deref()),
+        data: a.data,
         eval_limit: a.eval_limit,
     };
     with_backend(&backend, task)
@@ -105,7 +107,9 @@ impl BackendTask for Export {
         let ck = checkpoint::load(&self.checkpoint)?;
         let bytes = checkpoint::to_bytes(&ck.config, &ck.values, &[])?;
         let model = load_model(b, &self.checkpoint)?;
-        let test = binarized_test_set(&self.data, Some(self.eval_limit))?;
+        let given = (None, self.data.as_deref());
+        let (dataset, data) = eval_data(given, &self.checkpoint, &ck.metadata, &ck.config)?;
+        let test = load_test(dataset, &data, Some(self.eval_limit))?;
         check_image_shape(model.config(), &test, "test")?;
         let l = test_bound(b, &model, &test, EVAL_BATCH)?.loss;
         if !l.mean_total().is_finite() {

@@ -164,6 +164,27 @@ mod tests {
     }
 
     #[test]
+    fn colour_tiles_keep_each_channel() {
+        // One 2 x 1 RGB image, channel-major: pixel 0 pure red, pixel 1 pure blue.
+        let l = GridLayout::new(1, 2, 1, 3);
+        let t = l.tile(&[1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        let w = l.grid_width();
+        assert_eq!(t.len(), w * l.grid_height() * 3);
+        assert_eq!(&t[(w + 1) * 3..(w + 1) * 3 + 3], &[255, 0, 0]);
+        assert_eq!(&t[(w + 2) * 3..(w + 2) * 3 + 3], &[0, 0, 255]);
+        assert_eq!(&t[..3], &[40, 40, 40]);
+        // The GIF's frames decode to the same colours.
+        let mut gif = Vec::new();
+        encode_gif(&mut gif, &l, &[vec![1.0, 0.0, 0.0, 0.0, 0.0, 1.0]]).unwrap();
+        let mut opts = gif::DecodeOptions::new();
+        opts.set_color_output(gif::ColorOutput::RGBA);
+        let mut dec = opts.read_info(gif.as_slice()).unwrap();
+        let frame = dec.read_next_frame().unwrap().unwrap();
+        let px = |i: usize| &frame.buffer[i * 4..i * 4 + 3];
+        assert_eq!((px(w + 1), px(w + 2)), (&[255, 0, 0][..], &[0, 0, 255][..]));
+    }
+
+    #[test]
     fn png_and_gif_are_written() {
         let dir = std::env::temp_dir().join(format!("draw-img-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -6,6 +6,9 @@
 mod args;
 mod backend;
 mod bench;
+mod data_cmd;
+mod datasets;
+mod download;
 mod eval;
 mod export;
 mod images;
@@ -30,7 +33,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a model on MNIST; writes metrics, checkpoints and samples under the run directory.
+    /// Train a model on a data set (MNIST by default); writes metrics, checkpoints and samples under the run directory.
     Train(Box<args::TrainArgs>),
     /// Test-set negative log-likelihood bound (nats) of a checkpoint.
     Eval(args::EvalArgs),
@@ -51,6 +54,9 @@ enum Command {
     Parity(parity::ParityArgs),
     /// List the GPU adapters `--backend wgpu` can use, best first.
     Adapters,
+    /// The data sets: which are present (`list`), and fetching them (`download NAME`).
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
 }
 
 /// `draw presets`.
@@ -85,6 +91,7 @@ fn run(command: Command) -> Result<()> {
         Command::Export(a) => export::export(a),
         Command::Bench(a) => bench::bench(a),
         Command::Parity(a) => parity::parity(a),
+        Command::Data(c) => data_cmd::data(c),
         Command::Presets => {
             presets();
             Ok(())

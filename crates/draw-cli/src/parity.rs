@@ -12,7 +12,7 @@ use draw_core::conformance::{check_ops, compare_step, step_tolerances, OpCheck};
 use draw_core::prelude::*;
 use draw_core::reference::HostBackend;
 use draw_core::TrainConfig;
-use draw_data::{binarize_dynamic, gather, load_mnist, Batcher, Split};
+use draw_data::{binarize_dynamic, gather, load_mnist, Batcher, DatasetName, Split};
 use rand::SeedableRng;
 use std::path::PathBuf;
 
@@ -175,7 +175,10 @@ fn compare_trajectories<C: Backend, G: Backend>(
     tc: &TrainConfig,
     a: &ParityArgs,
 ) -> Result<usize> {
-    let train = load_mnist(&data_dir(a.data.as_deref()), Split::Train)?;
+    let train = load_mnist(
+        &data_dir(DatasetName::Mnist, a.data.as_deref()),
+        Split::Train,
+    )?;
     let mut batcher = Batcher::new(train.len, a.batch_size, true, a.seed);
     let mut rng = rand::rngs::StdRng::seed_from_u64(a.seed);
     let batches: Vec<Vec<f32>> = batcher

@@ -6,6 +6,7 @@ use crate::args::{EvalArgs, SampleArgs, TrainArgs};
 use crate::backend::BackendChoice;
 use anyhow::{bail, Result};
 use draw_core::{DrawConfig, TrainConfig};
+use draw_data::DatasetName;
 use std::path::{Path, PathBuf};
 
 /// The MNIST copy shipped with the repository: `data/mnist` under the working directory, or
@@ -18,9 +19,41 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist"))
 }
 
-/// `--data` if given, else [`default_data_dir`].
-pub fn data_dir(given: Option<&Path>) -> PathBuf {
-    given.map_or_else(default_data_dir, Path::to_path_buf)
+/// Where Debian's `dataset-fashion-mnist` package puts the four files.
+pub const DEBIAN_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The folder `draw data download NAME` fills by default: `data/<name>`.
+pub fn download_dir(dataset: DatasetName) -> PathBuf {
+    PathBuf::from("data").join(dataset.name())
+}
+
+/// Where a data set is looked for without `--data`: the shipped MNIST for mnist and mnist2;
+/// `data/<name>` (where `draw data download` puts it); for Fashion-MNIST, Debian's folder
+/// when `data/fashion-mnist` does not exist.
+pub fn default_dataset_dir(dataset: DatasetName) -> PathBuf {
+    match dataset {
+        DatasetName::Mnist | DatasetName::Mnist2 => default_data_dir(),
+        DatasetName::FashionMnist if !download_dir(dataset).exists() => {
+            PathBuf::from(DEBIAN_FASHION_MNIST)
+        }
+        _ => download_dir(dataset),
+    }
+}
+
+/// `--data` if given, else [`default_dataset_dir`].
+pub fn data_dir(dataset: DatasetName, given: Option<&Path>) -> PathBuf {
+    given.map_or_else(|| default_dataset_dir(dataset), Path::to_path_buf)
+}
+
+/// The model `base` on `dataset`'s images: the image size and channels are the data set's.
+pub fn model_for(base: &DrawConfig, dataset: DatasetName) -> DrawConfig {
+    let (channels, height, width) = dataset.shape();
+    DrawConfig {
+        channels,
+        height,
+        width,
+        ..base.clone()
+    }
 }
 
 fn check_test_limit(limit: Option<usize>) -> Result<()> {
@@ -35,11 +68,14 @@ fn check_test_limit(limit: Option<usize>) -> Result<()> {
 pub struct TrainPlan {
     /// The preset's name.
     pub preset: &'static str,
-    /// The model: the preset's, with `--steps`, `--read` and `--write` applied.
+    /// The data set: the preset's, or `--dataset`.
+    pub dataset: DatasetName,
+    /// The model: the preset's on the data set's image size, with `--steps`, `--read` and
+    /// `--write` applied.
     pub model: DrawConfig,
     /// The optimiser settings: the preset's, with the flags applied (`--clip 0`: no clip).
     pub train: TrainConfig,
-    /// The MNIST directory.
+    /// The data set's directory.
     pub data: PathBuf,
     /// The run directory.
     pub out: PathBuf,
@@ -97,6 +133,7 @@ pub fn resume_checkpoint(path: &Path) -> PathBuf {
 fn overrides(a: &TrainArgs) -> Vec<&'static str> {
     let given = [
         ("--preset", a.preset.is_some()),
+        ("--dataset", a.dataset.is_some()),
         ("--steps", a.steps.is_some()),
         ("--read", a.read.is_some()),
         ("--write", a.write.is_some()),
@@ -128,11 +165,12 @@ impl TrainPlan {
         let backend = BackendChoice::from_args(&a.backend)?;
         check_intervals(a)?;
         let preset = draw_core::preset(a.preset.as_deref().unwrap_or("quick"))?;
+        let dataset = DatasetName::parse(a.dataset.as_deref().unwrap_or(preset.dataset))?;
         let model = DrawConfig {
             steps: a.steps.unwrap_or(preset.model.steps),
             read: a.read.unwrap_or(preset.model.read),
             write: a.write.unwrap_or(preset.model.write),
-            ..preset.model.clone()
+            ..model_for(&preset.model, dataset)
         };
         let train = TrainConfig {
             epochs: a.epochs.unwrap_or(preset.train.epochs),
@@ -151,9 +189,10 @@ impl TrainPlan {
         check_test_limit(a.test_limit)?;
         Ok(TrainPlan {
             preset: preset.name,
+            dataset,
             model,
             train,
-            data: data_dir(a.data.as_deref()),
+            data: data_dir(dataset, a.data.as_deref()),
             out: match (&a.resume, &a.out) {
                 (Some(r), None) => resume_checkpoint(r)
                     .parent()
@@ -214,8 +253,10 @@ pub fn unix_now() -> u64 {
 pub struct EvalPlan {
     /// The checkpoint to evaluate.
     pub checkpoint: PathBuf,
-    /// The MNIST directory.
-    pub data: PathBuf,
+    /// `--dataset` (`None`: the one the checkpoint records).
+    pub dataset: Option<DatasetName>,
+    /// `--data` (`None`: the directory the checkpoint records, or the data set's default).
+    pub data: Option<PathBuf>,
     /// Evaluate on the first N test images only (at least 1).
     pub limit: Option<usize>,
     /// Examples per forward pass (at least 1).
@@ -247,7 +288,8 @@ impl EvalPlan {
         }
         Ok(EvalPlan {
             checkpoint: model_checkpoint(a.checkpoint.as_deref(), a.pretrained.as_deref())?,
-            data: data_dir(a.data.as_deref()),
+            dataset: a.dataset.as_deref().map(DatasetName::parse).transpose()?,
+            data: a.data.clone(),
             limit: a.limit,
             batch_size: a.batch_size,
             samples: a.samples,
@@ -370,7 +412,10 @@ mod tests {
             ("quick", &quick.model, &quick.train)
         );
         assert_eq!(p.out, PathBuf::from("runs/quick-1234"));
-        assert_eq!(p.data, default_data_dir());
+        assert_eq!(
+            (p.data, p.dataset),
+            (default_data_dir(), DatasetName::Mnist)
+        );
         assert_eq!(
             (p.log_every, p.checkpoint_every, p.max_steps),
             (20, Some(500), None)
@@ -433,6 +478,60 @@ mod tests {
     }
 
     #[test]
+    fn presets_name_their_data_set_and_the_model_takes_its_image_size() {
+        for (flags, dataset, shape, dir) in [
+            (
+                &["--preset", "mnist2"][..],
+                DatasetName::Mnist2,
+                (1, 60, 60),
+                default_data_dir(),
+            ),
+            (
+                &["--preset", "svhn"],
+                DatasetName::Svhn,
+                (3, 32, 32),
+                "data/svhn".into(),
+            ),
+            (
+                &["--preset", "cifar"],
+                DatasetName::Cifar10,
+                (3, 32, 32),
+                "data/cifar10".into(),
+            ),
+            (
+                &["--preset", "quick", "--dataset", "cifar10", "--data", "c"],
+                DatasetName::Cifar10,
+                (3, 32, 32),
+                "c".into(),
+            ),
+            (
+                &["--dataset", "fashion-mnist"],
+                DatasetName::FashionMnist,
+                (1, 28, 28),
+                default_dataset_dir(DatasetName::FashionMnist),
+            ),
+        ] {
+            let p = train(flags).unwrap();
+            let m = &p.model;
+            assert_eq!(
+                (p.dataset, (m.channels, m.height, m.width), p.data),
+                (dataset, shape, dir)
+            );
+        }
+        let p = train(&["--preset", "cifar", "--dataset", "mnist"]).unwrap();
+        let cifar = draw_core::preset("cifar").unwrap().model;
+        assert_eq!(
+            (p.model.width, p.model.channels, p.model.enc_size),
+            (28, 1, cifar.enc_size)
+        );
+        assert!(message(train(&["--dataset", "imagenet"])).contains("known: mnist"));
+        // Table 3's 12 x 12 glimpse does not fit a smaller image: refused by name.
+        assert!(
+            message(train(&["--preset", "svhn", "--steps", "2", "--read", "40"])).contains("read")
+        );
+    }
+
+    #[test]
     fn clip_zero_disables_clipping() {
         assert_eq!(train(&["--clip", "0"]).unwrap().train.clip_norm, None);
         assert!(train(&[]).unwrap().train.clip_norm.is_some());
@@ -490,9 +589,15 @@ mod tests {
         };
         let p = eval(&[]).unwrap();
         assert_eq!(
-            (p.batch_size, p.limit, p.data),
-            (100, None, default_data_dir())
+            (p.batch_size, p.limit, p.data, p.dataset),
+            (100, None, None, None)
         );
+        let p = eval(&["--dataset", "svhn", "--data", "d"]).unwrap();
+        assert_eq!(
+            (p.dataset, p.data),
+            (Some(DatasetName::Svhn), Some("d".into()))
+        );
+        assert!(message(eval(&["--dataset", "imagenet"])).contains("unknown data set"));
         assert!(message(eval(&["--limit", "0"])).contains("test-set limit"));
         assert!(message(eval(&["--batch-size", "0"])).contains("batch size"));
         assert!(message(eval(&["--samples", "0"])).contains("posterior samples"));
@@ -543,6 +648,7 @@ mod tests {
     fn fuzzed_command_lines_never_panic() {
         const FLAGS: &[&str] = &[
             "--preset",
+            "--dataset",
             "--data",
             "--out",
             "--epochs",
@@ -584,6 +690,10 @@ mod tests {
             "full",
             "mnist",
             "quick",
+            "svhn",
+            "cifar",
+            "mnist2",
+            "cifar10",
             "cpu",
             "wgpu",
             "abc",

@@ -4,6 +4,7 @@
 use crate::plan::TrainPlan;
 use anyhow::{bail, Context, Result};
 use draw_core::{Loss, TrainConfig};
+use draw_data::DatasetName;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -54,7 +55,11 @@ pub struct TrainState {
     pub train_limit: Option<usize>,
     /// `--test-limit` of the run.
     pub test_limit: Option<usize>,
-    /// The MNIST directory of the run.
+    /// The data set of the run (absent in checkpoints from before data sets were named:
+    /// MNIST).
+    #[serde(default)]
+    pub dataset: Option<String>,
+    /// The data set's directory of the run.
     pub data: std::path::PathBuf,
     /// A metrics line every this many steps.
     pub log_every: u64,
@@ -100,6 +105,15 @@ impl TrainState {
     }
 }
 
+impl TrainState {
+    /// The run's data set (MNIST when the checkpoint predates named data sets).
+    pub fn dataset(&self) -> Result<DatasetName> {
+        Ok(DatasetName::parse(
+            self.dataset.as_deref().unwrap_or("mnist"),
+        )?)
+    }
+}
+
 impl TrainPlan {
     /// The plan of a resumed run: the checkpoint's model, optimiser settings and data, with
     /// this plan's `--epochs` (to extend the run), intervals, `--test-limit` and backend.
@@ -126,6 +140,7 @@ impl TrainPlan {
         };
         self.train_limit = state.train_limit;
         self.test_limit = self.test_limit.or(state.test_limit);
+        self.dataset = state.dataset()?;
         self.data = state.data.clone();
         if !self.given.log_every {
             self.log_every = state.log_every;
@@ -163,6 +178,7 @@ mod tests {
             },
             train_limit: None,
             test_limit: None,
+            dataset: Some("mnist2".into()),
             data: "data/mnist".into(),
             log_every: 7,
             checkpoint_every: Some(9),
@@ -186,11 +202,28 @@ mod tests {
             .resumed(&state(40), model.clone())
             .expect("resumes");
         assert_eq!((kept.train.epochs, kept.log_every), (40, 7));
+        assert_eq!(kept.dataset, DatasetName::Mnist2);
         assert_eq!(kept.checkpoint_every, Some(9));
         // `--epochs` equal to some preset's default is still an explicit choice.
         let given = plan(&["--epochs", "1", "--log-every", "3"])
             .resumed(&state(40), model)
             .expect("resumes");
         assert_eq!((given.train.epochs, given.log_every), (1, 3));
+    }
+
+    #[test]
+    fn the_data_set_is_kept_and_old_checkpoints_mean_mnist() {
+        let mut old = serde_json::to_value(state(1)).unwrap();
+        old.as_object_mut().unwrap().remove("dataset");
+        let old: TrainState = serde_json::from_value(old).unwrap();
+        assert_eq!(old.dataset().unwrap(), DatasetName::Mnist);
+        let model = draw_core::preset("mnist").expect("preset").model;
+        let msg = format!(
+            "{:#}",
+            plan(&["--dataset", "svhn"])
+                .resumed(&state(1), model)
+                .unwrap_err()
+        );
+        assert!(msg.contains("--dataset"), "{msg}");
     }
 }

@@ -1,10 +1,11 @@
-//! `draw train`: a training session on MNIST that writes its config, metrics, checkpoints and
+//! `draw train`: a training session on a data set that writes its config, metrics, checkpoints and
 //! samples into a run directory.
 
 use crate::args::TrainArgs;
 use crate::backend::{with_backend, BackendTask};
+use crate::datasets::{load_test, load_train, TrainImages};
 use crate::eval::{
-    binarized_test_set, check_image_shape, rounded_kl_steps, test_bound, to_float, EVAL_BATCH,
+    bits_per_dim, check_image_shape, rounded_kl_steps, test_bound, to_float, EVAL_BATCH,
 };
 use crate::plan::{unix_now, TrainPlan};
 use crate::resume::{TrainState, TRAIN_STATE_KEY};
@@ -13,7 +14,7 @@ use crate::sample::write_samples;
 use anyhow::{bail, Context, Result};
 use draw_core::checkpoint;
 use draw_core::{Backend, Draw, DrawError, Loss, StepStats, Trainer};
-use draw_data::{binarize_keyed, gather, load_mnist, Batcher, Dataset, Split};
+use draw_data::{binarize_keyed, Batcher, Dataset};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::path::Path;
@@ -53,7 +54,7 @@ impl BackendTask for Train {
 /// binarised test set (limited by `--test-limit`).
 pub struct TrainData {
     /// Training images, in [0, 1], binarised afresh for each batch.
-    pub train: Dataset,
+    pub train: TrainImages,
     /// Test images, binarised once.
     pub test: Dataset,
 }
@@ -62,19 +63,24 @@ impl TrainData {
     /// Loads the plan's data and checks it against the model and the batch size.
     pub fn load(plan: &TrainPlan) -> Result<Self> {
         // (data errors name the file and the remedy)
-        let train = load_mnist(&plan.data, Split::Train)?;
-        let train = match plan.train_limit {
-            Some(n) => train.subset(n),
-            None => train,
-        };
-        let test = binarized_test_set(&plan.data, plan.test_limit)?;
-        check_image_shape(&plan.model, &train, "training")?;
+        let train = load_train(plan.dataset, &plan.data, plan.train_limit)?;
+        let test = load_test(plan.dataset, &plan.data, plan.test_limit)?;
+        let m = &plan.model;
+        if train.shape() != (m.channels, m.height, m.width) {
+            let (c, h, w) = train.shape();
+            bail!(
+                "training images are {w}x{h}x{c}, the model expects {}x{}x{}",
+                m.width,
+                m.height,
+                m.channels
+            );
+        }
         check_image_shape(&plan.model, &test, "test")?;
-        if train.len < plan.train.batch_size {
+        if train.len() < plan.train.batch_size {
             bail!(
                 "batch size {} is larger than the training set ({} images)",
                 plan.train.batch_size,
-                train.len
+                train.len()
             );
         }
         Ok(TrainData { train, test })
@@ -175,7 +181,12 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             }
             None => new_run_dir(&dir, &plan, b)?,
         };
-        let batcher = Batcher::new(data.train.len, plan.train.batch_size, true, plan.train.seed);
+        let batcher = Batcher::new(
+            data.train.len(),
+            plan.train.batch_size,
+            true,
+            plan.train.seed,
+        );
         announce(&plan, b, &data, &dir, &at, state.is_some());
         let per_epoch = batcher.batches_per_epoch() as u64;
         let progress = progress_bar(per_epoch * plan.train.epochs as u64)?;
@@ -256,7 +267,10 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     /// step named on stderr); after [`MAX_SKIPPED_STEPS`] in a row training stops, keeping the
     /// last checkpoint that evaluates to a finite bound as last-good.safetensors.
     fn step(&mut self, idx: &[usize], global_batch: u64) -> Result<Option<StepStats>> {
-        let images = gather(&self.data.train, idx);
+        let images = self
+            .data
+            .train
+            .batch(idx, self.plan.train.seed, self.at.epoch);
         let x: Vec<B::F> = to_float(&binarize_keyed(&images, self.plan.train.seed, global_batch));
         match self.trainer.step(self.b, &x) {
             Ok(s) => {
@@ -346,8 +360,9 @@ impl<'b, B: Backend> TrainSession<'b, B> {
         let steps = test_bound(self.b, &self.trainer.model, &self.data.test, EVAL_BATCH)?;
         let test = steps.loss;
         let (epoch, el) = (self.at.epoch, self.at.epoch_loss);
+        let bpd = bits_per_dim(test.mean_total(), &self.plan.model);
         let line = format!(
-            "epoch {epoch}: train {:.2} nats | test bound {:.2} nats (Lx {:.2}, Lz {:.2}) | eval {:.1}s | {:.0}s elapsed",
+            "epoch {epoch}: train {:.2} nats | test bound {:.2} nats = {bpd:.4} bits/dim (Lx {:.2}, Lz {:.2}) | eval {:.1}s | {:.0}s elapsed",
             el.mean_total(),
             test.mean_total(),
             test.mean_reconstruction(),
@@ -359,7 +374,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
         if self.progress.is_hidden() {
             println!("{line}");
         }
-        self.metrics.log(&json!({"epoch": epoch, "step": self.trainer.steps(), "train_loss": el.mean_total(), "test_nll": test.mean_total(), "test_lx": test.mean_reconstruction(), "test_lz": test.mean_latent(), "test_kl_steps": rounded_kl_steps(&steps), "elapsed_sec": self.elapsed()}))?;
+        self.metrics.log(&json!({"epoch": epoch, "step": self.trainer.steps(), "train_loss": el.mean_total(), "test_nll": test.mean_total(), "test_bits_per_dim": bpd, "test_lx": test.mean_reconstruction(), "test_lz": test.mean_latent(), "test_kl_steps": rounded_kl_steps(&steps), "elapsed_sec": self.elapsed()}))?;
         let nll = test.mean_total();
         self.at.last_test_nll = Some(nll);
         self.at.best_test_nll = Some(self.at.best_test_nll.map_or(nll, |b| b.min(nll)));
@@ -439,6 +454,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             train: self.plan.train.clone(),
             train_limit: self.plan.train_limit,
             test_limit: self.plan.test_limit,
+            dataset: Some(self.plan.dataset.name().to_string()),
             data: self.plan.data.clone(),
             log_every: self.plan.log_every,
             checkpoint_every: self.plan.checkpoint_every,
@@ -512,7 +528,7 @@ fn new_run_dir<B: Backend>(dir: &RunDir, plan: &TrainPlan, b: &B) -> Result<Metr
         );
     }
     let dir = RunDir::create(dir.root())?;
-    dir.write_config(&json!({"preset": plan.preset, "model": plan.model, "train": plan.train, "backend": b.name(), "data": plan.data}))?;
+    dir.write_config(&json!({"preset": plan.preset, "model": plan.model, "train": plan.train, "backend": b.name(), "dataset": plan.dataset.name(), "data": plan.data}))?;
     dir.create_metrics()
 }
 
@@ -531,10 +547,12 @@ fn announce<B: Backend>(
         String::new()
     };
     println!(
-        "training `{}` on {} ({} train / {} test images), T = {}, batch {}, {} epochs -> {}{from}",
+        "training `{}` on {} ({} from {}: {} train / {} test images), T = {}, batch {}, {} epochs -> {}{from}",
         plan.preset,
         b.name(),
-        data.train.len,
+        plan.dataset.name(),
+        plan.data.display(),
+        data.train.len(),
         data.test.len,
         plan.model.steps,
         tc.batch_size,

@@ -5,7 +5,7 @@ mod common;
 
 use common::{draw, draw_ok, mnist};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 fn tmp(name: &str) -> PathBuf {
     common::tmp("cli", name)
@@ -330,4 +330,218 @@ fn unknown_adapter_is_named() {
         "x",
     ]);
     fails_with(&out, &["no-such-gpu", "available"]);
+}
+
+/// A CIFAR-10 folder in the archive's layout with `n` records per file.
+fn cifar_dir(name: &str, n: usize) -> PathBuf {
+    let d = tmp(name);
+    let inner = d.join("cifar-10-batches-bin");
+    std::fs::create_dir_all(&inner).unwrap();
+    let mut records = Vec::new();
+    for i in 0..n {
+        records.push((i % 10) as u8);
+        // Red top half, blue bottom half: a colour image the grid must keep in colour.
+        let plane = |ch: usize| {
+            (0..1024).map(move |p| {
+                if (p < 512) == (ch == 0) && ch != 1 {
+                    250u8
+                } else {
+                    5
+                }
+            })
+        };
+        records.extend((0..3).flat_map(plane));
+    }
+    for f in [
+        "test_batch.bin",
+        "data_batch_1.bin",
+        "data_batch_2.bin",
+        "data_batch_3.bin",
+        "data_batch_4.bin",
+        "data_batch_5.bin",
+    ] {
+        std::fs::write(inner.join(f), &records).unwrap();
+    }
+    d
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn colour_cifar_trains_evaluates_from_the_checkpoint_and_samples_in_colour() {
+    let data = cifar_dir("cifar-data", 20);
+    let out = tmp("cifar-run");
+    let text = ok(&draw(&[
+        "train",
+        "--preset",
+        "cifar",
+        "--steps",
+        "2",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--batch-size",
+        "20",
+        "--max-steps",
+        "1",
+        "--test-limit",
+        "10",
+    ]));
+    assert!(
+        text.contains("`cifar` on") && text.contains("cifar10 from") && text.contains("bits/dim"),
+        "{text}"
+    );
+    let ck = out.join("checkpoint.safetensors");
+    // No --dataset: the checkpoint names cifar10 and its folder.
+    let e = ok(&draw(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--limit",
+        "10",
+    ]));
+    assert!(
+        e.contains("over 10 cifar10 test images") && e.contains("bits/dim"),
+        "{e}"
+    );
+    let nats: f64 = bound(&draw(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--limit",
+        "10",
+    ]));
+    let bpd: f64 = e
+        .split("= ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (bpd - nats / (3072.0 * std::f64::consts::LN_2)).abs() < 1e-3,
+        "{e}"
+    );
+    let png = std::fs::read(out.join("samples.png")).unwrap();
+    assert_eq!(
+        png[25], 2,
+        "samples.png should be an RGB PNG (colour type 2)"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+    std::fs::remove_dir_all(data).unwrap();
+}
+
+#[test]
+fn two_digit_mnist_trains_resumes_and_evaluates_on_its_own_test_set() {
+    let out = tmp("mnist2-run");
+    let o = out.to_str().unwrap();
+    let common = [
+        "--steps",
+        "2",
+        "--train-limit",
+        "60",
+        "--test-limit",
+        "10",
+        "--batch-size",
+        "20",
+    ];
+    let args: Vec<&str> = [
+        "train",
+        "--preset",
+        "mnist2",
+        "--out",
+        o,
+        "--max-steps",
+        "1",
+    ]
+    .into_iter()
+    .chain(common)
+    .collect();
+    let text = ok(&draw(&args));
+    assert!(
+        text.contains("mnist2 from") && text.contains("60 train / 10 test"),
+        "{text}"
+    );
+    let resumed = ok(&draw(&["train", "--resume", o]));
+    assert!(
+        resumed.contains("mnist2 from") && resumed.contains("resumed at epoch 1 batch 1"),
+        "{resumed}"
+    );
+    let refused = draw(&["train", "--resume", o, "--dataset", "mnist"]);
+    fails_with(&refused, &["--dataset"]);
+    let ck = out.join("checkpoint.safetensors");
+    let e = ok(&draw(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--limit",
+        "10",
+    ]));
+    assert!(e.contains("over 10 mnist2 test images"), "{e}");
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+/// A one-shot HTTP server on 127.0.0.1: answers every request with `status` and `body`.
+fn serve(status: &'static str, body: Vec<u8>) -> String {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(&body);
+        }
+    });
+    base
+}
+
+#[test]
+fn data_download_errors_name_the_url_and_leave_nothing() {
+    for (status, body, needle) in [
+        ("404 Not Found", b"nope".to_vec(), "HTTP 404"),
+        ("200 OK", b"not the real file".to_vec(), "checksum mismatch"),
+    ] {
+        let base = serve(status, body);
+        let dir = tmp("dl");
+        let out = Command::new(env!("CARGO_BIN_EXE_draw"))
+            .args(["data", "download", "svhn", "--dir", dir.to_str().unwrap()])
+            .env("DRAW_DATA_MIRROR", &base)
+            .output()
+            .unwrap();
+        fails_with(&out, &[&format!("{base}/train_32x32.mat"), needle]);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "{needle}: files left behind"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    let list = ok(&draw(&["data", "list"]));
+    for name in ["mnist ", "fashion-mnist", "mnist2", "cifar10", "svhn"] {
+        assert!(list.contains(name), "{list}");
+    }
+    fails_with(
+        &draw(&["data", "download", "mnist"]),
+        &["ships in data/mnist"],
+    );
 }

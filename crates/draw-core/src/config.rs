@@ -208,6 +208,9 @@ pub struct Preset {
     pub name: &'static str,
     /// One line for `--help` and the README.
     pub description: &'static str,
+    /// The data set it trains on by default (a `draw-data` data set name, e.g. `mnist`,
+    /// `cifar10`); the model's image size is that data set's.
+    pub dataset: &'static str,
     /// The model.
     pub model: DrawConfig,
     /// The optimiser settings.
@@ -228,12 +231,63 @@ fn mnist_model(steps: usize, read: Glimpse, write: Glimpse) -> DrawConfig {
     }
 }
 
+/// A 32 × 32 RGB model with attention of `n` on both heads (the paper's Table 3 colour rows).
+fn colour_model(steps: usize, lstm: usize, z_size: usize, n: usize) -> DrawConfig {
+    DrawConfig {
+        width: 32,
+        height: 32,
+        channels: 3,
+        steps,
+        read: Glimpse::Attention { n },
+        write: Glimpse::Attention { n },
+        enc_size: lstm,
+        dec_size: lstm,
+        z_size,
+    }
+}
+
+/// The colour and two-digit presets of the paper's Table 3 and Fig. 9.
+fn paper_presets() -> Vec<Preset> {
+    let three_epochs = TrainConfig {
+        epochs: 3,
+        ..TrainConfig::default()
+    };
+    vec![
+        Preset {
+            name: "mnist2",
+            description: "the `mnist` model on 60 x 60 two-digit MNIST (the paper's Fig. 9)",
+            dataset: "mnist2",
+            model: DrawConfig {
+                width: 60,
+                height: 60,
+                ..mnist_model(64, Glimpse::Attention { n: 2 }, Glimpse::Attention { n: 5 })
+            },
+            train: three_epochs.clone(),
+        },
+        Preset {
+            name: "svhn",
+            description: "the paper's SVHN model on 32 x 32 x 3 crops: T = 32, read/write N = 12, LSTM 800, z 100",
+            dataset: "svhn",
+            model: colour_model(32, 800, 100, 12),
+            train: three_epochs.clone(),
+        },
+        Preset {
+            name: "cifar",
+            description: "the paper's CIFAR-10 model, 32 x 32 x 3: T = 64, read/write N = 5, LSTM 400, z 200",
+            dataset: "cifar10",
+            model: colour_model(64, 400, 200, 5),
+            train: three_epochs,
+        },
+    ]
+}
+
 /// Every preset, the quick default first.
 pub fn presets() -> Vec<Preset> {
-    vec![
+    let mut all = vec![
         Preset {
             name: "quick",
             description: "MNIST without attention, T = 16: real digits after one epoch on 2 cores",
+            dataset: "mnist",
             model: mnist_model(16, Glimpse::Full, Glimpse::Full),
             // 2e-3 rather than 1e-3: 111.05 / 110.80 nats after one epoch (seeds 1, 2) instead
             // of 112.73 / 112.96.
@@ -246,6 +300,7 @@ pub fn presets() -> Vec<Preset> {
             name: "mnist",
             description:
                 "the paper's MNIST model: T = 64, read N = 2, write N = 5, LSTM 256, z 100",
+            dataset: "mnist",
             model: mnist_model(64, Glimpse::Attention { n: 2 }, Glimpse::Attention { n: 5 }),
             train: TrainConfig {
                 epochs: 3,
@@ -255,13 +310,16 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             name: "mnist-noattn",
             description: "the paper's MNIST model without attention: T = 64, full read and write",
+            dataset: "mnist",
             model: mnist_model(64, Glimpse::Full, Glimpse::Full),
             train: TrainConfig {
                 epochs: 3,
                 ..TrainConfig::default()
             },
         },
-    ]
+    ];
+    all.extend(paper_presets());
+    all
 }
 
 /// Looks a preset up by name, listing the valid names on failure.
@@ -288,6 +346,23 @@ mod tests {
         }
         let m = preset("mnist").unwrap().model;
         assert_eq!((m.steps, m.read_size(), m.write_size()), (64, 8, 25));
+        // Table 3: SVHN T 32, LSTM 800, z 100, N 12/12; CIFAR-10 T 64, LSTM 400, z 200, N 5/5.
+        let s = preset("svhn").unwrap().model;
+        let sizes = |m: &DrawConfig| (m.steps, m.enc_size, m.dec_size, m.z_size, m.read, m.write);
+        let n = |n| Glimpse::Attention { n };
+        assert_eq!(sizes(&s), (32, 800, 800, 100, n(12), n(12)));
+        assert_eq!(
+            (s.channels, s.read_size(), s.write_size()),
+            (3, 2 * 3 * 144, 3 * 144)
+        );
+        let c = preset("cifar").unwrap().model;
+        assert_eq!(sizes(&c), (64, 400, 400, 200, n(5), n(5)));
+        let two = preset("mnist2").unwrap();
+        assert_eq!(
+            (two.model.width, two.model.height, two.dataset),
+            (60, 60, "mnist2")
+        );
+        assert_eq!(sizes(&two.model), sizes(&m));
         assert_eq!(preset("quick").unwrap().model.read_size(), 2 * 784);
         assert!(preset("nope").unwrap_err().to_string().contains("quick"));
     }

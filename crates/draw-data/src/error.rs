@@ -127,6 +127,32 @@ pub enum DataError {
         /// The files the split needs, e.g. `train-images-idx3-ubyte and train-labels-idx1-ubyte`.
         needs: String,
     },
+    /// A MAT-file is malformed or holds what the reader does not support.
+    #[error("{path}: bad MAT-file at byte offset {offset}: {detail}")]
+    BadMat {
+        /// File being parsed.
+        path: PathBuf,
+        /// Byte offset of the element at fault (0 for faults of the whole file).
+        offset: usize,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A data set's file is missing; the message names the command that fetches it.
+    #[error("{path}: file not found; fetch the data set with `{remedy}` or pass --data DIR pointing at a folder holding it")]
+    DatasetMissing {
+        /// The file looked for.
+        path: PathBuf,
+        /// The command that fetches it.
+        remedy: String,
+    },
+    /// An unknown data set name.
+    #[error("unknown data set `{name}` (known: {known})")]
+    UnknownDataset {
+        /// The name given.
+        name: String,
+        /// The known names.
+        known: String,
+    },
     /// No files were given, so there is nothing to load.
     #[error("empty dataset: no files given")]
     EmptyDataset,

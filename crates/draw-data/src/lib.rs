@@ -1,4 +1,5 @@
-//! Data loading for draw-rs: IDX (MNIST) and CIFAR-10 binary parsers, binarisation,
+//! Data loading for draw-rs: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary and SVHN MAT-file
+//! parsers ([`DatasetName`] names each set), binarisation,
 //! shuffled mini-batching, and data sets generated from MNIST (cluttered MNIST, two-digit MNIST).
 //!
 //! Decisions:
@@ -29,16 +30,21 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod catalog;
 mod cifar;
 mod cluttered;
 mod dataset;
 mod error;
 mod idx;
+mod mat;
 mod mnist;
+mod shapes;
+mod svhn;
 mod synth;
 mod two_digit;
 
 pub use batch::{gather, mix_key, Batcher};
+pub use catalog::{cifar10_files, DatasetName};
 pub use cifar::{
     load_cifar10_files, parse_cifar10, CIFAR_IMAGE_BYTES, CIFAR_RECORD_BYTES, CIFAR_SIDE,
 };
@@ -49,7 +55,10 @@ pub use cluttered::{
 pub use dataset::{binarize_dynamic, binarize_keyed, Dataset};
 pub use error::{DataError, Result};
 pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
+pub use mat::{parse_mat, MatVar};
 pub use mnist::{load_mnist, Split};
+pub use shapes::{ColourShapes, SHAPE_COLOURS};
+pub use svhn::{load_svhn, parse_svhn, svhn_file};
 pub use synth::{Generator, Piece};
 pub use two_digit::{
     TwoDigitLayout, TwoDigitMnist, TwoDigitSplits, TWO_DIGIT_CANVAS, TWO_DIGIT_TEST_SEED,

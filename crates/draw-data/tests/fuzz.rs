@@ -1,5 +1,6 @@
 //! Seeded mutation fuzzing of every draw-data parser a user's file reaches: IDX in memory, IDX
-//! files raw and gzipped, the MNIST directory loader, and CIFAR-10 in memory and from files.
+//! files raw and gzipped, the MNIST directory loader, CIFAR-10 in memory and from files, and
+//! SVHN's MAT-files (raw and zlib-compressed elements).
 //! Each input must give `Ok` or `Err`: never a panic, a hang, or an allocation beyond what the
 //! input's real size allows (see `harness/mod.rs`). Run with `--nocapture` to see the counts.
 
@@ -9,7 +10,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use draw_data::{load_cifar10_files, load_mnist, parse_cifar10, parse_idx, read_idx, Split};
+use draw_data::{
+    load_cifar10_files, load_mnist, parse_cifar10, parse_idx, parse_svhn, read_idx, Split,
+};
 use flate2::read::MultiGzDecoder;
 use harness::{hostile_fields, mutations, run, truncations, Field, Rng};
 
@@ -326,4 +329,110 @@ fn fuzz_cifar_files() {
             load_cifar10_files(std::slice::from_ref(&path)).is_ok()
         },
     );
+}
+
+/// A MAT-file element: 8-byte tag (or the 4-byte small form for ≤ 4 bytes), data, padding.
+fn mat_element(kind: u32, data: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    if data.len() <= 4 && kind != 14 {
+        b.extend(((data.len() as u32) << 16 | kind).to_le_bytes());
+        b.extend(data);
+        b.resize(8, 0);
+        return b;
+    }
+    b.extend(kind.to_le_bytes());
+    b.extend((data.len() as u32).to_le_bytes());
+    b.extend(data);
+    b.resize(b.len().div_ceil(8) * 8, 0);
+    b
+}
+
+/// A small SVHN-shaped MAT-file: `X` uint8 [4, 4, 3, 2] and `y` double stored as miUINT8
+/// (as MATLAB writes small integers), each element raw or zlib-compressed.
+fn svhn_seed(compress: bool) -> Vec<u8> {
+    let mut b = b"MATLAB 5.0 MAT-file, fuzz seed".to_vec();
+    b.resize(116, b' ');
+    b.extend([0u8; 8]);
+    b.extend([0x00, 0x01]);
+    b.extend(b"IM");
+    let x: Vec<u8> = (0..96u8).map(|v| v.wrapping_mul(29)).collect();
+    for (name, class, dims, data) in [
+        ("X", 9u32, vec![4i32, 4, 3, 2], x),
+        ("y", 6, vec![2, 1], vec![10, 3]),
+    ] {
+        let mut m = mat_element(6, &[class.to_le_bytes(), [0; 4]].concat());
+        let d: Vec<u8> = dims.iter().flat_map(|d| d.to_le_bytes()).collect();
+        m.extend(mat_element(5, &d));
+        m.extend(mat_element(1, name.as_bytes()));
+        m.extend(mat_element(2, &data));
+        let matrix = mat_element(14, &m);
+        if compress {
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            z.write_all(&matrix).unwrap();
+            let z = z.finish().unwrap();
+            b.extend(15u32.to_le_bytes());
+            b.extend((z.len() as u32).to_le_bytes());
+            b.extend(z);
+        } else {
+            b.extend(matrix);
+        }
+    }
+    b
+}
+
+/// Allocation bound for a MAT-file input: a few copies of its bytes plus of what each of its
+/// top-level compressed elements really inflates to.
+fn mat_bound(input: &[u8]) -> usize {
+    let mut inflated = 0usize;
+    let mut pos = 128;
+    while let Some(tag) = input.get(pos..pos + 8) {
+        let kind = u32::from_le_bytes([tag[0], tag[1], tag[2], tag[3]]);
+        let n = u32::from_le_bytes([tag[4], tag[5], tag[6], tag[7]]) as usize;
+        let data = &input[pos + 8..input.len().min((pos + 8).saturating_add(n))];
+        if kind == 15 {
+            let mut z = flate2::read::ZlibDecoder::new(data);
+            inflated += std::io::copy(&mut z, &mut std::io::sink()).unwrap_or(0) as usize;
+        }
+        pos = (pos + 8).saturating_add(n);
+    }
+    16 * (input.len() + inflated) + (256 << 10)
+}
+
+#[test]
+fn fuzz_svhn_mat() {
+    let mut rng = Rng::new(0x5f4e);
+    let mut inputs = Vec::new();
+    for compress in [false, true] {
+        let seed = svhn_seed(compress);
+        // Header (version, endian), the first element's tag and the array's dimensions.
+        let mut fields = vec![
+            Field::byte(124),
+            Field::byte(126),
+            Field::le32(128),
+            Field::le32(132),
+        ];
+        if !compress {
+            fields.extend([
+                Field::le32(136 + 16),
+                Field::le32(136 + 24),
+                Field::le32(136 + 28),
+            ]);
+        }
+        inputs.extend(truncations(&seed));
+        inputs.extend(hostile_fields(&seed, &fields, COMBOS / 2, &mut rng));
+        inputs.extend(mutations(&seed, RANDOM, &mut rng));
+    }
+    // A compressed element that inflates far past the matrix its inner tag declares.
+    let mut bomb = svhn_seed(false)[..128].to_vec();
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&[14, 0, 0, 0, 16, 0, 0, 0]).unwrap();
+    z.write_all(&vec![0u8; 1 << 20]).unwrap();
+    let z = z.finish().unwrap();
+    bomb.extend(15u32.to_le_bytes());
+    bomb.extend((z.len() as u32).to_le_bytes());
+    bomb.extend(z);
+    inputs.push(bomb);
+    run("svhn parse_svhn (MAT-file)", inputs, mat_bound, |b| {
+        parse_svhn(b, Path::new("fuzz-svhn.mat")).is_ok()
+    });
 }
