@@ -77,6 +77,10 @@ impl Storage for WgpuBackend {
         self.recorded_fault()
     }
 
+    fn counters(&self) -> Option<draw_core::DeviceCounters> {
+        Some(WgpuBackend::counters(self))
+    }
+
     fn max_tensor_len(&self) -> Option<usize> {
         usize::try_from(self.max_buffer / 4).ok()
     }
