@@ -319,7 +319,7 @@ impl AttentionOps for WgpuBackend {
             Kernel::FilterbankBackward,
             a,
             &[p, fx, fy, dfx, dfy, dp],
-            grid(rows),
+            workgroups(rows as u64),
         );
     }
 
@@ -371,11 +371,15 @@ impl AttentionOps for WgpuBackend {
             &[x, xhat, fx, p, dr, dfy],
             grid(dfy.len()),
         );
+        let g = AttentionParams {
+            gamma_sign: 1.0,
+            ..a
+        };
         self.dispatch(
-            Kernel::ReadBackwardDp,
-            a,
-            &[x, xhat, fx, fy, p, dr, dp],
-            grid(rows),
+            Kernel::GammaBackward,
+            g,
+            &[fx, dfx, p, dp],
+            workgroups(rows as u64),
         );
     }
 
@@ -426,11 +430,15 @@ impl AttentionOps for WgpuBackend {
             &[patch, fx, p, dc, dfy],
             grid(dfy.len()),
         );
+        let g = AttentionParams {
+            gamma_sign: -1.0,
+            ..a
+        };
         self.dispatch(
-            Kernel::WriteBackwardDp,
-            a,
-            &[patch, fx, fy, p, dc, dp],
-            grid(rows),
+            Kernel::GammaBackward,
+            g,
+            &[fx, dfx, p, dp],
+            workgroups(rows as u64),
         );
     }
 }
