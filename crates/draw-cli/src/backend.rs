@@ -140,9 +140,12 @@ pub fn wgpu_backend(adapter: Option<&str>, require_gpu: bool) -> Result<draw_wgp
     if b.is_cpu_adapter() {
         let why = cpu_adapter_note(&b.adapter());
         if require_gpu {
-            bail!("--require-gpu: {why}");
+            bail!("--require-gpu refuses this adapter: {why}");
         }
-        eprintln!("warning: {why}");
+        eprintln!(
+            "warning: {why} (--backend cpu runs the CPU backend instead; --require-gpu refuses \
+             this fallback)"
+        );
     }
     Ok(b)
 }
@@ -154,7 +157,7 @@ fn cpu_adapter_note(adapter: &str) -> String {
         "wgpu runs on a CPU adapter, {adapter}: correct but far slower than a GPU. If this \
          machine has a GPU, its Vulkan driver (ICD file) is probably not visible here (in a \
          container: mount the driver, or set VK_DRIVER_FILES to its ICD json). Adapters seen: \
-         {all}. Use --backend cpu for the CPU, or --require-gpu to refuse this fallback"
+         {all}"
     )
 }
 
