@@ -42,6 +42,11 @@ fi
 adapters="$("$DRAW" adapters 2>&1)"
 echo "$adapters" >&2
 gpu_flag=(--require-gpu)
+best="$(printf '%s\n' "$adapters" | head -n 1)"
+if [ "$allow_cpu" != 1 ] && ! printf '%s' "$best" | grep -q -e '(DiscreteGpu,' -e '(IntegratedGpu,'; then
+    log "the best adapter is not a GPU: $best. Is the GPU's Vulkan driver visible (VK_DRIVER_FILES, the ICD json)? --allow-cpu rehearses on it anyway"
+    exit 1
+fi
 if [ "$allow_cpu" = 1 ]; then
     gpu_flag=()
     log "--allow-cpu: a CPU adapter is accepted (rehearsal; the figures are not a GPU's)"
@@ -79,7 +84,12 @@ while read -r preset; do
         bench --backend wgpu "${gpu_flag[@]}" --preset "$preset" --batch-size "${batches[0]}"
 done < <("$DRAW" presets | awk '{print $1}')
 
-json_string() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | awk 'BEGIN{ORS="\\n"} {print}'; }
+# $1 as the inside of a JSON string: backslashes, quotes, tabs and newlines escaped, other
+# control characters (a progress bar's escape codes) dropped.
+json_string() {
+    printf '%s' "$1" | tr -d '\000-\010\013-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' |
+        awk 'BEGIN{ORS="\\n"} {print}'
+}
 {
     printf '{\n  "adapters": "%s",\n' "$(json_string "$adapters")"
     printf '  "allow_cpu": %s,\n  "small": %s,\n' "$([ $allow_cpu = 1 ] && echo true || echo false)" "$([ $small = 1 ] && echo true || echo false)"
