@@ -42,19 +42,19 @@ var<workgroup> part_y: array<vec3<f32>, 256>;
 
 // One workgroup per row: thread q < 2N takes filter q % N of axis q / N; the workgroup sums
 // the filters' contributions per axis.
-fn kernel(t_flat: u32, wg: u32, lid: u32) {
-    let t = wg;
+fn kernel(t: u32, wg: u32, lid: u32) {
+    let row = wg;
     let n = P.n;
     var ax = vec3<f32>(0.0, 0.0, 0.0);
     var ay = vec3<f32>(0.0, 0.0, 0.0);
     var d: Decoded;
-    if (t < P.rows) {
-        d = decode(p[t * 5u], p[t * 5u + 1u], p[t * 5u + 2u], p[t * 5u + 3u], p[t * 5u + 4u]);
+    if (row < P.rows) {
+        d = decode(p[row * 5u], p[row * 5u + 1u], p[row * 5u + 2u], p[row * 5u + 3u], p[row * 5u + 4u]);
         for (var q = lid; q < 2u * n; q += WG) {
             if (q < n) {
-                ax += filter_backward(0u, t, q, d.gx, d.delta, d.sigma2, P.width);
+                ax += filter_backward(0u, row, q, d.gx, d.delta, d.sigma2, P.width);
             } else {
-                ay += filter_backward(1u, t, q - n, d.gy, d.delta, d.sigma2, P.height);
+                ay += filter_backward(1u, row, q - n, d.gy, d.delta, d.sigma2, P.height);
             }
         }
     }
@@ -68,17 +68,17 @@ fn kernel(t_flat: u32, wg: u32, lid: u32) {
         }
         workgroupBarrier();
     }
-    if (lid != 0u || t >= P.rows) {
+    if (lid != 0u || row >= P.rows) {
         return;
     }
     let bx = part_x[0];
     let by = part_y[0];
-    dp[t * 5u] += bx.x * P.gx_scale;
-    dp[t * 5u + 1u] += by.x * P.gy_scale;
+    dp[row * 5u] += bx.x * P.gx_scale;
+    dp[row * 5u + 1u] += by.x * P.gy_scale;
     if (d.sigma_passes) {
-        dp[t * 5u + 2u] += bx.z + by.z;
+        dp[row * 5u + 2u] += bx.z + by.z;
     }
     if (d.delta_passes) {
-        dp[t * 5u + 3u] += (bx.y + by.y) * d.delta;
+        dp[row * 5u + 3u] += (bx.y + by.y) * d.delta;
     }
 }

@@ -44,10 +44,7 @@ const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl"
 /// Kernels that sum within a workgroup.
 const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
 /// The filterbank decoding and the workgroup sum.
-const ATTENTION_SUM: &[Wgsl] = &[
-    wgsl!("attention_common.wgsl"),
-    wgsl!("workgroup_sum.wgsl"),
-];
+const ATTENTION_SUM: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("workgroup_sum.wgsl")];
 
 /// Whether a kernel writes a storage binding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
