@@ -1,5 +1,5 @@
-// dp[r] += ∂/∂(attention outputs) from dF_X, dF_Y, one thread per row (softmax backward, then
-// the chain through μ_i = g + (i − centre)·δ and σ²). Bindings: p, fx, fy, dfx, dfy, dp.
+// dp[r] += ∂/∂(attention outputs) from dF_X, dF_Y, one workgroup per row, one thread per
+// filter (softmax backward, then the chain through μ_i = g + (i − centre)·δ and σ²).
 
 fn f_at(axis: u32, at: u32) -> f32 {
     if (axis == 0u) {
@@ -15,45 +15,70 @@ fn df_at(axis: u32, at: u32) -> f32 {
     return dfy[at];
 }
 
-// (∂/∂g, ∂/∂δ, ∂/∂log σ²) of one axis.
-fn axis_backward(axis: u32, r: u32, g: f32, delta: f32, sigma2: f32, len: u32) -> vec3<f32> {
+// (∂/∂g, ∂/∂δ, ∂/∂log σ²) of filter i of one axis.
+fn filter_backward(axis: u32, r: u32, i: u32, g: f32, delta: f32, sigma2: f32, len: u32) -> vec3<f32> {
     let n = P.n;
     let inv = 1.0 / sigma2;
-    var out = vec3<f32>(0.0, 0.0, 0.0);
-    for (var i = 0u; i < n; i++) {
-        let offset = f32(i + 1u) - P.filter_centre;
-        let mu = g + offset * delta;
-        let base = (r * n + i) * len;
-        var dot = 0.0;
-        for (var a = 0u; a < len; a++) {
-            dot += f_at(axis, base + a) * df_at(axis, base + a);
-        }
-        var dmu = 0.0;
-        for (var a = 0u; a < len; a++) {
-            let ds = f_at(axis, base + a) * (df_at(axis, base + a) - dot);
-            let dd = f32(a + 1u) - mu;
-            dmu += ds * dd * inv;
-            out.z += ds * dd * dd * inv * 0.5;
-        }
-        out.x += dmu;
-        out.y += dmu * offset;
+    let offset = f32(i + 1u) - P.filter_centre;
+    let mu = g + offset * delta;
+    let base = (r * n + i) * len;
+    var dot = 0.0;
+    for (var a = 0u; a < len; a++) {
+        dot += f_at(axis, base + a) * df_at(axis, base + a);
     }
-    return out;
+    var dmu = 0.0;
+    var dls = 0.0;
+    for (var a = 0u; a < len; a++) {
+        let ds = f_at(axis, base + a) * (df_at(axis, base + a) - dot);
+        let dd = f32(a + 1u) - mu;
+        dmu += ds * dd * inv;
+        dls += ds * dd * dd * inv * 0.5;
+    }
+    return vec3<f32>(dmu, dmu * offset, dls);
 }
 
+var<workgroup> part_x: array<vec3<f32>, 256>;
+var<workgroup> part_y: array<vec3<f32>, 256>;
+
+// One workgroup per row: thread q < 2N takes filter q % N of axis q / N; the workgroup sums
+// the filters' contributions per axis.
 fn kernel(t: u32, wg: u32, lid: u32) {
-    if (t >= P.rows) {
+    let row = wg;
+    let n = P.n;
+    var ax = vec3<f32>(0.0, 0.0, 0.0);
+    var ay = vec3<f32>(0.0, 0.0, 0.0);
+    var d: Decoded;
+    if (row < P.rows) {
+        d = decode(p[row * 5u], p[row * 5u + 1u], p[row * 5u + 2u], p[row * 5u + 3u], p[row * 5u + 4u]);
+        for (var q = lid; q < 2u * n; q += WG) {
+            if (q < n) {
+                ax += filter_backward(0u, row, q, d.gx, d.delta, d.sigma2, P.width);
+            } else {
+                ay += filter_backward(1u, row, q - n, d.gy, d.delta, d.sigma2, P.height);
+            }
+        }
+    }
+    part_x[lid] = ax;
+    part_y[lid] = ay;
+    workgroupBarrier();
+    for (var w = WG / 2u; w > 0u; w = w / 2u) {
+        if (lid < w) {
+            part_x[lid] += part_x[lid + w];
+            part_y[lid] += part_y[lid + w];
+        }
+        workgroupBarrier();
+    }
+    if (lid != 0u || row >= P.rows) {
         return;
     }
-    let d = decode(p[t * 5u], p[t * 5u + 1u], p[t * 5u + 2u], p[t * 5u + 3u], p[t * 5u + 4u]);
-    let bx = axis_backward(0u, t, d.gx, d.delta, d.sigma2, P.width);
-    let by = axis_backward(1u, t, d.gy, d.delta, d.sigma2, P.height);
-    dp[t * 5u] += bx.x * P.gx_scale;
-    dp[t * 5u + 1u] += by.x * P.gy_scale;
+    let bx = part_x[0];
+    let by = part_y[0];
+    dp[row * 5u] += bx.x * P.gx_scale;
+    dp[row * 5u + 1u] += by.x * P.gy_scale;
     if (d.sigma_passes) {
-        dp[t * 5u + 2u] += bx.z + by.z;
+        dp[row * 5u + 2u] += bx.z + by.z;
     }
     if (d.delta_passes) {
-        dp[t * 5u + 3u] += (bx.y + by.y) * d.delta;
+        dp[row * 5u + 3u] += (bx.y + by.y) * d.delta;
     }
 }

@@ -118,9 +118,9 @@ struct AttentionParams {
     gx_scale: f32,
     gy_scale: f32,
     filter_centre: f32,
+    gamma_sign: f32,
     _pad0: u32,
     _pad1: u32,
-    _pad2: u32,
 }
 
 struct AdamParams {

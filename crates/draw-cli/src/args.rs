@@ -72,6 +72,10 @@ pub struct TrainArgs {
     /// Overwrite the run already in `--out` instead of refusing.
     #[arg(long)]
     pub force: bool,
+    /// Debugging: after every step, print on stderr what it sent to the device (dispatches,
+    /// GEMMs, submits, blocking read-backs, bytes read back; `--backend wgpu` only).
+    #[arg(long)]
+    pub trace_gpu: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
 }

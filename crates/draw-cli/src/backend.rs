@@ -37,6 +37,10 @@ pub struct BackendArgs {
     /// (default: the best; `WGPU_BACKEND=vulkan|metal|dx12|gl` narrows the search).
     #[arg(long)]
     pub adapter: Option<String>,
+    /// With `--backend wgpu`: refuse a CPU adapter (llvmpipe/lavapipe, the software fallback
+    /// wgpu picks when the GPU's driver is missing) instead of warning and running slowly.
+    #[arg(long)]
+    pub require_gpu: bool,
 }
 
 /// A validated choice of backend: what [`with_backend`] builds.
@@ -51,23 +55,29 @@ pub enum BackendChoice {
     Wgpu {
         /// Part of the adapter's name.
         adapter: Option<String>,
+        /// Refuse a CPU adapter (`--require-gpu`).
+        require_gpu: bool,
     },
 }
 
 impl BackendChoice {
-    /// The backend `args` ask for (CPU by default). Refuses `--threads 0` and `--adapter`
-    /// without `--backend wgpu`.
+    /// The backend `args` ask for (CPU by default). Refuses `--threads 0`, and `--adapter` or
+    /// `--require-gpu` without `--backend wgpu`.
     pub fn from_args(args: &BackendArgs) -> Result<Self> {
         check_threads(args.threads)?;
         match args.backend.unwrap_or(BackendKind::Cpu) {
             BackendKind::Cpu if args.adapter.is_some() => {
                 bail!("--adapter applies to --backend wgpu only")
             }
+            BackendKind::Cpu if args.require_gpu => {
+                bail!("--require-gpu applies to --backend wgpu only")
+            }
             BackendKind::Cpu => Ok(BackendChoice::Cpu {
                 threads: args.threads,
             }),
             BackendKind::Wgpu => Ok(BackendChoice::Wgpu {
                 adapter: args.adapter.clone(),
+                require_gpu: args.require_gpu,
             }),
         }
     }
@@ -103,7 +113,10 @@ pub trait BackendTask {
 pub fn with_backend<T: BackendTask>(choice: &BackendChoice, task: T) -> Result<T::Output> {
     match choice {
         BackendChoice::Cpu { threads } => task.run(&cpu_backend(*threads)?),
-        BackendChoice::Wgpu { adapter } => task.run(&wgpu_backend(adapter.as_deref())?),
+        BackendChoice::Wgpu {
+            adapter,
+            require_gpu,
+        } => task.run(&wgpu_backend(adapter.as_deref(), *require_gpu)?),
     }
 }
 
@@ -120,9 +133,32 @@ pub fn cpu_backend(threads: Option<usize>) -> Result<draw_cpu::CpuBackend<f32>> 
 }
 
 /// The wgpu backend on the adapter whose name contains `adapter` (the best when `None`); the
-/// error names the remedy.
-pub fn wgpu_backend(adapter: Option<&str>) -> Result<draw_wgpu::WgpuBackend> {
-    Ok(draw_wgpu::WgpuBackend::with_adapter(adapter)?)
+/// error names the remedy. A CPU adapter (the software fallback) is named on stderr, or
+/// refused when `require_gpu`.
+pub fn wgpu_backend(adapter: Option<&str>, require_gpu: bool) -> Result<draw_wgpu::WgpuBackend> {
+    let b = draw_wgpu::WgpuBackend::with_adapter(adapter)?;
+    if b.is_cpu_adapter() {
+        let why = cpu_adapter_note(&b.adapter());
+        if require_gpu {
+            bail!("--require-gpu refuses this adapter: {why}");
+        }
+        eprintln!(
+            "warning: {why} (--backend cpu runs the CPU backend instead; --require-gpu refuses \
+             this fallback)"
+        );
+    }
+    Ok(b)
+}
+
+/// Why a CPU adapter is worth a line: what it is, why wgpu may have picked it, what to do.
+fn cpu_adapter_note(adapter: &str) -> String {
+    let all = draw_wgpu::adapter_names().join("; ");
+    format!(
+        "wgpu runs on a CPU adapter, {adapter}: correct but far slower than a GPU. If this \
+         machine has a GPU, its Vulkan driver (ICD file) is probably not visible here (in a \
+         container: mount the driver, or set VK_DRIVER_FILES to its ICD json). Adapters seen: \
+         {all}"
+    )
 }
 
 #[cfg(test)]
@@ -138,6 +174,7 @@ mod tests {
             backend,
             threads,
             adapter: adapter.map(str::to_string),
+            require_gpu: false,
         }
     }
 
@@ -154,11 +191,16 @@ mod tests {
         assert_eq!(
             BackendChoice::from_args(&args(Some(BackendKind::Wgpu), None, Some("llvm"))).unwrap(),
             BackendChoice::Wgpu {
-                adapter: Some("llvm".into())
+                adapter: Some("llvm".into()),
+                require_gpu: false,
             }
         );
         let e = BackendChoice::from_args(&args(None, None, Some("llvm"))).unwrap_err();
         assert!(e.to_string().contains("--adapter"), "{e}");
+        let mut cpu_gpu = args(None, None, None);
+        cpu_gpu.require_gpu = true;
+        let e = BackendChoice::from_args(&cpu_gpu).unwrap_err();
+        assert!(e.to_string().contains("--require-gpu"), "{e}");
     }
 
     #[test]

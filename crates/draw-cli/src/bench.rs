@@ -5,7 +5,7 @@ use crate::backend::{with_backend, BackendArgs, BackendChoice, BackendKind, Back
 use anyhow::Result;
 use clap::Args;
 use draw_core::prelude::*;
-use draw_core::{Glimpse, TrainConfig};
+use draw_core::{DeviceCounters, Glimpse, TrainConfig};
 use std::time::Instant;
 
 /// `draw bench` options.
@@ -23,6 +23,9 @@ pub struct BenchArgs {
     /// Training steps per timed run.
     #[arg(long, default_value_t = 2)]
     pub steps_per_run: usize,
+    /// Also append each (backend, preset) result to this file as one JSON line.
+    #[arg(long)]
+    pub json: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub backend: BackendArgs,
 }
@@ -88,6 +91,46 @@ pub fn sgemm_peak<B: Backend>(b: &B) -> f64 {
     rate * 2.0 * (n * n * n) as f64 / 1e9
 }
 
+/// One training step's device work, where the backend counts it (see
+/// [`draw_core::DeviceCounters`]); the step runs outside the timed runs.
+fn step_counters<B: Backend>(
+    b: &B,
+    trainer: &mut Trainer<B>,
+    x: &[B::F],
+) -> Result<Option<DeviceCounters>> {
+    b.synchronize();
+    let Some(before) = b.counters() else {
+        return Ok(None);
+    };
+    trainer.step(b, x)?;
+    b.synchronize();
+    Ok(b.counters().map(|after| after.since(&before)))
+}
+
+/// The counts as JSON fields.
+fn counters_json(c: &DeviceCounters) -> serde_json::Value {
+    serde_json::json!({
+        "dispatches": c.dispatches,
+        "gemm_dispatches": c.gemm_dispatches,
+        "submits": c.submits,
+        "blocking_readbacks": c.readbacks,
+        "bytes_read": c.bytes_read,
+        "uploads": c.uploads,
+    })
+}
+
+/// Appends `line` to `path` as one JSON line.
+fn append_json(path: &std::path::Path, line: &serde_json::Value) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open --json {}: {e}", path.display()))?;
+    writeln!(f, "{line}")?;
+    Ok(())
+}
+
 fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Result<()> {
     let preset = draw_core::preset(name)?;
     let cfg = preset.model.clone();
@@ -117,6 +160,7 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
         }
         Ok(())
     })?;
+    let counts = step_counters(b, &mut trainer, &x)?;
     let model = &trainer.model;
     let mut ws = model.shard_workspaces(b, n);
     let eval = throughput(a.runs, n, || {
@@ -140,8 +184,21 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
     println!("  eval {eg:.1} GFLOP/s");
     println!("  eval {:.0} % of sgemm peak", 100.0 * eg / peak);
     println!("  sample {sample:.1} img/s");
-    if let Some(m) = peak_memory_mib() {
+    if let Some(c) = &counts {
+        println!("  per train step: {c}");
+    }
+    let mem = peak_memory_mib();
+    if let Some(m) = mem {
         println!("  peak memory {m:.0} MiB");
+    }
+    if let Some(path) = &a.json {
+        let line = serde_json::json!({
+            "preset": name, "backend": b.name(), "batch_size": n,
+            "train_img_per_s": train, "eval_img_per_s": eval, "sample_img_per_s": sample,
+            "train_gflops": tg, "sgemm_peak_gflops": peak, "peak_memory_mib": mem,
+            "per_train_step": counts.as_ref().map(counters_json),
+        });
+        append_json(path, &line)?;
     }
     Ok(())
 }
@@ -192,11 +249,17 @@ fn bench_in_children(a: &BenchArgs, backends: &[BackendKind], names: &[String]) 
                 .args(["--batch-size", &a.batch_size.to_string()])
                 .args(["--runs", &a.runs.to_string()])
                 .args(["--steps-per-run", &a.steps_per_run.to_string()]);
+            if let Some(j) = &a.json {
+                cmd.arg("--json").arg(j);
+            }
             if let Some(t) = a.backend.threads {
                 cmd.args(["--threads", &t.to_string()]);
             }
             if let Some(ad) = &a.backend.adapter {
                 cmd.args(["--adapter", ad]);
+            }
+            if a.backend.require_gpu && *kind == BackendKind::Wgpu {
+                cmd.arg("--require-gpu");
             }
             let flag = kind.flag();
             cmd.args(["--backend", flag]);

@@ -108,7 +108,7 @@ fn trajectory<B: Backend>(
 /// `draw parity`.
 pub fn parity(a: ParityArgs) -> Result<()> {
     let cpu = cpu_backend(a.backend.threads)?;
-    let gpu = match wgpu_backend(a.backend.adapter.as_deref()) {
+    let gpu = match wgpu_backend(a.backend.adapter.as_deref(), a.backend.require_gpu) {
         Ok(g) => g,
         Err(e) => bail!("parity needs a second backend: wgpu: {e}"),
     };

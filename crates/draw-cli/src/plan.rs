@@ -95,6 +95,8 @@ pub struct TrainPlan {
     pub resume: Option<PathBuf>,
     /// Overwrite an existing run in `out` (`--force`).
     pub force: bool,
+    /// Print each step's device work on stderr (`--trace-gpu`).
+    pub trace_gpu: bool,
     /// The model and optimiser flags given on the command line, which a resumed run refuses
     /// (it keeps the checkpoint's).
     pub overrides: Vec<&'static str>,
@@ -163,6 +165,9 @@ impl TrainPlan {
     /// since 1970) names the default run directory, `runs/<preset>-<now_unix>`.
     pub fn from_args(a: &TrainArgs, now_unix: u64) -> Result<Self> {
         let backend = BackendChoice::from_args(&a.backend)?;
+        if a.trace_gpu && !matches!(backend, BackendChoice::Wgpu { .. }) {
+            bail!("--trace-gpu counts device work: it applies to --backend wgpu only");
+        }
         check_intervals(a)?;
         let preset = draw_core::preset(a.preset.as_deref().unwrap_or("quick"))?;
         let dataset = DatasetName::parse(a.dataset.as_deref().unwrap_or(preset.dataset))?;
@@ -220,6 +225,7 @@ impl TrainPlan {
             backend,
             resume: a.resume.as_deref().map(resume_checkpoint),
             force: a.force,
+            trace_gpu: a.trace_gpu,
             overrides: overrides(a),
         })
     }
@@ -567,6 +573,8 @@ mod tests {
             (&["--preset", "nope"], "unknown preset"),
             (&["--test-limit", "0"], "test-set limit"),
             (&["--adapter", "x"], "--adapter"),
+            (&["--require-gpu"], "--require-gpu"),
+            (&["--trace-gpu"], "--trace-gpu"),
             (&["--threads", "0"], "--threads"),
             (&["--threads", "1025"], "--threads"),
             (&["--log-every", "0"], "--log-every"),

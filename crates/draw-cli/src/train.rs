@@ -272,7 +272,10 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             .train
             .batch(idx, self.plan.train.seed, self.at.epoch);
         let x: Vec<B::F> = to_float(&binarize_keyed(&images, self.plan.train.seed, global_batch));
-        match self.trainer.step(self.b, &x) {
+        let before = self.trace_start();
+        let result = self.trainer.step(self.b, &x);
+        self.trace_end(before);
+        match result {
             Ok(s) => {
                 self.at.skipped = 0;
                 Ok(Some(s))
@@ -332,6 +335,21 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     /// Prints `msg` on stderr above the progress bar. (`ProgressBar::println` prints nothing
     /// while the bar is hidden, as it is whenever stderr is not a terminal: a log file or a
     /// pipe would lose the message.)
+    /// The device counters before a step, when `--trace-gpu` asked for them.
+    fn trace_start(&self) -> Option<draw_core::DeviceCounters> {
+        self.plan.trace_gpu.then(|| self.b.counters()).flatten()
+    }
+
+    /// Prints what the step since `before` sent to the device (`--trace-gpu`).
+    fn trace_end(&self, before: Option<draw_core::DeviceCounters>) {
+        let Some(before) = before else { return };
+        self.b.synchronize();
+        if let Some(now) = self.b.counters() {
+            let step = self.trainer.steps();
+            self.warn(&format!("step {step}: {}", now.since(&before)));
+        }
+    }
+
     fn warn(&self, msg: &str) {
         self.progress.suspend(|| eprintln!("{msg}"));
     }

@@ -251,6 +251,11 @@ const NOT_OPS: &[(&str, &str)] = &[
         "a barrier for benchmarks' clocks, no maths (a missing one cannot change a value read back)",
     ),
     (
+        "counters",
+        "instrumentation, no maths: device work counted for benchmarks and traces \
+         (draw-wgpu's counters test pins them per training step)",
+    ),
+    (
         "max_tensor_len",
         "a capacity query, no maths: Trainer::new (optim::check_fits) reads it to refuse a \
          batch whose buffers cannot fit",

@@ -43,6 +43,8 @@ const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
 /// Kernels that sum within a workgroup.
 const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
+/// The filterbank decoding and the workgroup sum.
+const ATTENTION_SUM: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("workgroup_sum.wgsl")];
 
 /// Whether a kernel writes a storage binding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,11 +254,12 @@ kernels! {
         params: AttentionParams,
         bindings: [x: Read, xhat: Read, fx: Read, p: Read, dr: Read, dfy: ReadWrite],
     }
-    /// Attention read backward, to log γ.
-    ReadBackwardDp {
-        shader: wgsl!("read_backward_dp.wgsl"), headers: READ, entry: Threads,
+    /// Attention read or write backward, to log γ in closed form from dF_X (one workgroup
+    /// per row; `gamma_sign` +1 for a read, −1 for a write).
+    GammaBackward {
+        shader: wgsl!("gamma_backward.wgsl"), headers: ATTENTION_SUM, entry: Threads,
         params: AttentionParams,
-        bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dp: ReadWrite],
+        bindings: [fx: Read, dfx: Read, p: Read, dp: ReadWrite],
     }
     /// Attention write, added to the canvas.
     WriteForward {
@@ -281,12 +284,6 @@ kernels! {
         shader: wgsl!("write_backward_dfy.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, p: Read, dc: Read, dfy: ReadWrite],
-    }
-    /// Attention write backward, to log γ.
-    WriteBackwardDp {
-        shader: wgsl!("write_backward_dp.wgsl"), headers: ATTENTION, entry: Threads,
-        params: AttentionParams,
-        bindings: [pw: Read, fx: Read, fy: Read, p: Read, dc: Read, dp: ReadWrite],
     }
     /// x̂ = x − σ(c).
     CanvasError {

@@ -18,6 +18,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use draw_core::DeviceCounters;
+
 pub use device::{describe, WgpuError};
 pub use kernels::Kernel;
 
@@ -71,6 +73,35 @@ struct Recorder {
     staging: Option<wgpu::Buffer>,
 }
 
+/// Running totals behind [`WgpuBackend::counters`] (relaxed atomics: a count, not a fence).
+#[derive(Default)]
+struct Counts {
+    dispatches: AtomicU64,
+    gemms: AtomicU64,
+    submits: AtomicU64,
+    readbacks: AtomicU64,
+    bytes_read: AtomicU64,
+    uploads: AtomicU64,
+}
+
+impl Counts {
+    fn bump(counter: &AtomicU64, by: u64) {
+        counter.fetch_add(by, Ordering::Relaxed);
+    }
+
+    fn read(&self) -> DeviceCounters {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        DeviceCounters {
+            dispatches: get(&self.dispatches),
+            gemm_dispatches: get(&self.gemms),
+            submits: get(&self.submits),
+            readbacks: get(&self.readbacks),
+            bytes_read: get(&self.bytes_read),
+            uploads: get(&self.uploads),
+        }
+    }
+}
+
 /// The wgpu backend. See the crate docs for how work reaches the GPU.
 pub struct WgpuBackend {
     device: wgpu::Device,
@@ -89,6 +120,8 @@ pub struct WgpuBackend {
     /// The first device fault (lost device, out of memory, validation error), reported by
     /// `Storage::fault`.
     fault: Arc<Mutex<Option<String>>>,
+    /// What was sent to the device so far.
+    counts: Counts,
 }
 
 /// Keeps the first fault in `slot`.
@@ -183,7 +216,19 @@ impl WgpuBackend {
             }),
             results: Mutex::new(None),
             fault,
+            counts: Counts::default(),
         })
+    }
+
+    /// Dispatches, submissions and read-backs since the backend was made (also through
+    /// `Storage::counters`).
+    pub fn counters(&self) -> DeviceCounters {
+        self.counts.read()
+    }
+
+    /// Whether the adapter is a CPU (llvmpipe/lavapipe, WARP): correct but slow.
+    pub fn is_cpu_adapter(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
     }
 
     /// The adapter's description: name, device type, API.
@@ -310,6 +355,10 @@ impl WgpuBackend {
         pass.set_pipeline(&pipeline.pipeline);
         pass.set_bind_group(0, &bind_group, &[offset as u32]);
         pass.dispatch_workgroups(groups.0, groups.1, 1);
+        Counts::bump(&self.counts.dispatches, 1);
+        if matches!(kernel, Kernel::Gemm | Kernel::GemmDirect) {
+            Counts::bump(&self.counts.gemms, 1);
+        }
     }
 
     /// Submits everything recorded so far (parameters first, then the pass).
@@ -322,6 +371,7 @@ impl WgpuBackend {
         self.queue.write_buffer(&self.uniforms, 0, &rec.arena);
         rec.arena.clear();
         self.queue.submit([encoder.finish()]);
+        Counts::bump(&self.counts.submits, 1);
     }
 
     /// Copies `len` floats of `t` to the host, after all recorded work.
@@ -348,6 +398,9 @@ impl WgpuBackend {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
         encoder.copy_buffer_to_buffer(&t.buf, 0, staging, 0, bytes);
         self.queue.submit([encoder.finish()]);
+        Counts::bump(&self.counts.submits, 1);
+        Counts::bump(&self.counts.readbacks, 1);
+        Counts::bump(&self.counts.bytes_read, bytes);
         let (tx, rx) = std::sync::mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, 0..bytes, move |r| {
             let _ = tx.send(r);
@@ -384,6 +437,7 @@ impl WgpuBackend {
         if !data.is_empty() {
             self.queue
                 .write_buffer(&t.buf, 0, bytemuck::cast_slice(data));
+            Counts::bump(&self.counts.uploads, 1);
         }
     }
 

@@ -77,6 +77,10 @@ impl Storage for WgpuBackend {
         self.recorded_fault()
     }
 
+    fn counters(&self) -> Option<draw_core::DeviceCounters> {
+        Some(WgpuBackend::counters(self))
+    }
+
     fn max_tensor_len(&self) -> Option<usize> {
         usize::try_from(self.max_buffer / 4).ok()
     }
@@ -315,7 +319,7 @@ impl AttentionOps for WgpuBackend {
             Kernel::FilterbankBackward,
             a,
             &[p, fx, fy, dfx, dfy, dp],
-            grid(rows),
+            workgroups(rows as u64),
         );
     }
 
@@ -367,11 +371,15 @@ impl AttentionOps for WgpuBackend {
             &[x, xhat, fx, p, dr, dfy],
             grid(dfy.len()),
         );
+        let g = AttentionParams {
+            gamma_sign: 1.0,
+            ..a
+        };
         self.dispatch(
-            Kernel::ReadBackwardDp,
-            a,
-            &[x, xhat, fx, fy, p, dr, dp],
-            grid(rows),
+            Kernel::GammaBackward,
+            g,
+            &[fx, dfx, p, dp],
+            workgroups(rows as u64),
         );
     }
 
@@ -422,11 +430,15 @@ impl AttentionOps for WgpuBackend {
             &[patch, fx, p, dc, dfy],
             grid(dfy.len()),
         );
+        let g = AttentionParams {
+            gamma_sign: -1.0,
+            ..a
+        };
         self.dispatch(
-            Kernel::WriteBackwardDp,
-            a,
-            &[patch, fx, fy, p, dc, dp],
-            grid(rows),
+            Kernel::GammaBackward,
+            g,
+            &[fx, dfx, p, dp],
+            workgroups(rows as u64),
         );
     }
 }

@@ -212,6 +212,9 @@ params! {
         gy_scale: f32,
         /// (N + 1)/2, the centre of the filter indices.
         filter_centre: f32,
+        /// The sign of d log γ = ±Σ dF_X ⊙ F_X in `gamma_backward`: +1 for a read, −1 for a
+        /// write (0 elsewhere).
+        gamma_sign: f32,
     }
 
     /// `adam`: one Adam step with clipping folded into the gradient scale.

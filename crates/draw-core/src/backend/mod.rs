@@ -48,7 +48,7 @@ pub use lstm::LstmOps;
 pub use matrix::{Mat, MatrixOps};
 pub use optim::OptimOps;
 pub use sampling::{Latent, SamplingOps};
-pub use storage::Storage;
+pub use storage::{DeviceCounters, Storage};
 
 copy_view!(Mat, Window, Latent);
 

@@ -3,6 +3,66 @@
 use super::host;
 use crate::Float;
 
+/// Work a device backend has sent to its device, counted since it was made. Differences of
+/// two readings ([`DeviceCounters::since`]) give the cost of what ran between them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeviceCounters {
+    /// Compute dispatches recorded (each a barrier on most GPUs).
+    pub dispatches: u64,
+    /// Of those, matrix products.
+    pub gemm_dispatches: u64,
+    /// Queue submissions.
+    pub submits: u64,
+    /// Blocking read-backs (the host waits for the device).
+    pub readbacks: u64,
+    /// Bytes copied back to the host.
+    pub bytes_read: u64,
+    /// Host-to-device writes (uploads).
+    pub uploads: u64,
+}
+
+impl DeviceCounters {
+    /// What was counted after `earlier` (a reading taken before this one).
+    pub fn since(&self, earlier: &DeviceCounters) -> DeviceCounters {
+        DeviceCounters {
+            dispatches: self.dispatches - earlier.dispatches,
+            gemm_dispatches: self.gemm_dispatches - earlier.gemm_dispatches,
+            submits: self.submits - earlier.submits,
+            readbacks: self.readbacks - earlier.readbacks,
+            bytes_read: self.bytes_read - earlier.bytes_read,
+            uploads: self.uploads - earlier.uploads,
+        }
+    }
+
+    /// Each count divided by `steps` (rounded to nearest): the cost of one step of several.
+    pub fn per(&self, steps: u64) -> DeviceCounters {
+        let d = |x: u64| (x + steps / 2) / steps.max(1);
+        DeviceCounters {
+            dispatches: d(self.dispatches),
+            gemm_dispatches: d(self.gemm_dispatches),
+            submits: d(self.submits),
+            readbacks: d(self.readbacks),
+            bytes_read: d(self.bytes_read),
+            uploads: d(self.uploads),
+        }
+    }
+}
+
+impl std::fmt::Display for DeviceCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} dispatches ({} GEMM), {} submits, {} blocking read-backs ({} bytes), {} uploads",
+            self.dispatches,
+            self.gemm_dispatches,
+            self.submits,
+            self.readbacks,
+            self.bytes_read,
+            self.uploads
+        )
+    }
+}
+
 /// Where tensors live, how they move to and from the host, and how work is scheduled.
 /// `zeros`, `shape`, `upload` and `download` are required.
 pub trait Storage: Send + Sync {
@@ -68,6 +128,14 @@ pub trait Storage: Send + Sync {
     /// fault and answers with zeros; the trainer and the evaluator check here after each batch
     /// and stop with [`crate::DrawError::Device`]. Default: `None`.
     fn fault(&self) -> Option<String> {
+        None
+    }
+
+    /// What the backend has sent to its device since it was made (dispatches, submissions,
+    /// read-backs), where it counts: a device backend's cost in round trips, the same on any
+    /// adapter. Benchmarks and `draw train --trace-gpu` print the difference over a step.
+    /// Default: `None`, nothing counted.
+    fn counters(&self) -> Option<DeviceCounters> {
         None
     }
 

@@ -127,6 +127,15 @@ fn filterbank_matches_values_worked_by_hand() {
     }
 }
 
+/// 1 where log γ is inside its clamp (the gradient passes), else 0.
+fn gamma_chain(p: &[f64; 5]) -> f64 {
+    if filterbank::clamp_log(p[4]).1 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
 #[test]
 fn attention_read_backward_matches_finite_differences() {
     for g in [geo(3, 7, 5, 1), geo(2, 4, 6, 2)] {
@@ -163,6 +172,13 @@ fn attention_read_backward_matches_finite_differences() {
             fd_check("dfx", &fx, &dfx, |v| loss(&xhat, v, &fy, &p));
             fd_check("dfy", &fy, &dfy, |v| loss(&xhat, &fx, v, &p));
             fd_check("dlog_gamma", &p[4..], &dp[4..], |v| {
+                let mut q = p;
+                q[4] = v[0];
+                loss(&xhat, &fx, &fy, &q)
+            });
+            // The closed form the GPU uses: d log γ = Σ dr ⊙ r = Σ dF_X ⊙ F_X.
+            let closed = gamma_chain(&p) * dot(&dfx, &fx);
+            fd_check("dlog_gamma as Σ dF_X ⊙ F_X", &p[4..], &[closed], |v| {
                 let mut q = p;
                 q[4] = v[0];
                 loss(&xhat, &fx, &fy, &q)
@@ -210,6 +226,18 @@ fn attention_write_backward_matches_finite_differences() {
                 q[4] = v[0];
                 loss(&pw, &fx, &fy, &q)
             });
+            // The closed forms the GPU uses: d log γ = −Σ dF_X ⊙ F_X = −Σ dP ⊙ P.
+            for (what, closed) in [
+                ("−Σ dF_X ⊙ F_X", -dot(&dfx, &fx)),
+                ("−Σ dP ⊙ P", -dot(&dpw, &pw)),
+            ] {
+                let closed = gamma_chain(&p) * closed;
+                fd_check(&format!("dlog_gamma as {what}"), &p[4..], &[closed], |v| {
+                    let mut q = p;
+                    q[4] = v[0];
+                    loss(&pw, &fx, &fy, &q)
+                });
+            }
         }
     }
 }
