@@ -6,7 +6,10 @@
 mod args;
 mod backend;
 mod bench;
+mod boxes;
+mod classify;
 mod eval;
+mod glimpses;
 mod images;
 mod parity;
 mod plan;
@@ -28,12 +31,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a model on MNIST; writes metrics, checkpoints and samples under the run directory.
+    /// Train a model on MNIST (or the classifier on cluttered MNIST); writes metrics,
+    /// checkpoints and samples under the run directory.
     Train(Box<args::TrainArgs>),
-    /// Test-set negative log-likelihood bound (nats) of a checkpoint.
+    /// Test-set negative log-likelihood bound (nats) of a checkpoint, or a classifier's test
+    /// error.
     Eval(args::EvalArgs),
     /// A PNG grid of samples and a GIF of the canvas over the T steps.
     Sample(args::SampleArgs),
+    /// Where a classifier looks: each glimpse's read window on test images (PNG strip, GIF).
+    Glimpses(glimpses::GlimpsesArgs),
     /// Training, evaluation and sampling throughput.
     Bench(bench::BenchArgs),
     /// List the presets.
@@ -48,6 +55,9 @@ enum Command {
 /// `draw presets`.
 fn presets() {
     for p in draw_core::presets() {
+        println!("{:<14} {}", p.name, p.description);
+    }
+    for p in draw_core::model::classifier::classifier_presets() {
         println!("{:<14} {}", p.name, p.description);
     }
 }
@@ -73,6 +83,7 @@ fn run(command: Command) -> Result<()> {
         Command::Train(a) => train::train(*a),
         Command::Eval(a) => eval::eval(a),
         Command::Sample(a) => sample::sample(a),
+        Command::Glimpses(a) => glimpses::glimpses(a),
         Command::Bench(a) => bench::bench(a),
         Command::Parity(a) => parity::parity(a),
         Command::Presets => {
