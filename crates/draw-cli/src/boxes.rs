@@ -3,7 +3,11 @@
 //! g ± (N/2 − 1/2)·δ; the half stride beyond them is the grid's edge), with a line as thick
 //! as the filters' σ (1 to 4 pixels).
 
+use crate::images::{write_gif, GridLayout};
+use anyhow::{bail, Result};
 use draw_core::kernels::filterbank::{Decoded, Geometry};
+use draw_core::{Backend, Draw, Glimpse, NoiseKey};
+use std::path::{Path, PathBuf};
 
 /// A window's box in 0-based pixel coordinates (inclusive), and its line thickness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +61,58 @@ pub fn draw_box(rgb: &mut [f32], (width, height): (usize, usize), b: &WindowBox,
             }
         }
     }
+}
+
+/// Writes `dir/canvas-boxes.gif`: `n` samples (the same noise as `draw sample --seed seed`), the
+/// canvas of each step with that step's write window as a red box. Refuses a model whose write
+/// is not attention.
+pub fn write_box_gif<B: Backend>(
+    b: &B,
+    model: &Draw<B>,
+    dir: &Path,
+    n: usize,
+    seed: u64,
+) -> Result<PathBuf> {
+    let cfg = model.config();
+    let Glimpse::Attention { n: grid } = cfg.write else {
+        bail!("--boxes draws the write windows; this model writes the whole canvas (no attention)");
+    };
+    if cfg.channels != 1 {
+        bail!(
+            "--boxes draws on one-channel canvases; this model has {}",
+            cfg.channels
+        );
+    }
+    let geo = Geometry {
+        n: grid,
+        width: cfg.width,
+        height: cfg.height,
+        channels: 1,
+    };
+    let g = model.generate_with_windows(b, n, NoiseKey::new(seed, u64::MAX / 2))?;
+    let size = cfg.image_size();
+    let frames: Vec<Vec<f32>> = g
+        .frames
+        .iter()
+        .zip(&g.windows)
+        .map(|(frame, win)| {
+            (0..n)
+                .flat_map(|i| {
+                    let mut rgb = to_rgb(&frame[i * size..(i + 1) * size]);
+                    let bx = window_box(&win[i * 5..i * 5 + 5], &geo);
+                    draw_box(&mut rgb, (cfg.width, cfg.height), &bx, [1.0, 0.15, 0.1]);
+                    rgb
+                })
+                .collect()
+        })
+        .collect();
+    let path = dir.join("canvas-boxes.gif");
+    write_gif(
+        &path,
+        &GridLayout::new(n, cfg.width, cfg.height, 3),
+        &frames,
+    )?;
+    Ok(path)
 }
 
 #[cfg(test)]

@@ -406,7 +406,11 @@ impl<B: Backend> Session<'_, B> {
             );
             self.window = (Score::default(), Instant::now());
         }
-        if self.plan.checkpoint_every.is_some_and(|n| step.is_multiple_of(n)) {
+        if self
+            .plan
+            .checkpoint_every
+            .is_some_and(|n| step.is_multiple_of(n))
+        {
             self.save()?;
         }
         Ok(())

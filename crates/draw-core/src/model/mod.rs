@@ -15,6 +15,7 @@ mod generate;
 mod shard;
 mod workspace;
 
+pub use generate::Generated;
 pub use workspace::{Workspace, WorkspaceSize};
 
 use crate::backend::{Backend, Mat};
