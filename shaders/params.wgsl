@@ -45,6 +45,14 @@ struct ShapeParams {
     _pad1: u32,
 }
 
+// softmax_xent, softmax_xent_backward.
+struct XentParams {
+    rows: u32,
+    cols: u32,
+    scale: f32,
+    _pad0: u32,
+}
+
 struct CopyColsParams {
     rows: u32,
     ncols: u32,

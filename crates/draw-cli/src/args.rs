@@ -139,6 +139,10 @@ pub struct SampleArgs {
     /// Noise seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Also write canvas-boxes.gif: the canvas with each step's write window drawn as a box
+    /// (attention writes only; the paper's Fig. 7).
+    #[arg(long)]
+    pub boxes: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
 }

@@ -11,7 +11,7 @@ use std::time::Instant;
 /// `draw bench` options.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Presets to measure (default: all).
+    /// Presets to measure (default: every generative preset and `cluttered`).
     #[arg(long)]
     pub preset: Vec<String>,
     /// Mini-batch size.
@@ -131,7 +131,53 @@ fn append_json(path: &std::path::Path, line: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
+/// Training and evaluation throughput of a classifier preset, on images of uniform noise
+/// thresholded to 10 % ink (the cost does not depend on the pixels).
+fn bench_classifier<B: Backend>(b: &B, name: &str, a: &BenchArgs) -> Result<()> {
+    use draw_core::model::classifier::{classifier_preset, Classifier, ClassifierTrainer};
+    let Some(p) = classifier_preset(name) else {
+        anyhow::bail!("no classifier preset `{name}`");
+    };
+    let (cfg, n) = (p.model.clone(), a.batch_size);
+    let key = NoiseKey::new(1, 7);
+    let x: Vec<B::F> = (0..(n * cfg.image_size()) as u64)
+        .map(|i| B::F::of(if key.uniform(i) < 0.1 { 1.0 } else { 0.0 }))
+        .collect();
+    let labels: Vec<u8> = (0..n).map(|i| (i % cfg.classes) as u8).collect();
+    let tc = TrainConfig {
+        batch_size: n,
+        ..p.train.clone()
+    };
+    let model = Classifier::new(b, cfg.clone(), 1)?;
+    let mut trainer = ClassifierTrainer::new(b, model, tc)?;
+    let steps = a.steps_per_run.max(1);
+    let train = throughput(a.runs, n * steps, || {
+        for _ in 0..steps {
+            trainer.step(b, &x, &labels)?;
+        }
+        b.synchronize();
+        Ok(())
+    })?;
+    let model = &trainer.model;
+    let mut ws = model.workspace(b, n);
+    let eval = throughput(a.runs, n, || {
+        b.run(|| model.forward(b, &mut ws, &x, &labels))?;
+        b.synchronize();
+        Ok(())
+    })?;
+    println!("{name} (classifier) / {} / batch {n}", b.name());
+    println!("  train {train:.1} img/s");
+    println!("  eval {eval:.1} img/s");
+    if let Some(m) = peak_memory_mib() {
+        println!("  peak memory {m:.0} MiB");
+    }
+    Ok(())
+}
+
 fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Result<()> {
+    if draw_core::model::classifier::classifier_preset(name).is_some() {
+        return bench_classifier(b, name, a);
+    }
     let preset = draw_core::preset(name)?;
     let cfg = preset.model.clone();
     let n = a.batch_size;
@@ -208,10 +254,13 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
 /// `--backend`, every backend present is measured (wgpu where an adapter exists).
 pub fn bench(a: BenchArgs) -> Result<()> {
     let names: Vec<String> = if a.preset.is_empty() {
-        draw_core::presets()
+        // Every generative preset, and the paper's classifier (`cluttered`).
+        let mut v: Vec<String> = draw_core::presets()
             .iter()
             .map(|p| p.name.to_string())
-            .collect()
+            .collect();
+        v.push("cluttered".to_string());
+        v
     } else {
         a.preset.clone()
     };

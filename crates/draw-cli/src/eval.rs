@@ -116,6 +116,15 @@ pub fn load_model<B: Backend>(b: &B, path: &Path) -> Result<Draw<B>> {
 /// `draw eval`.
 pub fn eval(a: EvalArgs) -> Result<()> {
     let plan = EvalPlan::from_args(&a)?;
+    if plan.checkpoint.is_file() && checkpoint::is_classifier(&plan.checkpoint)? {
+        let task = crate::classify::EvalClassifier {
+            checkpoint: plan.checkpoint.clone(),
+            // Cluttered MNIST is generated from MNIST.
+            data: crate::plan::data_dir(DatasetName::Mnist, plan.data.as_deref()),
+            limit: plan.limit,
+        };
+        return with_backend(&plan.backend.clone(), task);
+    }
     with_backend(&plan.backend.clone(), Eval(plan))
 }
 

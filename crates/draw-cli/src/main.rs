@@ -6,11 +6,14 @@
 mod args;
 mod backend;
 mod bench;
+mod boxes;
+mod classify;
 mod data_cmd;
 mod datasets;
 mod download;
 mod eval;
 mod export;
+mod glimpses;
 mod images;
 mod parity;
 mod plan;
@@ -33,9 +36,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a model on a data set (MNIST by default); writes metrics, checkpoints and samples under the run directory.
+    /// Train a model on a data set (MNIST by default; the classifier presets on cluttered
+    /// MNIST); writes metrics, checkpoints and samples under the run directory.
     Train(Box<args::TrainArgs>),
-    /// Test-set negative log-likelihood bound (nats) of a checkpoint.
+    /// Test-set negative log-likelihood bound (nats) of a checkpoint, or a classifier's test
+    /// error.
     Eval(args::EvalArgs),
     /// A PNG grid of samples and a GIF of the canvas over the T steps.
     Sample(args::SampleArgs),
@@ -45,6 +50,8 @@ enum Command {
     /// A training checkpoint as a model to ship: parameters only, config, and its measured
     /// bound (for models/NAME/, used by `--pretrained NAME`).
     Export(args::ExportArgs),
+    /// Where a classifier looks: each glimpse's read window on test images (PNG strip, GIF).
+    Glimpses(glimpses::GlimpsesArgs),
     /// Training, evaluation and sampling throughput.
     Bench(bench::BenchArgs),
     /// List the presets.
@@ -62,6 +69,9 @@ enum Command {
 /// `draw presets`.
 fn presets() {
     for p in draw_core::presets() {
+        println!("{:<14} {}", p.name, p.description);
+    }
+    for p in draw_core::model::classifier::classifier_presets() {
         println!("{:<14} {}", p.name, p.description);
     }
 }
@@ -89,6 +99,7 @@ fn run(command: Command) -> Result<()> {
         Command::Sample(a) => sample::sample(a),
         Command::Plot(a) => plot::plot(a),
         Command::Export(a) => export::export(a),
+        Command::Glimpses(a) => glimpses::glimpses(a),
         Command::Bench(a) => bench::bench(a),
         Command::Parity(a) => parity::parity(a),
         Command::Data(c) => data_cmd::data(c),

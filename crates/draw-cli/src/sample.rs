@@ -30,11 +30,11 @@ pub fn write_samples<B: Backend>(
 /// `draw sample`.
 pub fn sample(a: SampleArgs) -> Result<()> {
     let plan = SamplePlan::from_args(&a)?;
-    with_backend(&plan.backend.clone(), Sample(plan))
+    with_backend(&plan.backend.clone(), Sample(plan, a.boxes))
 }
 
 /// `draw sample`'s work on a backend.
-struct Sample(SamplePlan);
+struct Sample(SamplePlan, bool);
 
 impl BackendTask for Sample {
     type Output = ();
@@ -44,6 +44,10 @@ impl BackendTask for Sample {
         let model = load_model(b, &plan.checkpoint)?;
         let dir = RunDir::create(&plan.out)?;
         write_samples(b, &model, &dir, plan.n, plan.seed)?;
+        if self.1 {
+            let path = crate::boxes::write_box_gif(b, &model, dir.root(), plan.n, plan.seed)?;
+            println!("wrote {}", path.display());
+        }
         println!(
             "wrote {} and {}",
             dir.samples_png().display(),

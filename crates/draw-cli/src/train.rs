@@ -34,6 +34,9 @@ pub const INTERRUPTED_EXIT: i32 = 130;
 
 /// `draw train`.
 pub fn train(a: TrainArgs) -> Result<()> {
+    if crate::classify::wants_classifier(&a)? {
+        return crate::classify::train(&a, unix_now());
+    }
     let plan = TrainPlan::from_args(&a, unix_now())?;
     with_backend(&plan.backend.clone(), Train(plan))
 }
@@ -90,7 +93,7 @@ impl TrainData {
 /// A flag that the first SIGINT or SIGTERM sets (training then stops cleanly after the step
 /// in progress); a second one exits at once with [`INTERRUPTED_EXIT`] (the last checkpoint on
 /// disk is whole: checkpoints are written atomically).
-fn stop_on_signals() -> Result<Arc<AtomicBool>> {
+pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     use signal_hook::flag;
     let stop = Arc::new(AtomicBool::new(false));

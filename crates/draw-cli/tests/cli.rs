@@ -545,3 +545,64 @@ fn data_download_errors_name_the_url_and_leave_nothing() {
         &["ships in data/mnist"],
     );
 }
+
+/// A classifier run end to end: two steps of `cluttered60`, the epoch line with validation and
+/// test error (printed and in metrics.jsonl), `draw eval` of its checkpoint, `draw glimpses`,
+/// and a generative-only flag refused.
+#[test]
+fn classifier_trains_evaluates_and_draws_its_glimpses() {
+    let out = tmp("classifier-run");
+    let o = out.to_str().unwrap();
+    let data = mnist();
+    let d = data.to_str().unwrap();
+    let flags = [
+        "train",
+        "--preset",
+        "cluttered60",
+        "--max-steps",
+        "2",
+        "--batch-size",
+        "10",
+        "--train-limit",
+        "50",
+        "--test-limit",
+        "20",
+        "--data",
+        d,
+        "--out",
+        o,
+    ];
+    let r = draw(&flags);
+    let stdout = String::from_utf8_lossy(&r.stdout);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(
+        stdout.contains("validation error") && stdout.contains("test error"),
+        "{stdout}"
+    );
+    let metrics = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    assert!(metrics.contains("\"valid_error\"") && metrics.contains("\"test_error\""));
+    let ck = out.join("checkpoint.safetensors");
+    let c = ck.to_str().unwrap();
+    let e = draw(&["eval", "--checkpoint", c, "--limit", "20", "--data", d]);
+    assert!(
+        String::from_utf8_lossy(&e.stdout).contains("test error"),
+        "{e:?}"
+    );
+    let g = draw(&["glimpses", "--checkpoint", c, "--n", "2", "--data", d]);
+    assert!(g.status.success(), "{g:?}");
+    for f in ["glimpses.png", "glimpses.gif", "glimpses.json"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let bad = draw(&[
+        "train",
+        "--preset",
+        "cluttered60",
+        "--read",
+        "2",
+        "--out",
+        o,
+        "--force",
+    ]);
+    fails_with(&bad, &["--read"]);
+    std::fs::remove_dir_all(&out).ok();
+}

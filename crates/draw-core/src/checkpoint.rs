@@ -12,8 +12,9 @@
 
 use crate::config::DrawConfig;
 use crate::error::{DrawError, Result};
+use crate::model::classifier::{self, ClassifierConfig, ClassifierParams};
 use crate::optim::AdamState;
-use crate::params::{self, DrawParams};
+use crate::params::{self, DrawParams, ParamSet, ParamShape};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::HashMap;
 use std::path::Path;
@@ -47,6 +48,11 @@ fn bad(path: &Path, reason: impl Into<String>) -> DrawError {
     }
 }
 
+/// Metadata key naming the task of a model other than the generative one.
+pub const TASK_KEY: &str = "task";
+/// [`TASK_KEY`]'s value in a classifier checkpoint.
+pub const CLASSIFIER_TASK: &str = "classifier";
+
 /// Prefix of the optimiser's first-moment tensors (`optimizer.exp_avg.<parameter name>`).
 pub const EXP_AVG_PREFIX: &str = "optimizer.exp_avg.";
 /// Prefix of the optimiser's second-moment tensors (`optimizer.exp_avg_sq.<parameter name>`).
@@ -65,14 +71,13 @@ pub fn to_bytes(
 
 /// The (name, PyTorch shape, f32 bytes) of each tensor a checkpoint holds: the parameters,
 /// then the optimiser's moments when given.
-fn tensors(
-    config: &DrawConfig,
-    values: &DrawParams<Vec<f64>>,
-    optimizer: Option<&AdamState>,
+fn tensors<S: ParamSet<ParamShape>, P: ParamSet<Vec<f64>>>(
+    shapes: &S,
+    values: &P,
+    optimizer: Option<&AdamState<P>>,
 ) -> Vec<(String, Vec<usize>, Vec<u8>)> {
-    let shapes = params::shapes(config);
     let bytes = |v: &[f64]| v.iter().flat_map(|&x| (x as f32).to_le_bytes()).collect();
-    let of = |prefix: &str, p: &DrawParams<Vec<f64>>| -> Vec<(String, Vec<usize>, Vec<u8>)> {
+    let of = |prefix: &str, p: &P| -> Vec<(String, Vec<usize>, Vec<u8>)> {
         p.named()
             .into_iter()
             .zip(shapes.named())
@@ -96,7 +101,20 @@ pub fn to_bytes_with(
     optimizer: Option<&AdamState>,
     extra: &[(&str, String)],
 ) -> Result<Vec<u8>> {
-    let bytes = tensors(config, values, optimizer);
+    // Serialising a plain struct of integers and enums to a string cannot fail.
+    let json = serde_json::to_string(config).expect("config serialises");
+    let t = tensors(&params::shapes(config), values, optimizer);
+    serialize(t, json, optimizer.map(|a| a.steps), extra)
+}
+
+/// Safetensors bytes of `tensors` with the config JSON, the optimiser's step count (when
+/// given), `extra` and the two checksums in the metadata.
+fn serialize(
+    bytes: Vec<(String, Vec<usize>, Vec<u8>)>,
+    config_json: String,
+    optimizer_steps: Option<u64>,
+    extra: &[(&str, String)],
+) -> Result<Vec<u8>> {
     let views = bytes
         .iter()
         .map(|(n, shape, b)| {
@@ -106,17 +124,13 @@ pub fn to_bytes_with(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut meta = HashMap::new();
-    meta.insert(
-        CONFIG_KEY.to_string(),
-        // Serialising a plain struct of integers and enums to a string cannot fail.
-        serde_json::to_string(config).expect("config serialises"),
-    );
+    meta.insert(CONFIG_KEY.to_string(), config_json);
     meta.insert("format".to_string(), "pt".to_string());
     for (k, v) in extra {
         meta.insert(k.to_string(), v.clone());
     }
-    if let Some(a) = optimizer {
-        meta.insert(OPTIMIZER_STEPS_KEY.to_string(), a.steps.to_string());
+    if let Some(steps) = optimizer_steps {
+        meta.insert(OPTIMIZER_STEPS_KEY.to_string(), steps.to_string());
     }
     let serialize = |meta| {
         safetensors::serialize(views.iter().cloned(), Some(meta))
@@ -259,12 +273,40 @@ fn verify(
 /// missing tensor, a tensor whose shape the config does not give or whose dtype is not f32 or
 /// f64, and a NaN or infinite value (naming the tensor). Extra tensors and metadata are ignored.
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
+    let (metadata, json, st) = open_verified(bytes, path)?;
+    if metadata.get(TASK_KEY).map(String::as_str) == Some(CLASSIFIER_TASK) {
+        return Err(bad(
+            path,
+            "this is a classifier checkpoint (task `classifier`), not a generative model: \
+             `draw eval` reports its test error and `draw glimpses` draws its attention",
+        ));
+    }
+    let config: DrawConfig =
+        serde_json::from_str(&json).map_err(|e| bad(path, format!("config: {e}")))?;
+    config.validate()?;
+    let shapes = params::shapes(&config);
+    let (values, optimizer) = read_all(&st, &shapes, &metadata, path)?;
+    Ok(Checkpoint {
+        config,
+        values,
+        metadata,
+        optimizer,
+    })
+}
+
+/// The metadata, the config JSON and the tensors of checkpoint bytes, with both checksums
+/// (when present) verified.
+fn open_verified<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+) -> Result<(HashMap<String, String>, String, SafeTensors<'a>)> {
     let (n, meta) = SafeTensors::read_metadata(bytes)
         .map_err(|e| bad(path, format!("not a safetensors file: {e}")))?;
     let metadata = meta.metadata().clone().unwrap_or_default();
     let json = metadata
         .get(CONFIG_KEY)
-        .ok_or_else(|| bad(path, "no `config` entry in the metadata"))?;
+        .ok_or_else(|| bad(path, "no `config` entry in the metadata"))?
+        .clone();
     verify(
         &metadata,
         CONFIG_CHECKSUM_KEY,
@@ -281,16 +323,29 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         "the tensor data",
         path,
     )?;
-    let config: DrawConfig =
-        serde_json::from_str(json).map_err(|e| bad(path, format!("config: {e}")))?;
-    config.validate()?;
     let st = SafeTensors::deserialize(bytes).map_err(|e| bad(path, e.to_string()))?;
-    let values = read_params(&st, &config, "", path)?;
+    Ok((metadata, json, st))
+}
+
+/// The parameters of `shapes` and, when the metadata records optimiser steps, the optimiser's
+/// moments.
+type ValuesAndState<S> = (
+    <S as ParamSet<ParamShape>>::Of<Vec<f64>>,
+    Option<AdamState<<S as ParamSet<ParamShape>>::Of<Vec<f64>>>>,
+);
+
+fn read_all<S: ParamSet<ParamShape>>(
+    st: &SafeTensors<'_>,
+    shapes: &S,
+    metadata: &HashMap<String, String>,
+    path: &Path,
+) -> Result<ValuesAndState<S>> {
+    let values = read_params(st, shapes, "", path)?;
     let optimizer = match metadata.get(OPTIMIZER_STEPS_KEY) {
         None => None,
         Some(steps) => Some(AdamState {
-            m: read_params(&st, &config, EXP_AVG_PREFIX, path)?,
-            v: read_params(&st, &config, EXP_AVG_SQ_PREFIX, path)?,
+            m: read_params(st, shapes, EXP_AVG_PREFIX, path)?,
+            v: read_params(st, shapes, EXP_AVG_SQ_PREFIX, path)?,
             steps: steps.parse().map_err(|_| {
                 bad(
                     path,
@@ -299,23 +354,17 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
             })?,
         }),
     };
-    Ok(Checkpoint {
-        config,
-        values,
-        metadata,
-        optimizer,
-    })
+    Ok((values, optimizer))
 }
 
-/// Every parameter tensor of `config` under `prefix`, checked: present, of the config's shape,
+/// Every parameter tensor of `shapes` under `prefix`, checked: present, of the config's shape,
 /// f32 or f64, finite.
-fn read_params(
+fn read_params<S: ParamSet<ParamShape>>(
     st: &SafeTensors<'_>,
-    config: &DrawConfig,
+    shapes: &S,
     prefix: &str,
     path: &Path,
-) -> Result<DrawParams<Vec<f64>>> {
-    let shapes = params::shapes(config);
+) -> Result<S::Of<Vec<f64>>> {
     let mut err = None;
     let values = shapes.map(|name, s| {
         let name = format!("{prefix}{name}");
@@ -381,4 +430,83 @@ fn read_tensor(st: &SafeTensors<'_>, name: &str, shape: &[usize], path: &Path) -
 pub fn load(path: &Path) -> Result<Checkpoint> {
     let bytes = std::fs::read(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
     from_bytes(&bytes, path)
+}
+
+/// A loaded classifier checkpoint.
+pub struct ClassifierCheckpoint {
+    /// The classifier's configuration.
+    pub config: ClassifierConfig,
+    /// Parameter values.
+    pub values: ClassifierParams<Vec<f64>>,
+    /// Every metadata entry.
+    pub metadata: HashMap<String, String>,
+    /// The optimiser's state, in a training checkpoint.
+    pub optimizer: Option<AdamState<ClassifierParams<Vec<f64>>>>,
+}
+
+/// Writes a classifier checkpoint atomically: the parameters (PyTorch names `attn.*`,
+/// `lstm.*`, `classify.*`), the optimiser's state when given, the config JSON under `config`
+/// and [`TASK_KEY`] = [`CLASSIFIER_TASK`], with the checksums of [`to_bytes`].
+pub fn save_classifier(
+    path: &Path,
+    config: &ClassifierConfig,
+    values: &ClassifierParams<Vec<f64>>,
+    optimizer: Option<&AdamState<ClassifierParams<Vec<f64>>>>,
+    extra: &[(&str, String)],
+) -> Result<()> {
+    // A plain struct of integers serialises.
+    let json = serde_json::to_string(config).expect("config serialises");
+    let t = tensors(&classifier::shapes(config), values, optimizer);
+    let mut meta = vec![(TASK_KEY, CLASSIFIER_TASK.to_string())];
+    meta.extend(extra.iter().cloned());
+    write_atomically(
+        path,
+        &serialize(t, json, optimizer.map(|a| a.steps), &meta)?,
+    )
+}
+
+/// Reads a classifier checkpoint, refusing (with the reason) anything [`from_bytes`] refuses
+/// and a file whose task is not [`CLASSIFIER_TASK`].
+pub fn load_classifier(path: &Path) -> Result<ClassifierCheckpoint> {
+    let bytes = std::fs::read(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
+    let (metadata, json, st) = open_verified(&bytes, path)?;
+    if metadata.get(TASK_KEY).map(String::as_str) != Some(CLASSIFIER_TASK) {
+        return Err(bad(
+            path,
+            "not a classifier checkpoint (no `task: classifier` in the metadata)",
+        ));
+    }
+    let config: ClassifierConfig =
+        serde_json::from_str(&json).map_err(|e| bad(path, format!("config: {e}")))?;
+    config.validate()?;
+    let (values, optimizer) = read_all(&st, &classifier::shapes(&config), &metadata, path)?;
+    Ok(ClassifierCheckpoint {
+        config,
+        values,
+        metadata,
+        optimizer,
+    })
+}
+
+/// Whether the checkpoint at `path` holds a classifier (its metadata's [`TASK_KEY`]); reads
+/// the header only.
+pub fn is_classifier(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len)
+        .map_err(|e| bad(path, format!("not a safetensors file: {e}")))?;
+    let n = u64::from_le_bytes(len);
+    if n > 100 << 20 {
+        return Err(bad(
+            path,
+            format!("not a safetensors file: a {n}-byte header"),
+        ));
+    }
+    let mut header = vec![0u8; n as usize];
+    f.read_exact(&mut header)
+        .map_err(|e| bad(path, format!("not a safetensors file: {e}")))?;
+    let json: serde_json::Value = serde_json::from_slice(&header)
+        .map_err(|e| bad(path, format!("not a safetensors file: {e}")))?;
+    Ok(json["__metadata__"][TASK_KEY].as_str() == Some(CLASSIFIER_TASK))
 }

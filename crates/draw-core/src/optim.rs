@@ -6,36 +6,57 @@ use crate::config::TrainConfig;
 use crate::error::{DrawError, Result};
 use crate::kernels::pointwise::AdamStep;
 use crate::model::{Draw, Loss, Workspace};
-use crate::params::DrawParams;
+use crate::params::{DrawParams, ParamSet};
 use crate::rng::NoiseKey;
 use crate::Float;
+use std::marker::PhantomData;
 
 /// Adam's state on the host: first and second moments per parameter (PyTorch's `exp_avg`,
-/// `exp_avg_sq`) and the step count.
+/// `exp_avg_sq`) and the step count. `H` is the model's parameter container of host vectors
+/// (the generative model's by default).
 #[derive(Clone, Debug, PartialEq)]
-pub struct AdamState {
+pub struct AdamState<H = DrawParams<Vec<f64>>> {
     /// First moments.
-    pub m: DrawParams<Vec<f64>>,
+    pub m: H,
     /// Second moments.
-    pub v: DrawParams<Vec<f64>>,
+    pub v: H,
     /// Updates taken.
     pub steps: u64,
 }
 
-/// Adam's state: first and second moments per parameter and the step count.
-pub struct Adam<B: Backend> {
-    m: DrawParams<B::Tensor>,
-    v: DrawParams<B::Tensor>,
+/// Adam's state: first and second moments per parameter and the step count. `P` is the
+/// model's parameter container of backend tensors (the generative model's by default).
+pub struct Adam<B: Backend, P = DrawParams<<B as crate::Storage>::Tensor>> {
+    m: P,
+    v: P,
     steps: u64,
+    backend: PhantomData<fn() -> B>,
 }
 
 impl<B: Backend> Adam<B> {
     /// Zero moments for `model`.
     pub fn new(b: &B, model: &Draw<B>) -> Self {
+        Adam::for_params(b, model.params())
+    }
+
+    /// Adam resumed from a saved [`AdamState`], checked against `model`'s parameter shapes.
+    pub fn from_state(b: &B, model: &Draw<B>, state: &AdamState) -> Result<Self> {
+        Adam::for_params_from_state(b, model.params(), state)
+    }
+}
+
+impl<B: Backend, P: ParamSet<B::Tensor, Of<B::Tensor> = P>> Adam<B, P> {
+    /// Zero moments shaped as `params`.
+    pub fn for_params(b: &B, params: &P) -> Self {
+        let zeros = |_: &'static str, t: &B::Tensor| {
+            let (r, c) = b.shape(t);
+            b.zeros(r, c)
+        };
         Adam {
-            m: model.zeros_like(b),
-            v: model.zeros_like(b),
+            m: params.map(zeros),
+            v: params.map(zeros),
             steps: 0,
+            backend: PhantomData,
         }
     }
 
@@ -46,9 +67,14 @@ impl<B: Backend> Adam<B> {
 
     /// The moments and step count copied to the host (f32 moments are exact in f64), for a
     /// checkpoint to resume from.
-    pub fn state(&self, b: &B) -> AdamState {
-        let host = |p: &DrawParams<B::Tensor>| {
-            p.map(|_, t| b.download(t).into_iter().map(|x| x.f64()).collect())
+    pub fn state(&self, b: &B) -> AdamState<P::Of<Vec<f64>>> {
+        let host = |p: &P| {
+            p.map(|_, t| {
+                b.download(t)
+                    .into_iter()
+                    .map(|x| x.f64())
+                    .collect::<Vec<f64>>()
+            })
         };
         AdamState {
             m: host(&self.m),
@@ -57,9 +83,13 @@ impl<B: Backend> Adam<B> {
         }
     }
 
-    /// Adam resumed from a saved [`AdamState`], checked against `model`'s parameter shapes.
-    pub fn from_state(b: &B, model: &Draw<B>, state: &AdamState) -> Result<Self> {
-        let mut adam = Adam::new(b, model);
+    /// Adam resumed from a saved [`AdamState`], checked against the shapes of `params`.
+    pub fn for_params_from_state(
+        b: &B,
+        params: &P,
+        state: &AdamState<P::Of<Vec<f64>>>,
+    ) -> Result<Self> {
+        let mut adam = Adam::for_params(b, params);
         for (which, saved, dst) in [
             ("exp_avg", &state.m, &mut adam.m),
             ("exp_avg_sq", &state.v, &mut adam.v),
@@ -91,20 +121,14 @@ impl<B: Backend> Adam<B> {
     }
 
     /// The global L2 norm of `grads`.
-    pub fn grad_norm(b: &B, grads: &DrawParams<B::Tensor>) -> f64 {
+    pub fn grad_norm(b: &B, grads: &P) -> f64 {
         let tensors: Vec<&B::Tensor> = grads.named().into_iter().map(|(_, g)| g).collect();
         b.sum_squares_all(&tensors).iter().sum::<f64>().sqrt()
     }
 
     /// One update. Returns the gradient norm before clipping; refuses (leaving the parameters
     /// untouched) when it is not finite.
-    pub fn update(
-        &mut self,
-        b: &B,
-        params: &mut DrawParams<B::Tensor>,
-        grads: &DrawParams<B::Tensor>,
-        cfg: &TrainConfig,
-    ) -> Result<f64> {
+    pub fn update(&mut self, b: &B, params: &mut P, grads: &P, cfg: &TrainConfig) -> Result<f64> {
         let norm = Self::grad_norm(b, grads);
         if !norm.is_finite() {
             return Err(DrawError::NonFinite {

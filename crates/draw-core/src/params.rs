@@ -74,14 +74,14 @@ pub struct ParamShape {
 }
 
 impl ParamShape {
-    fn matrix(rows: usize, cols: usize) -> Self {
+    pub(crate) fn matrix(rows: usize, cols: usize) -> Self {
         ParamShape {
             rows,
             cols,
             vector: false,
         }
     }
-    fn vector(len: usize) -> Self {
+    pub(crate) fn vector(len: usize) -> Self {
         ParamShape {
             rows: 1,
             cols: len,
@@ -224,6 +224,34 @@ impl<T> DrawParams<T> {
             write,
             init,
         }
+    }
+}
+
+/// A model's parameter container: one `T` per parameter under its PyTorch name. Adam, the
+/// gradient norm and the checkpoints work through it, so the generative model
+/// ([`DrawParams`]) and the classifier
+/// ([`ClassifierParams`](crate::model::classifier::ClassifierParams)) share them.
+pub trait ParamSet<T> {
+    /// The same container holding `U`s.
+    type Of<U>: ParamSet<U>;
+    /// Every parameter with its name, in a fixed order.
+    fn named(&self) -> Vec<(&'static str, &T)>;
+    /// Every parameter, mutably, in the order of [`ParamSet::named`].
+    fn named_mut(&mut self) -> Vec<(&'static str, &mut T)>;
+    /// The same layout with each entry mapped, visited in the order of [`ParamSet::named`].
+    fn map<U>(&self, f: impl FnMut(&'static str, &T) -> U) -> Self::Of<U>;
+}
+
+impl<T> ParamSet<T> for DrawParams<T> {
+    type Of<U> = DrawParams<U>;
+    fn named(&self) -> Vec<(&'static str, &T)> {
+        DrawParams::named(self)
+    }
+    fn named_mut(&mut self) -> Vec<(&'static str, &mut T)> {
+        DrawParams::named_mut(self)
+    }
+    fn map<U>(&self, f: impl FnMut(&'static str, &T) -> U) -> DrawParams<U> {
+        DrawParams::map(self, f)
     }
 }
 

@@ -11,7 +11,7 @@
 use crate::params::{
     AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
     ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
-    ReduceParams, ScaleParams, ShapeParams, TransposeParams,
+    ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
 };
 
 /// A file under `shaders/`, compiled in.
@@ -320,6 +320,18 @@ kernels! {
         shader: wgsl!("bce_backward.wgsl"), headers: PLAIN, entry: Threads,
         params: ScaleParams,
         bindings: [x: Read, c: Read, dc: ReadWrite],
+    }
+    /// Softmax cross-entropy and argmax hit per row of class logits.
+    SoftmaxXent {
+        shader: wgsl!("softmax_xent.wgsl"), headers: PLAIN, entry: Threads,
+        params: XentParams,
+        bindings: [logits: Read, labels: Read, loss: ReadWrite, correct: ReadWrite],
+    }
+    /// The softmax cross-entropy's gradient on the logits.
+    SoftmaxXentBackward {
+        shader: wgsl!("softmax_xent_backward.wgsl"), headers: PLAIN, entry: Threads,
+        params: XentParams,
+        bindings: [logits: Read, labels: Read, dlogits: ReadWrite],
     }
     /// One Adam step.
     Adam {

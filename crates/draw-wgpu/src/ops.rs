@@ -13,7 +13,7 @@ use crate::kernels::Kernel;
 use crate::params::{
     dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
     ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams, ShapeParams,
-    TransposeParams,
+    TransposeParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
@@ -477,6 +477,45 @@ impl LossOps for WgpuBackend {
     fn bce_backward(&self, x: &WgpuTensor, c: &WgpuTensor, scale: f64, dc: &mut WgpuTensor) {
         let p = scaled(x.len(), scale);
         self.dispatch(Kernel::BceBackward, p, &[x, c, dc], grid(x.len()));
+    }
+
+    fn softmax_xent(
+        &self,
+        logits: &WgpuTensor,
+        labels: &WgpuTensor,
+        loss: &mut WgpuTensor,
+        correct: &mut WgpuTensor,
+    ) {
+        let p = xent(logits, 0.0);
+        let g = grid(logits.rows);
+        self.dispatch(Kernel::SoftmaxXent, p, &[logits, labels, loss, correct], g);
+    }
+
+    fn softmax_xent_backward(
+        &self,
+        logits: &WgpuTensor,
+        labels: &WgpuTensor,
+        scale: f64,
+        dlogits: &mut WgpuTensor,
+    ) {
+        let p = xent(logits, scale);
+        let g = grid(logits.rows);
+        self.dispatch(
+            Kernel::SoftmaxXentBackward,
+            p,
+            &[logits, labels, dlogits],
+            g,
+        );
+    }
+}
+
+/// The cross-entropy kernels' parameters for `logits`.
+fn xent(logits: &WgpuTensor, scale: f64) -> XentParams {
+    XentParams {
+        rows: dim(logits.rows),
+        cols: dim(logits.cols),
+        scale: scale as f32,
+        ..Default::default()
     }
 }
 

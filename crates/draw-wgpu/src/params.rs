@@ -107,6 +107,17 @@ params! {
         cols: u32,
     }
 
+    /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the
+    /// backward's factor; unused by the forward).
+    XentParams {
+        /// Rows (batch rows).
+        rows: u32,
+        /// Columns (classes).
+        cols: u32,
+        /// The loss scale of the backward.
+        scale: f32,
+    }
+
     /// `copy_cols`: `dst[r, dst_col + c] (+)= src[r, src_col + c]`.
     CopyColsParams {
         /// Rows of both matrices.

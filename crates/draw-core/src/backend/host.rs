@@ -431,3 +431,37 @@ pub fn sample_latent_backward<B: Storage + ?Sized>(
     b.upload(dmu, &dm);
     b.upload(dlogsig, &dl);
 }
+
+/// [`super::LossOps::softmax_xent`] on the host.
+pub fn softmax_xent<B: Storage + ?Sized>(
+    b: &B,
+    (logits, labels): (&B::Tensor, &B::Tensor),
+    loss: &mut B::Tensor,
+    correct: &mut B::Tensor,
+) {
+    let (rows, k) = b.shape(logits);
+    let (lv, yv) = (b.download(logits), b.download(labels));
+    let (mut lo, mut co) = (vec![B::F::of(0.0); rows], vec![B::F::of(0.0); rows]);
+    for r in 0..rows {
+        (lo[r], co[r]) = pointwise::softmax_xent_row(&lv[r * k..(r + 1) * k], yv[r]);
+    }
+    b.upload(loss, &lo);
+    b.upload(correct, &co);
+}
+
+/// [`super::LossOps::softmax_xent_backward`] on the host.
+pub fn softmax_xent_backward<B: Storage + ?Sized>(
+    b: &B,
+    (logits, labels): (&B::Tensor, &B::Tensor),
+    scale: f64,
+    dlogits: &mut B::Tensor,
+) {
+    let (rows, k) = b.shape(logits);
+    let (lv, yv) = (b.download(logits), b.download(labels));
+    let mut d = vec![B::F::of(0.0); rows * k];
+    for (r, (out, &y)) in d.chunks_exact_mut(k.max(1)).zip(&yv).enumerate() {
+        let s = r * k..(r + 1) * k;
+        pointwise::softmax_xent_backward_row(&lv[s], y, B::F::of(scale), out);
+    }
+    b.upload(dlogits, &d);
+}

@@ -3,8 +3,8 @@
 use super::{host, Storage};
 use crate::kernels::pointwise;
 
-/// The reconstruction loss and the error image the encoder reads. A classifier's loss
-/// (softmax cross-entropy) belongs here too.
+/// The reconstruction loss and the error image the encoder reads, and the classifier's
+/// softmax cross-entropy.
 pub trait LossOps: Storage {
     /// x̂ = x − σ(c).
     fn canvas_error(&self, x: &Self::Tensor, c: &Self::Tensor, xhat: &mut Self::Tensor) {
@@ -34,5 +34,28 @@ pub trait LossOps: Storage {
         host::elementwise(self, &[x, c], dc, |ins, out| {
             pointwise::bce_backward_row(ins[0], ins[1], s, out)
         });
+    }
+    /// Softmax cross-entropy per row of class logits (`rows × K`) against `labels` (`rows × 1`,
+    /// class indices stored as floats): `loss[r]` = −log softmax(logits_r)[label_r] in nats and
+    /// `correct[r]` = 1 where the first largest logit is the label's, else 0 (both `rows × 1`).
+    fn softmax_xent(
+        &self,
+        logits: &Self::Tensor,
+        labels: &Self::Tensor,
+        loss: &mut Self::Tensor,
+        correct: &mut Self::Tensor,
+    ) {
+        host::softmax_xent(self, (logits, labels), loss, correct);
+    }
+    /// Sets `dlogits` = scale·(softmax(logits) − onehot(labels)), the gradient of `scale` × the
+    /// summed [`LossOps::softmax_xent`] loss.
+    fn softmax_xent_backward(
+        &self,
+        logits: &Self::Tensor,
+        labels: &Self::Tensor,
+        scale: f64,
+        dlogits: &mut Self::Tensor,
+    ) {
+        host::softmax_xent_backward(self, (logits, labels), scale, dlogits);
     }
 }

@@ -10,7 +10,7 @@
 //! | [`MatrixOps`] | `matrix.rs` | GEMM, bias, scaling, reductions |
 //! | [`LstmOps`] | `lstm.rs` | the LSTM cell, forward and backward |
 //! | [`AttentionOps`] | `attention.rs` | filterbanks, attention read and write |
-//! | [`LossOps`] | `loss.rs` | canvas error, Bernoulli likelihood (and future classifier losses) |
+//! | [`LossOps`] | `loss.rs` | canvas error, Bernoulli likelihood, softmax cross-entropy |
 //! | [`SamplingOps`] | `sampling.rs` | counter-based normals, the reparameterised latent and its KL |
 //! | [`OptimOps`] | `optim.rs` | the fused Adam update |
 //!

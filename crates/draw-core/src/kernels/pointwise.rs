@@ -108,3 +108,56 @@ pub fn adam<F: Float>(p: &mut [F], g: &[F], m: &mut [F], v: &mut [F], a: &AdamSt
         p[k] -= step * m[k] / (v[k].sqrt() + eps);
     }
 }
+
+/// The class a label holds (an index stored as a float), if it is a whole number in
+/// `0..classes`.
+#[inline(always)]
+pub fn class_index<F: Float>(label: F, classes: usize) -> Option<usize> {
+    let l = label.f64();
+    (l >= 0.0 && l < classes as f64 && l.fract() == 0.0).then_some(l as usize)
+}
+
+/// The first index of the largest logit, and log Σ exp(logits) computed from it (so that no
+/// exponent exceeds 0).
+#[inline(always)]
+fn argmax_logsumexp<F: Float>(logits: &[F]) -> (usize, F) {
+    let mut arg = 0;
+    for (k, &v) in logits.iter().enumerate() {
+        if v > logits[arg] {
+            arg = k;
+        }
+    }
+    let m = logits[arg];
+    let s = logits.iter().fold(F::zero(), |s, &v| s + (v - m).exp_k());
+    (arg, m + s.ln())
+}
+
+/// Softmax cross-entropy of one row of class logits against `label` (a class index stored as
+/// a float): returns (−log softmax(logits)[label] in nats, 1 if the first largest logit is the
+/// label's else 0). A label outside `0..logits.len()` has no target: the loss is then
+/// log Σ exp(logits) and the row never counts as correct (the model refuses such labels before
+/// they reach a kernel).
+#[inline(always)]
+pub fn softmax_xent_row<F: Float>(logits: &[F], label: F) -> (F, F) {
+    let (arg, lse) = argmax_logsumexp(logits);
+    match class_index(label, logits.len()) {
+        Some(t) => (lse - logits[t], F::of(f64::from(u8::from(t == arg)))),
+        None => (lse, F::zero()),
+    }
+}
+
+/// Sets `dlogits` = scale·(softmax(logits) − onehot(label)), the gradient of
+/// `scale`·[`softmax_xent_row`]'s loss.
+#[inline(always)]
+pub fn softmax_xent_backward_row<F: Float>(logits: &[F], label: F, scale: F, dlogits: &mut [F]) {
+    let (_, lse) = argmax_logsumexp(logits);
+    let target = class_index(label, logits.len());
+    for (k, (o, &v)) in dlogits.iter_mut().zip(logits).enumerate() {
+        let onehot = if Some(k) == target {
+            F::one()
+        } else {
+            F::zero()
+        };
+        *o = scale * ((v - lse).exp_k() - onehot);
+    }
+}

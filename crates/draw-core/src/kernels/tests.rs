@@ -291,3 +291,40 @@ fn kl_and_bce_match_closed_forms() {
     assert!(pointwise::bce_row(&[0.0f64, 1.0], &[800.0, -800.0]).is_finite());
     assert_eq!(sigmoid(-800.0f64), 0.0);
 }
+
+#[test]
+fn softmax_xent_backward_matches_finite_differences() {
+    // Ten classes as the classifier has, logits spread over ±4, every label in turn.
+    let logits = rand_vec(41, 10, 4.0);
+    for label in 0..10 {
+        let l = label as f64;
+        let mut d = vec![0.0; 10];
+        pointwise::softmax_xent_backward_row(&logits, l, 0.3, &mut d);
+        fd_check("softmax_xent dlogits", &logits, &d, |v| {
+            0.3 * pointwise::softmax_xent_row(v, l).0
+        });
+    }
+}
+
+#[test]
+fn softmax_xent_matches_closed_forms() {
+    // Equal logits: −log(1/K) = log K, and the first index is the argmax.
+    let (loss, ok) = pointwise::softmax_xent_row(&[0.5f64; 4], 0.0);
+    assert!((loss - 4f64.ln()).abs() < 1e-12);
+    assert_eq!(ok, 1.0);
+    assert_eq!(pointwise::softmax_xent_row(&[0.5f64; 4], 2.0).1, 0.0);
+    // Two classes: −log σ(a − b).
+    let (loss, ok) = pointwise::softmax_xent_row(&[3.0f64, 1.0], 1.0);
+    assert!((loss - (1.0 + 2f64.exp()).ln()).abs() < 1e-12);
+    assert_eq!(ok, 0.0);
+    // Extreme logits stay finite; the gradient sums to zero over the classes.
+    let big = [800.0f64, -800.0, 0.0];
+    assert!(pointwise::softmax_xent_row(&big, 1.0).0.is_finite());
+    let mut d = [0.0; 3];
+    pointwise::softmax_xent_backward_row(&big, 1.0, 1.0, &mut d);
+    assert!(d.iter().sum::<f64>().abs() < 1e-12, "{d:?}");
+    // A label that is no class has no target and never counts as correct.
+    assert_eq!(pointwise::softmax_xent_row(&[1.0f64, 0.0], 2.0).1, 0.0);
+    assert_eq!(pointwise::softmax_xent_row(&[1.0f64, 0.0], 0.5).1, 0.0);
+    assert!(pointwise::class_index(-1.0f64, 3).is_none());
+}

@@ -5,15 +5,18 @@
 //! - `forward`: one function per stage of a time step (read, encode, sample, decode, write);
 //! - `backward`: the same stages in reverse, one function each, mirroring `forward`;
 //! - `shard`: a batch split into shards that run concurrently ([`crate::backend::Storage::run_shards`]);
-//! - `generate`: sampling from the prior with the decoder alone.
+//! - `generate`: sampling from the prior with the decoder alone;
+//! - `classifier`: the recurrent attention classifier (paper §4.1), built from the same stages.
 
 mod backward;
+pub mod classifier;
 mod forward;
 mod generate;
 mod probe;
 mod shard;
 mod workspace;
 
+pub use generate::Generated;
 pub use probe::Probed;
 pub use workspace::{Workspace, WorkspaceSize};
 

@@ -21,7 +21,7 @@
 //! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows) |
 //! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward |
 //! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read, write |
-//! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss |
+//! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
 //! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent, latent_log_ratio |
 //! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam |
 
