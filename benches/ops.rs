@@ -36,7 +36,7 @@ fn ops(c: &mut Criterion) {
     let mut out = b.zeros(BATCH, 1024);
     g.throughput(Throughput::Elements((2 * BATCH * 520 * 1024) as u64));
     g.bench_function("gate_gemm_100x520x1024", |bn| {
-        bn.iter(|| b.gemm(&mut out, 1.0, Mat::n(&x), Mat::t(&w), 0.0))
+        bn.iter(|| b.gemm(&mut out, Gemm::new(Mat::n(&x), Mat::t(&w))))
     });
     g.throughput(Throughput::Elements(BATCH as u64));
     let pre = filled(&b, BATCH, 1024, 3, 1.0);

@@ -15,12 +15,7 @@ fn kernel(t: u32, wg: u32, lid: u32) {
             arg = k;
         }
     }
-    let m = logits[base + arg];
-    var s = 0.0;
-    for (var k = 0u; k < n; k++) {
-        s += exp_c(logits[base + k] - m);
-    }
-    let lse = m + log(s);
+    let lse = log_sum_exp(base, n);
     let y = labels[r];
     let whole = y >= 0.0 && y < f32(n) && fract(y) == 0.0;
     if (whole) {

@@ -6,15 +6,7 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     }
     let n = P.cols;
     let base = r * n;
-    var m = logits[base];
-    for (var k = 1u; k < n; k++) {
-        m = max(m, logits[base + k]);
-    }
-    var s = 0.0;
-    for (var k = 0u; k < n; k++) {
-        s += exp_c(logits[base + k] - m);
-    }
-    let lse = m + log(s);
+    let lse = log_sum_exp(base, n);
     let y = labels[r];
     let whole = y >= 0.0 && y < f32(n) && fract(y) == 0.0;
     for (var k = 0u; k < n; k++) {

@@ -80,10 +80,10 @@ pub struct TrainArgs {
     pub backend: BackendArgs,
 }
 
-/// `draw eval` options.
+/// Which model `draw eval` and `draw sample` load: a checkpoint or a shipped model.
 #[derive(Args, Clone, Debug)]
-pub struct EvalArgs {
-    /// The checkpoint (.safetensors) to evaluate.
+pub struct ModelArgs {
+    /// The checkpoint (.safetensors).
     #[arg(
         long,
         required_unless_present = "pretrained",
@@ -94,6 +94,13 @@ pub struct EvalArgs {
     /// `--checkpoint`.
     #[arg(long)]
     pub pretrained: Option<String>,
+}
+
+/// `draw eval` options.
+#[derive(Args, Clone, Debug)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Data set [default: the one the checkpoint was trained on].
     #[arg(long)]
     pub dataset: Option<String>,
@@ -118,17 +125,8 @@ pub struct EvalArgs {
 /// `draw sample` options.
 #[derive(Args, Clone, Debug)]
 pub struct SampleArgs {
-    /// The checkpoint (.safetensors) to sample from.
-    #[arg(
-        long,
-        required_unless_present = "pretrained",
-        conflicts_with = "pretrained"
-    )]
-    pub checkpoint: Option<PathBuf>,
-    /// A model shipped in the repository's `models/NAME/` (e.g. `mnist`) instead of
-    /// `--checkpoint`.
-    #[arg(long)]
-    pub pretrained: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Directory for samples.png and canvas.gif (default: the checkpoint's directory;
     /// runs/pretrained-NAME for `--pretrained NAME`).
     #[arg(long)]

@@ -83,7 +83,7 @@ pub fn sgemm_peak<B: Backend>(b: &B) -> f64 {
     let x = b.tensor(n, n, &data);
     let mut c = b.zeros(n, n);
     let rate = throughput(5, 1, || {
-        b.run(|| b.gemm(&mut c, 1.0, Mat::n(&x), Mat::t(&x), 0.0));
+        b.run(|| b.gemm(&mut c, Gemm::new(Mat::n(&x), Mat::t(&x))));
         b.synchronize();
         Ok(())
     })

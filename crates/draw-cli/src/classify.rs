@@ -146,17 +146,11 @@ impl ClassifyPlan {
     /// command's `--epochs`, intervals, `--max-steps` and backend. Refuses flags that would
     /// change the model or the data.
     fn resumed(a: &TrainArgs, state: &ClassifyState, model: ClassifierConfig) -> Result<Self> {
-        let changes = [
-            ("--steps", a.steps.is_some()),
-            ("--batch-size", a.batch_size.is_some()),
-            ("--lr", a.lr.is_some()),
-            ("--clip", a.clip.is_some()),
-            ("--seed", a.seed.is_some()),
-            ("--train-limit", a.train_limit.is_some()),
-            ("--data", a.data.is_some()),
-            ("--out", a.out.is_some()),
-        ];
-        let given: Vec<_> = changes.iter().filter(|c| c.1).map(|c| c.0).collect();
+        // The model, optimiser and data flags a fresh run takes, and `--out`.
+        let mut given = crate::plan::overrides(a);
+        if a.out.is_some() {
+            given.push("--out");
+        }
         if !given.is_empty() {
             bail!(
                 "{} cannot change a resumed run; leave them out, or start a new run",

@@ -2,7 +2,7 @@
 //! by pure functions (presets and overrides applied, everything validated) before anything
 //! runs, in the spirit of ripgrep's low-level/high-level arguments.
 
-use crate::args::{EvalArgs, SampleArgs, TrainArgs};
+use crate::args::{EvalArgs, ModelArgs, SampleArgs, TrainArgs};
 use crate::backend::BackendChoice;
 use anyhow::{bail, Result};
 use draw_core::{DrawConfig, TrainConfig};
@@ -131,8 +131,8 @@ pub fn resume_checkpoint(path: &Path) -> PathBuf {
     }
 }
 
-/// The model and optimiser flags `a` sets.
-fn overrides(a: &TrainArgs) -> Vec<&'static str> {
+/// The model, optimiser and data flags `a` sets.
+pub fn overrides(a: &TrainArgs) -> Vec<&'static str> {
     let given = [
         ("--preset", a.preset.is_some()),
         ("--dataset", a.dataset.is_some()),
@@ -293,7 +293,7 @@ impl EvalPlan {
             );
         }
         Ok(EvalPlan {
-            checkpoint: model_checkpoint(a.checkpoint.as_deref(), a.pretrained.as_deref())?,
+            checkpoint: model_checkpoint(&a.model)?,
             dataset: a.dataset.as_deref().map(DatasetName::parse).transpose()?,
             data: a.data.clone(),
             limit: a.limit,
@@ -319,8 +319,8 @@ pub fn models_dir() -> PathBuf {
 
 /// The checkpoint `--checkpoint` names, or the shipped model `--pretrained NAME`'s
 /// `models/NAME/model.safetensors` (refused, naming where it looked, when absent).
-fn model_checkpoint(checkpoint: Option<&Path>, pretrained: Option<&str>) -> Result<PathBuf> {
-    match (checkpoint, pretrained) {
+fn model_checkpoint(m: &ModelArgs) -> Result<PathBuf> {
+    match (m.checkpoint.as_deref(), m.pretrained.as_deref()) {
         (Some(c), None) => Ok(c.to_path_buf()),
         (None, Some(name)) => {
             let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
@@ -364,8 +364,8 @@ impl SamplePlan {
     pub fn from_args(a: &SampleArgs) -> Result<Self> {
         let backend = BackendChoice::from_args(&a.backend)?;
         check_sample_count(a.n)?;
-        let checkpoint = model_checkpoint(a.checkpoint.as_deref(), a.pretrained.as_deref())?;
-        let out = match (&a.out, &a.pretrained) {
+        let checkpoint = model_checkpoint(&a.model)?;
+        let out = match (&a.out, &a.model.pretrained) {
             (Some(o), _) => o.clone(),
             (None, Some(name)) => PathBuf::from("runs").join(format!("pretrained-{name}")),
             (None, None) => checkpoint

@@ -422,15 +422,8 @@ mod tests {
         }
     }
     impl crate::MatrixOps for Faulty {
-        fn gemm(
-            &self,
-            c: &mut Self::Tensor,
-            alpha: f64,
-            a: crate::Mat<'_, Self::Tensor>,
-            b: crate::Mat<'_, Self::Tensor>,
-            beta: f64,
-        ) {
-            self.0.gemm(c, alpha, a, b, beta)
+        fn gemm(&self, c: &mut Self::Tensor, g: crate::Gemm<'_, Self::Tensor>) {
+            self.0.gemm(c, g)
         }
     }
     impl crate::LstmOps for Faulty {}

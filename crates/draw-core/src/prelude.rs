@@ -3,6 +3,6 @@
 //! `B: Backend`, the bound alone suffices).
 
 pub use crate::backend::{
-    AttentionOps, Backend, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
+    AttentionOps, Backend, Gemm, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
 };
 pub use crate::{Draw, DrawConfig, Float, Loss, NoiseKey, Trainer};

@@ -6,7 +6,7 @@
 //! third-party backend has to write.
 
 use crate::backend::{
-    AttentionOps, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
+    AttentionOps, Gemm, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
 };
 use crate::Float;
 use std::marker::PhantomData;
@@ -61,14 +61,8 @@ impl<F: Float> Storage for HostBackend<F> {
 }
 
 impl<F: Float> MatrixOps for HostBackend<F> {
-    fn gemm(
-        &self,
-        c: &mut HostTensor<F>,
-        alpha: f64,
-        a: Mat<'_, HostTensor<F>>,
-        b: Mat<'_, HostTensor<F>>,
-        beta: f64,
-    ) {
+    fn gemm(&self, c: &mut HostTensor<F>, g: Gemm<'_, HostTensor<F>>) {
+        let Gemm { a, b, alpha, beta } = g;
         let shape = (c.rows, c.cols);
         naive_gemm(&mut c.data, shape, alpha, view(a), view(b), beta);
     }

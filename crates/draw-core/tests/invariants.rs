@@ -5,7 +5,7 @@
 //! - the noise ε depends only on (seed, stream, index), never on how the batch is sharded.
 
 use draw_core::backend::{
-    AttentionOps, Backend, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
+    AttentionOps, Backend, Gemm, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps, Storage,
 };
 use draw_core::config::{DrawConfig, TrainConfig};
 use draw_core::conformance::{test_batch, tiny_configs};
@@ -74,15 +74,8 @@ impl<F: Float> Storage for Probe<F> {
 }
 
 impl<F: Float> MatrixOps for Probe<F> {
-    fn gemm(
-        &self,
-        c: &mut HostTensor<F>,
-        alpha: f64,
-        a: Mat<'_, HostTensor<F>>,
-        b: Mat<'_, HostTensor<F>>,
-        beta: f64,
-    ) {
-        self.inner.gemm(c, alpha, a, b, beta)
+    fn gemm(&self, c: &mut HostTensor<F>, g: Gemm<'_, HostTensor<F>>) {
+        self.inner.gemm(c, g)
     }
 }
 

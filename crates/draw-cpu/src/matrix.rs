@@ -2,7 +2,7 @@
 
 use crate::rows::slice;
 use crate::CpuBackend;
-use draw_core::{Float, Mat, MatrixOps};
+use draw_core::{Float, Gemm, Mat, MatrixOps};
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
@@ -53,14 +53,8 @@ fn parallelism() -> gemm::Parallelism {
 }
 
 impl<F: Float> MatrixOps for CpuBackend<F> {
-    fn gemm(
-        &self,
-        c: &mut Array2<F>,
-        alpha: f64,
-        a: Mat<'_, Array2<F>>,
-        b: Mat<'_, Array2<F>>,
-        beta: f64,
-    ) {
+    fn gemm(&self, c: &mut Array2<F>, g: Gemm<'_, Array2<F>>) {
+        let Gemm { a, b, alpha, beta } = g;
         let (a, b) = (Operand::new(a), Operand::new(b));
         let (m, k, kb, n) = (a.rows, a.cols, b.rows, b.cols);
         assert!(
@@ -156,9 +150,9 @@ mod tests {
                 let (a1, b1) = (b.tensor(ar, ac, &av), b.tensor(br, bc, &bv));
                 let (a2, b2) = (host.tensor(ar, ac, &av), host.tensor(br, bc, &bv));
                 let op = |t, transposed| Mat { t, transposed };
-                b.gemm(&mut c1, 0.5, op(&a1, ta), op(&b1, tb), 2.0);
+                b.gemm(&mut c1, Gemm::scaled(op(&a1, ta), op(&b1, tb), 0.5, 2.0));
                 let op = |t, transposed| Mat { t, transposed };
-                host.gemm(&mut c2, 0.5, op(&a2, ta), op(&b2, tb), 2.0);
+                host.gemm(&mut c2, Gemm::scaled(op(&a2, ta), op(&b2, tb), 0.5, 2.0));
                 let (x, y) = (b.download(&c1), host.download(&c2));
                 for (p, q) in x.iter().zip(&y) {
                     assert!(

@@ -41,6 +41,8 @@ const PLAIN: &[Wgsl] = &[];
 const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 /// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
+/// The softmax kernels (binding `logits`).
+const SOFTMAX: &[Wgsl] = &[wgsl!("softmax_common.wgsl")];
 /// Kernels that sum within a workgroup.
 const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
 /// The filterbank decoding and the workgroup sum.
@@ -323,13 +325,13 @@ kernels! {
     }
     /// Softmax cross-entropy and argmax hit per row of class logits.
     SoftmaxXent {
-        shader: wgsl!("softmax_xent.wgsl"), headers: PLAIN, entry: Threads,
+        shader: wgsl!("softmax_xent.wgsl"), headers: SOFTMAX, entry: Threads,
         params: XentParams,
         bindings: [logits: Read, labels: Read, loss: ReadWrite, correct: ReadWrite],
     }
     /// The softmax cross-entropy's gradient on the logits.
     SoftmaxXentBackward {
-        shader: wgsl!("softmax_xent_backward.wgsl"), headers: PLAIN, entry: Threads,
+        shader: wgsl!("softmax_xent_backward.wgsl"), headers: SOFTMAX, entry: Threads,
         params: XentParams,
         bindings: [logits: Read, labels: Read, dlogits: ReadWrite],
     }

@@ -5,8 +5,8 @@ use draw_core::kernels::filterbank::Geometry;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, Latent, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage, Window,
-    WindowGrads,
+    AttentionOps, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps, Storage,
+    Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
@@ -179,14 +179,8 @@ impl Storage for WgpuBackend {
 }
 
 impl MatrixOps for WgpuBackend {
-    fn gemm(
-        &self,
-        c: &mut WgpuTensor,
-        alpha: f64,
-        a: Mat<'_, WgpuTensor>,
-        b: Mat<'_, WgpuTensor>,
-        beta: f64,
-    ) {
+    fn gemm(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>) {
+        let Gemm { a, b, alpha, beta } = g;
         let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
         let (m, k) = if trans_a {
             (a.cols, a.rows)

@@ -11,7 +11,7 @@
 
 use draw_core::reference::{naive_gemm, HostMat};
 use draw_core::{
-    AttentionOps, Float, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
+    AttentionOps, Float, Gemm, LossOps, LstmOps, Mat, MatrixOps, OptimOps, SamplingOps, Storage,
 };
 
 /// A row-major matrix on the host.
@@ -59,14 +59,8 @@ impl<F: Float> Storage for VecBackend<F> {
 }
 
 impl<F: Float> MatrixOps for VecBackend<F> {
-    fn gemm(
-        &self,
-        c: &mut VecTensor<F>,
-        alpha: f64,
-        a: Mat<'_, VecTensor<F>>,
-        b: Mat<'_, VecTensor<F>>,
-        beta: f64,
-    ) {
+    fn gemm(&self, c: &mut VecTensor<F>, g: Gemm<'_, VecTensor<F>>) {
+        let Gemm { a, b, alpha, beta } = g;
         // draw-core's reference GEMM on host slices; a real backend calls its BLAS or kernel.
         let shape = (c.rows, c.cols);
         naive_gemm(&mut c.data, shape, alpha, host(a), host(b), beta);

@@ -28,18 +28,38 @@ impl<'a, T> Mat<'a, T> {
     }
 }
 
+/// A matrix product into `c`: `c ← α·op(a)·op(b) + β·c`.
+pub struct Gemm<'a, T> {
+    /// The left operand.
+    pub a: Mat<'a, T>,
+    /// The right operand.
+    pub b: Mat<'a, T>,
+    /// The product's scale α.
+    pub alpha: f64,
+    /// The scale β of what `c` held (0: `c` is not read).
+    pub beta: f64,
+}
+
+impl<'a, T> Gemm<'a, T> {
+    /// `c ← op(a)·op(b)` (α = 1, β = 0).
+    pub fn new(a: Mat<'a, T>, b: Mat<'a, T>) -> Self {
+        Self::scaled(a, b, 1.0, 0.0)
+    }
+    /// `c ← c + op(a)·op(b)` (α = 1, β = 1).
+    pub fn add_to(a: Mat<'a, T>, b: Mat<'a, T>) -> Self {
+        Self::scaled(a, b, 1.0, 1.0)
+    }
+    /// `c ← α·op(a)·op(b) + β·c`.
+    pub fn scaled(a: Mat<'a, T>, b: Mat<'a, T>, alpha: f64, beta: f64) -> Self {
+        Gemm { a, b, alpha, beta }
+    }
+}
+
 /// Dense linear algebra and reductions. `gemm` is required.
 pub trait MatrixOps: Storage {
-    /// `c ← α·op(a)·op(b) + β·c`, where op transposes when the operand says so. With β = 0,
-    /// `c` is not read.
-    fn gemm(
-        &self,
-        c: &mut Self::Tensor,
-        alpha: f64,
-        a: Mat<'_, Self::Tensor>,
-        b: Mat<'_, Self::Tensor>,
-        beta: f64,
-    );
+    /// `c ← α·op(a)·op(b) + β·c` ([`Gemm`]), where op transposes when the operand says so.
+    /// With β = 0, `c` is not read.
+    fn gemm(&self, c: &mut Self::Tensor, g: Gemm<'_, Self::Tensor>);
 
     /// Multiplies every element by `alpha`.
     fn scale(&self, t: &mut Self::Tensor, alpha: f64) {

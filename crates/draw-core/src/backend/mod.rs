@@ -45,12 +45,12 @@ mod storage;
 pub use attention::{AttentionOps, Window, WindowGrads};
 pub use loss::LossOps;
 pub use lstm::LstmOps;
-pub use matrix::{Mat, MatrixOps};
+pub use matrix::{Gemm, Mat, MatrixOps};
 pub use optim::OptimOps;
 pub use sampling::{Latent, SamplingOps};
 pub use storage::{DeviceCounters, Storage};
 
-copy_view!(Mat, Window, Latent);
+copy_view!(Gemm, Mat, Window, Latent);
 
 /// Storage and compute for the DRAW model: the sum of the op families. Implement the families
 /// (five required methods in all); `Backend` then holds by the blanket impl.

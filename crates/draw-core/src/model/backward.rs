@@ -5,7 +5,7 @@
 use super::forward::window;
 use super::workspace::{previous, Previous, ReadTape, Scratch, StepTape, Workspace, WriteTape};
 use super::{head, linear_backward, lstm_param_grads, Draw};
-use crate::backend::{Backend, Latent, Mat, WindowGrads};
+use crate::backend::{Backend, Gemm, Latent, Mat, WindowGrads};
 use crate::error::Result;
 use crate::params::DrawParams;
 
@@ -29,7 +29,7 @@ fn lstm_step_backward<B: Backend>(
     din: &mut B::Tensor,
 ) {
     b.lstm_backward(gates, c_prev, c, dh, dc, dgates);
-    b.gemm(din, 1.0, Mat::n(dgates), Mat::n(fused), 0.0);
+    b.gemm(din, Gemm::new(Mat::n(dgates), Mat::n(fused)));
 }
 
 impl<B: Backend> Draw<B> {

@@ -3,7 +3,7 @@
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
 use super::{head, linear, lstm_gates, step_noise, Draw, Loss};
-use crate::backend::{Backend, Latent, Window};
+use crate::backend::{Backend, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
 use crate::rng::NoiseKey;
@@ -202,13 +202,7 @@ pub(super) fn write_step<B: Backend>(
             b.write_forward(patch, window(a), canvas);
         }
         WriteTape::Full => {
-            b.gemm(
-                canvas,
-                1.0,
-                crate::backend::Mat::n(h_dec),
-                crate::backend::Mat::t(&p.write.weight),
-                1.0,
-            );
+            b.gemm(canvas, Gemm::add_to(Mat::n(h_dec), Mat::t(&p.write.weight)));
             b.add_bias(canvas, &p.write.bias);
         }
     }

@@ -20,7 +20,7 @@ pub use generate::Generated;
 pub use probe::Probed;
 pub use workspace::{Workspace, WorkspaceSize};
 
-use crate::backend::{Backend, Mat};
+use crate::backend::{Backend, Gemm, Mat};
 use crate::config::{DrawConfig, Glimpse};
 use crate::error::{DrawError, Result};
 use crate::kernels::filterbank::Geometry;
@@ -123,7 +123,7 @@ fn step_noise(noise: NoiseKey, steps: usize, t: usize, first_row: usize, z: usiz
 
 /// out = input·Wᵀ + b.
 fn linear<B: Backend>(b: &B, out: &mut B::Tensor, input: &B::Tensor, l: &Linear<B::Tensor>) {
-    b.gemm(out, 1.0, Mat::n(input), Mat::t(&l.weight), 0.0);
+    b.gemm(out, Gemm::new(Mat::n(input), Mat::t(&l.weight)));
     b.add_bias(out, &l.bias);
 }
 
@@ -136,9 +136,9 @@ fn linear_backward<B: Backend>(
     g: &mut Linear<B::Tensor>,
     dx: &mut B::Tensor,
 ) {
-    b.gemm(&mut g.weight, 1.0, Mat::t(dy), Mat::n(x), 1.0);
+    b.gemm(&mut g.weight, Gemm::add_to(Mat::t(dy), Mat::n(x)));
     b.sum_rows(dy, &mut g.bias);
-    b.gemm(dx, 1.0, Mat::n(dy), Mat::n(&l.weight), 1.0);
+    b.gemm(dx, Gemm::add_to(Mat::n(dy), Mat::n(&l.weight)));
 }
 
 /// gates = [input, h]·[W_ih | W_hh]ᵀ + b_ih + b_hh.
@@ -149,7 +149,7 @@ fn lstm_gates<B: Backend>(
     fused_t: &B::Tensor,
     l: &Lstm<B::Tensor>,
 ) {
-    b.gemm(gates, 1.0, Mat::n(input_and_h), Mat::n(fused_t), 0.0);
+    b.gemm(gates, Gemm::new(Mat::n(input_and_h), Mat::n(fused_t)));
     b.add_bias(gates, &l.bias_ih);
     b.add_bias(gates, &l.bias_hh);
 }
@@ -162,7 +162,7 @@ fn lstm_param_grads<B: Backend>(
     dfused: &mut B::Tensor,
     g: &mut Lstm<B::Tensor>,
 ) {
-    b.gemm(dfused, 1.0, Mat::t(dgates_all), Mat::n(inputs_all), 0.0);
+    b.gemm(dfused, Gemm::new(Mat::t(dgates_all), Mat::n(inputs_all)));
     let n_in = b.shape(&g.weight_ih).1;
     let n_h = b.shape(&g.weight_hh).1;
     b.copy_cols(dfused, 0, &mut g.weight_ih, 0, n_in, false);

@@ -5,7 +5,7 @@
 //! [`Storage::broadcast_rows`]: crate::backend::Storage::broadcast_rows
 
 use super::{signed, tolerance, Host, Io, Output};
-use crate::backend::{Backend, Mat};
+use crate::backend::{Backend, Gemm, Mat};
 
 /// A matrix op and its sizes.
 #[derive(Clone, Debug)]
@@ -146,7 +146,7 @@ impl MatrixCase {
             } => {
                 let (a, bb, mut c) = (io.next(), io.next(), io.next());
                 let op = |t, transposed| Mat { t, transposed };
-                b.gemm(&mut c, alpha, op(&a, ta), op(&bb, tb), beta);
+                b.gemm(&mut c, Gemm::scaled(op(&a, ta), op(&bb, tb), alpha, beta));
                 vec![io.out("c", &c)]
             }
             MatrixCase::Scale { .. } => {

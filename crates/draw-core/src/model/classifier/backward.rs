@@ -3,7 +3,7 @@
 
 use super::workspace::{ClassifierScratch, ClassifierWorkspace, GlimpseTape};
 use super::{Classifier, ClassifierParams};
-use crate::backend::{Backend, Mat, WindowGrads};
+use crate::backend::{Backend, Gemm, Mat, WindowGrads};
 use crate::model::forward::window;
 use crate::model::{linear_backward, lstm_param_grads};
 
@@ -70,7 +70,10 @@ impl<B: Backend> Classifier<B> {
     ) {
         let (g, h) = (self.config.glimpse_size(), self.config.lstm_size);
         b.lstm_backward(&st.gates, c_prev, &st.c, &s.dh, &mut s.dc, &mut s.dgates);
-        b.gemm(&mut s.din, 1.0, Mat::n(&s.dgates), Mat::n(&self.fused), 0.0);
+        b.gemm(
+            &mut s.din,
+            Gemm::new(Mat::n(&s.dgates), Mat::n(&self.fused)),
+        );
         b.copy_cols(&s.din, g, &mut s.dh_next, 0, h, false);
         b.copy_cols(&s.din, 0, &mut s.dr, 0, g, false);
         let window_grads = WindowGrads {
