@@ -76,6 +76,9 @@ fn fetch(a: &DownloadArgs) -> Result<()> {
         match outcome {
             Outcome::Present => println!("{name}: present, checksum OK"),
             Outcome::Fetched(n) => println!("{name}: fetched {n} bytes, checksum OK"),
+            Outcome::Reextracted => {
+                println!("{name}: present, checksum OK; extracted again (its folder was missing)")
+            }
         }
     }
     println!(

@@ -131,6 +131,9 @@ pub enum Outcome {
     Present,
     /// Fetched (this many bytes) and verified.
     Fetched(u64),
+    /// Present with the right checksum, but what it extracts to was missing: extracted again
+    /// from the verified archive, with no download.
+    Reextracted,
 }
 
 /// Removes a path on drop unless disarmed: the temporary file or folder of an unfinished step.
@@ -266,11 +269,35 @@ fn extract(archive: &Path, dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether every top-level entry of the `.tar.gz` at `archive` is in `dir`.
+fn extracted(archive: &Path, dir: &Path) -> Result<bool> {
+    let gz = flate2::read::GzDecoder::new(File::open(archive)?);
+    let mut tar = tar::Archive::new(gz);
+    let entries = tar
+        .entries()
+        .with_context(|| format!("reading {}", archive.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", archive.display()))?;
+        let path = entry.path()?;
+        if let Some(top) = path.components().next() {
+            if !dir.join(top).exists() {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// Makes sure `f` is in `dir`, whole and verified (and extracted). `base` replaces the URL's
 /// location (a mirror).
 fn ensure(f: &RemoteFile, dir: &Path, base: Option<&str>, progress: bool) -> Result<Outcome> {
     let target = dir.join(&f.name);
     if target.is_file() && md5_of(&target)? == f.md5 {
+        if f.extract && !extracted(&target, dir)? {
+            extract(&target, dir)?;
+            sync_dir(dir);
+            return Ok(Outcome::Reextracted);
+        }
         return Ok(Outcome::Present);
     }
     let url = match base {
@@ -467,6 +494,16 @@ pub(crate) mod tests {
             (again[0].1.clone(), hits.load(Ordering::SeqCst)),
             (Outcome::Present, n)
         );
+        // A verified archive whose extracted folder was deleted is extracted again, with no
+        // download.
+        std::fs::remove_dir_all(dir.join("cifar-10-batches-bin")).unwrap();
+        let n = hits.load(Ordering::SeqCst);
+        let fourth = download(&src, &dir, Some(&base), false).unwrap();
+        assert_eq!(
+            (fourth[0].1.clone(), hits.load(Ordering::SeqCst)),
+            (Outcome::Reextracted, n)
+        );
+        assert_eq!(DatasetName::Cifar10.load(&dir, Split::Test).unwrap().len, 2);
         // A damaged copy is fetched again.
         std::fs::write(dir.join("cifar-10-binary.tar.gz"), b"damaged").unwrap();
         let third = download(&src, &dir, Some(&base), false).unwrap();
