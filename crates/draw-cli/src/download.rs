@@ -221,7 +221,7 @@ fn fetch(agent: &ureq::Agent, url: &str, tmp: &Path, progress: bool) -> Result<(
     )?);
     bar.set_message(url.rsplit('/').next().unwrap_or(url).to_string());
     let mut reader = resp.into_body().into_reader();
-    let mut out = File::create(tmp).map_err(|e| write_error(e, tmp))?;
+    let mut out = File::create(tmp).map_err(|e| write_error(e, tmp).context(url.to_string()))?;
     let (mut h, mut got, mut buf) = (Md5::new(), 0u64, vec![0u8; 1 << 16]);
     loop {
         let n = match reader.read(&mut buf) {
@@ -233,7 +233,8 @@ fn fetch(agent: &ureq::Agent, url: &str, tmp: &Path, progress: bool) -> Result<(
             ),
         };
         h.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(|e| write_error(e, tmp))?;
+        out.write_all(&buf[..n])
+            .map_err(|e| write_error(e, tmp).context(url.to_string()))?;
         got += n as u64;
         bar.set_position(got);
     }
@@ -241,7 +242,8 @@ fn fetch(agent: &ureq::Agent, url: &str, tmp: &Path, progress: bool) -> Result<(
     if let Some(want) = expected.filter(|&w| w != got) {
         bail!("{url}: truncated transfer: received {got} of {want} bytes");
     }
-    out.sync_all().map_err(|e| write_error(e, tmp))?;
+    out.sync_all()
+        .map_err(|e| write_error(e, tmp).context(url.to_string()))?;
     Ok((got, hex(&h.finalize())))
 }
 
@@ -536,6 +538,31 @@ pub(crate) mod tests {
             assert_eq!(listing(&dir), Vec::<String>::new(), "{name}: left behind");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    /// A full disk, provoked for real: the temporary file's name is a link to /dev/full, whose
+    /// every write fails with ENOSPC. The error names the URL and the fault, and the link (the
+    /// temporary file) is removed.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_named_and_leaves_nothing() {
+        let body = vec![1u8; 200_000];
+        let (base, _) = serve(vec![("d.mat".into(), Reply::Ok(body.clone()))]);
+        let dir = tmp("full");
+        std::fs::create_dir_all(&dir).unwrap();
+        let part = dir.join(format!(".d.mat.part-{}", std::process::id()));
+        std::os::unix::fs::symlink("/dev/full", &part).unwrap();
+        let src = test_source(&[("d.mat", &body, false)]);
+        let msg = format!(
+            "{:#}",
+            download(&src, &dir, Some(&base), false).unwrap_err()
+        );
+        assert!(
+            msg.contains(&format!("{base}/d.mat")) && msg.contains("disk full"),
+            "{msg}"
+        );
+        assert_eq!(listing(&dir), Vec::<String>::new(), "left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
