@@ -111,7 +111,7 @@ fn train_eval_sample_end_to_end() {
         !e.contains("importance-weighted"),
         "K = 1 prints the bound only: {e}"
     );
-    let iw = draw(&[
+    let iw = draw_ok(&[
         "eval",
         "--checkpoint",
         ck.to_str().unwrap(),
@@ -125,11 +125,6 @@ fn train_eval_sample_end_to_end() {
         "50",
     ]);
     let e = String::from_utf8_lossy(&iw.stdout);
-    assert!(
-        iw.status.success(),
-        "{}",
-        String::from_utf8_lossy(&iw.stderr)
-    );
     assert!(
         e.contains("importance-weighted bound (K = 25): ") && e.contains("over 4 images"),
         "{e}"
@@ -365,20 +360,16 @@ fn cifar_dir(name: &str, n: usize) -> PathBuf {
     d
 }
 
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// `draw args`' stdout, failing the test unless it succeeds.
+fn ok(args: &[&str]) -> String {
+    String::from_utf8_lossy(&draw_ok(args).stdout).into_owned()
 }
 
 #[test]
 fn colour_cifar_trains_evaluates_from_the_checkpoint_and_samples_in_colour() {
     let data = cifar_dir("cifar-data", 20);
     let out = tmp("cifar-run");
-    let text = ok(&draw(&[
+    let text = ok(&[
         "train",
         "--preset",
         "cifar",
@@ -394,20 +385,20 @@ fn colour_cifar_trains_evaluates_from_the_checkpoint_and_samples_in_colour() {
         "1",
         "--test-limit",
         "10",
-    ]));
+    ]);
     assert!(
         text.contains("`cifar` on") && text.contains("cifar10 from") && text.contains("bits/dim"),
         "{text}"
     );
     let ck = out.join("checkpoint.safetensors");
     // No --dataset: the checkpoint names cifar10 and its folder.
-    let e = ok(&draw(&[
+    let e = ok(&[
         "eval",
         "--checkpoint",
         ck.to_str().unwrap(),
         "--limit",
         "10",
-    ]));
+    ]);
     assert!(
         e.contains("over 10 cifar10 test images") && e.contains("bits/dim"),
         "{e}"
@@ -467,12 +458,12 @@ fn two_digit_mnist_trains_resumes_and_evaluates_on_its_own_test_set() {
     .into_iter()
     .chain(common)
     .collect();
-    let text = ok(&draw(&args));
+    let text = ok(&args);
     assert!(
         text.contains("mnist2 from") && text.contains("60 train / 10 test"),
         "{text}"
     );
-    let resumed = ok(&draw(&["train", "--resume", o]));
+    let resumed = ok(&["train", "--resume", o]);
     assert!(
         resumed.contains("mnist2 from") && resumed.contains("resumed at epoch 1 batch 1"),
         "{resumed}"
@@ -480,13 +471,13 @@ fn two_digit_mnist_trains_resumes_and_evaluates_on_its_own_test_set() {
     let refused = draw(&["train", "--resume", o, "--dataset", "mnist"]);
     fails_with(&refused, &["--dataset"]);
     let ck = out.join("checkpoint.safetensors");
-    let e = ok(&draw(&[
+    let e = ok(&[
         "eval",
         "--checkpoint",
         ck.to_str().unwrap(),
         "--limit",
         "10",
-    ]));
+    ]);
     assert!(e.contains("over 10 mnist2 test images"), "{e}");
     std::fs::remove_dir_all(out).unwrap();
 }
@@ -536,7 +527,7 @@ fn data_download_errors_name_the_url_and_leave_nothing() {
         );
         std::fs::remove_dir_all(dir).unwrap();
     }
-    let list = ok(&draw(&["data", "list"]));
+    let list = ok(&["data", "list"]);
     for name in ["mnist ", "fashion-mnist", "mnist2", "cifar10", "svhn"] {
         assert!(list.contains(name), "{list}");
     }

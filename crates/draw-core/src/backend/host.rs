@@ -369,6 +369,19 @@ pub fn bce<B: Storage + ?Sized>(b: &B, x: &B::Tensor, c: &B::Tensor, out: &mut B
     b.upload(out, &o);
 }
 
+/// A latent's width and its μ, log σ and ε, on the host.
+type HostLatent<F> = (usize, Vec<F>, Vec<F>, Vec<F>);
+
+/// A latent's width and its μ, log σ and ε, downloaded.
+fn download_latent<B: Storage + ?Sized>(b: &B, latent: Latent<'_, B::Tensor>) -> HostLatent<B::F> {
+    (
+        b.shape(latent.mu).1,
+        b.download(latent.mu),
+        b.download(latent.logsig),
+        b.download(latent.eps),
+    )
+}
+
 /// [`super::SamplingOps::sample_latent`] on the host.
 pub fn sample_latent<B: Storage + ?Sized>(
     b: &B,
@@ -376,12 +389,7 @@ pub fn sample_latent<B: Storage + ?Sized>(
     z: &mut B::Tensor,
     kl: &mut B::Tensor,
 ) {
-    let n = b.shape(latent.mu).1;
-    let (m, l, e) = (
-        b.download(latent.mu),
-        b.download(latent.logsig),
-        b.download(latent.eps),
-    );
+    let (n, m, l, e) = download_latent(b, latent);
     let (mut zv, mut k) = (b.download(z), b.download(kl));
     for (r, kr) in k.iter_mut().enumerate() {
         let s = r * n..(r + 1) * n;
@@ -398,12 +406,7 @@ pub fn latent_log_ratio<B: Storage + ?Sized>(
     latent: Latent<'_, B::Tensor>,
     out: &mut B::Tensor,
 ) {
-    let n = b.shape(latent.mu).1;
-    let (m, l, e) = (
-        b.download(latent.mu),
-        b.download(latent.logsig),
-        b.download(latent.eps),
-    );
+    let (n, m, l, e) = download_latent(b, latent);
     let mut o = b.download(out);
     for (r, v) in o.iter_mut().enumerate() {
         let s = r * n..(r + 1) * n;
