@@ -31,9 +31,14 @@ pub struct TrainArgs {
     /// Mini-batch size.
     #[arg(long)]
     pub batch_size: Option<usize>,
-    /// Adam learning rate.
+    /// Adam learning rate: epoch e trains at lr · decay^(e − 1) (see --lr-decay); a resumed
+    /// run may change it.
     #[arg(long)]
     pub lr: Option<f64>,
+    /// Multiply the learning rate by this after every epoch, in (0, 1] [default: 1, constant];
+    /// a resumed run may change it.
+    #[arg(long)]
+    pub lr_decay: Option<f64>,
     /// Global gradient-norm clip; 0 disables clipping.
     #[arg(long)]
     pub clip: Option<f64>,

@@ -113,6 +113,7 @@ impl ClassifyPlan {
             epochs: a.epochs.unwrap_or(p.train.epochs),
             batch_size: a.batch_size.unwrap_or(p.train.batch_size),
             learning_rate: a.lr.unwrap_or(p.train.learning_rate),
+            lr_decay: a.lr_decay.unwrap_or(p.train.lr_decay),
             clip_norm: match a.clip {
                 Some(0.0) => None,
                 Some(c) => Some(c),
@@ -143,7 +144,8 @@ impl ClassifyPlan {
     }
 
     /// The plan of `--resume`: the checkpoint's model, optimiser and data, with this
-    /// command's `--epochs`, intervals, `--max-steps` and backend. Refuses flags that would
+    /// command's `--epochs`, learning-rate schedule, intervals, `--max-steps` and backend.
+    /// Refuses flags that would
     /// change the model or the data.
     fn resumed(a: &TrainArgs, state: &ClassifyState, model: ClassifierConfig) -> Result<Self> {
         // The model, optimiser and data flags a fresh run takes, and `--out`.
@@ -158,10 +160,7 @@ impl ClassifyPlan {
             );
         }
         let path = resume_checkpoint(a.resume.as_deref().unwrap_or(Path::new(".")));
-        let train = TrainConfig {
-            epochs: a.epochs.unwrap_or(state.train.epochs),
-            ..state.train.clone()
-        };
+        let train = crate::plan::resumed_train(&state.train, a.epochs, a.lr, a.lr_decay);
         train.validate()?;
         Ok(ClassifyPlan {
             preset: state.preset.clone(),
@@ -294,7 +293,7 @@ impl<'b, B: Backend> Session<'b, B> {
         }
         println!(
             "training classifier `{}` on {} ({train_len} cluttered {}x{} examples an epoch), {} \
-             glimpses of {}x{}, batch {}, {} epochs -> {}",
+             glimpses of {}x{}, batch {}, {} epochs, {} -> {}",
             plan.preset,
             b.name(),
             plan.model.width,
@@ -304,6 +303,7 @@ impl<'b, B: Backend> Session<'b, B> {
             plan.model.read_n,
             plan.train.batch_size,
             plan.train.epochs,
+            crate::train::schedule(&plan.train),
             plan.out.display()
         );
         Ok(Session {
@@ -336,6 +336,7 @@ impl<B: Backend> Session<'_, B> {
             self.plan.train.seed,
         );
         while self.epoch <= self.plan.train.epochs {
+            self.trainer.config = self.plan.train.in_epoch(self.epoch);
             let batches = batcher.batches(self.epoch as u64 - 1);
             while self.batches_done < batches.len() {
                 self.step(&batches[self.batches_done])?;
@@ -392,7 +393,7 @@ impl<B: Backend> Session<'_, B> {
         if step.is_multiple_of(self.plan.log_every) {
             let (w, since) = self.window;
             let ips = w.examples as f64 / since.elapsed().as_secs_f64();
-            self.metrics.log(&json!({"step": step, "epoch": self.epoch, "loss": w.mean_loss(), "train_error": w.error_percent(), "grad_norm": norm, "images_per_sec": ips}))?;
+            self.metrics.log(&json!({"step": step, "epoch": self.epoch, "loss": w.mean_loss(), "train_error": w.error_percent(), "grad_norm": norm, "lr": self.trainer.config.learning_rate, "images_per_sec": ips}))?;
             eprintln!(
                 "step {step}: loss {:.3}, train error {:.1} %, {ips:.0} img/s",
                 w.mean_loss(),

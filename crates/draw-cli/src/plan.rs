@@ -104,10 +104,15 @@ pub struct TrainPlan {
     pub given: Given,
 }
 
-/// Whether `--epochs`, `--log-every` and `--checkpoint-every` were given on the command line
-/// (a resumed run keeps its own values of those that were not).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Whether `--epochs`, `--log-every` and `--checkpoint-every` were given on the command line,
+/// and the learning-rate schedule given (a resumed run keeps its own values of those that were
+/// not).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Given {
+    /// `--lr`.
+    pub lr: Option<f64>,
+    /// `--lr-decay`.
+    pub lr_decay: Option<f64>,
     /// `--epochs`.
     pub epochs: bool,
     /// `--log-every`.
@@ -131,7 +136,8 @@ pub fn resume_checkpoint(path: &Path) -> PathBuf {
     }
 }
 
-/// The model, optimiser and data flags `a` sets.
+/// The model, optimiser and data flags `a` sets that a resumed run refuses (all but the
+/// learning-rate schedule, `--lr` and `--lr-decay`, which may change between runs).
 pub fn overrides(a: &TrainArgs) -> Vec<&'static str> {
     let given = [
         ("--preset", a.preset.is_some()),
@@ -140,13 +146,28 @@ pub fn overrides(a: &TrainArgs) -> Vec<&'static str> {
         ("--read", a.read.is_some()),
         ("--write", a.write.is_some()),
         ("--batch-size", a.batch_size.is_some()),
-        ("--lr", a.lr.is_some()),
         ("--clip", a.clip.is_some()),
         ("--seed", a.seed.is_some()),
         ("--train-limit", a.train_limit.is_some()),
         ("--data", a.data.is_some()),
     ];
     given.iter().filter(|g| g.1).map(|g| g.0).collect()
+}
+
+/// The optimiser settings a resumed run continues with: the checkpoint's `saved`, with the
+/// epochs and the learning-rate schedule given on the command line (`None`: kept).
+pub fn resumed_train(
+    saved: &TrainConfig,
+    epochs: Option<usize>,
+    lr: Option<f64>,
+    lr_decay: Option<f64>,
+) -> TrainConfig {
+    TrainConfig {
+        epochs: epochs.unwrap_or(saved.epochs),
+        learning_rate: lr.unwrap_or(saved.learning_rate),
+        lr_decay: lr_decay.unwrap_or(saved.lr_decay),
+        ..saved.clone()
+    }
 }
 
 /// Refuses intervals of 0 (they used to become 1 silently).
@@ -181,6 +202,7 @@ impl TrainPlan {
             epochs: a.epochs.unwrap_or(preset.train.epochs),
             batch_size: a.batch_size.unwrap_or(preset.train.batch_size),
             learning_rate: a.lr.unwrap_or(preset.train.learning_rate),
+            lr_decay: a.lr_decay.unwrap_or(preset.train.lr_decay),
             clip_norm: match a.clip {
                 Some(0.0) => None,
                 Some(c) => Some(c),
@@ -217,6 +239,8 @@ impl TrainPlan {
                 n => Some(n),
             },
             given: Given {
+                lr: a.lr,
+                lr_decay: a.lr_decay,
                 epochs: a.epochs.is_some(),
                 log_every: a.log_every.is_some(),
                 checkpoint_every: a.checkpoint_every.is_some(),

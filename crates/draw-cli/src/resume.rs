@@ -116,8 +116,8 @@ impl TrainState {
 
 impl TrainPlan {
     /// The plan of a resumed run: the checkpoint's model, optimiser settings and data, with
-    /// this plan's `--epochs` (to extend the run), intervals, `--test-limit` and backend.
-    /// Refuses flags that would change the model or the data.
+    /// this plan's `--epochs` (to extend the run), learning-rate schedule, intervals,
+    /// `--test-limit` and backend. Refuses flags that would change the model or the data.
     pub fn resumed(mut self, state: &TrainState, model: draw_core::DrawConfig) -> Result<Self> {
         if !self.overrides.is_empty() {
             bail!(
@@ -127,17 +127,11 @@ impl TrainPlan {
             );
         }
         let preset = draw_core::preset(&state.preset)?;
-        let epochs = if self.given.epochs {
-            self.train.epochs
-        } else {
-            state.train.epochs
-        };
+        let epochs = self.given.epochs.then_some(self.train.epochs);
         self.preset = preset.name;
         self.model = model;
-        self.train = TrainConfig {
-            epochs,
-            ..state.train.clone()
-        };
+        self.train =
+            crate::plan::resumed_train(&state.train, epochs, self.given.lr, self.given.lr_decay);
         self.train_limit = state.train_limit;
         self.test_limit = self.test_limit.or(state.test_limit);
         self.dataset = state.dataset()?;

@@ -227,6 +227,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     /// `--max-steps` ended training (the bound is then taken where it stopped, as at an
     /// epoch's end; a resumed run finishes the epoch and takes it again there).
     fn run_epoch(&mut self) -> Result<bool> {
+        self.trainer.config = self.plan.train.in_epoch(self.at.epoch);
         let batches = self.batcher.batches(self.at.epoch as u64 - 1);
         let per_epoch = batches.len();
         let mut stopped = false;
@@ -370,7 +371,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             l.mean_latent(),
             ips
         ));
-        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": stats.grad_norm, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
+        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": stats.grad_norm, "lr": self.trainer.config.learning_rate, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
     }
 
     /// The epoch's checkpoint, its test bound, and its line on the terminal and in the metrics;
@@ -568,7 +569,7 @@ fn announce<B: Backend>(
         String::new()
     };
     println!(
-        "training `{}` on {} ({} from {}: {} train / {} test images), T = {}, batch {}, {} epochs -> {}{from}",
+        "training `{}` on {} ({} from {}: {} train / {} test images), T = {}, batch {}, {} epochs, {} -> {}{from}",
         plan.preset,
         b.name(),
         plan.dataset.name(),
@@ -578,8 +579,18 @@ fn announce<B: Backend>(
         plan.model.steps,
         tc.batch_size,
         tc.epochs,
+        schedule(tc),
         dir.root().display()
     );
+}
+
+/// The learning-rate schedule in words: "lr 0.001", or "lr 0.001 × 0.95 per epoch".
+pub fn schedule(tc: &draw_core::TrainConfig) -> String {
+    if tc.lr_decay == 1.0 {
+        format!("lr {}", tc.learning_rate)
+    } else {
+        format!("lr {} × {} per epoch", tc.learning_rate, tc.lr_decay)
+    }
 }
 
 /// The progress bar over `len` optimiser steps.

@@ -713,3 +713,53 @@ fn resumed_metrics_have_whole_lines_and_no_duplicate_steps() {
     );
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// `--lr-decay` multiplies the learning rate after every epoch (the step lines record it), and a
+/// resumed run may change the schedule (`--lr`, `--lr-decay`) but not the model or the data.
+#[test]
+fn the_learning_rate_schedule_decays_and_a_resumed_run_may_change_it() {
+    let base = tmp("schedule");
+    let run = base.join("run");
+    succeeds(&draw(&quick(
+        &run,
+        &[
+            "--epochs",
+            "2",
+            "--lr",
+            "0.002",
+            "--lr-decay",
+            "0.5",
+            "--log-every",
+            "5",
+        ],
+    )));
+    // The one rate of an epoch's step lines (there are several).
+    let rate = |epoch: u64| -> f64 {
+        let rates: Vec<f64> = metrics(&run)
+            .iter()
+            .filter(|l| l.get("lr").is_some() && l["epoch"] == epoch)
+            .map(|l| l["lr"].as_f64().unwrap())
+            .collect();
+        assert!(rates.len() > 1, "epoch {epoch}: {rates:?}");
+        assert!(
+            rates.iter().all(|&r| r == rates[0]),
+            "epoch {epoch}: {rates:?}"
+        );
+        rates[0]
+    };
+    assert_eq!((rate(1), rate(2)), (0.002, 0.001));
+    let mut again = resume_args(&run);
+    again.extend(["--epochs", "3", "--lr", "0.0004", "--lr-decay", "1"].map(String::from));
+    let resumed = draw(&again);
+    succeeds(&resumed);
+    assert!(
+        String::from_utf8_lossy(&resumed.stdout).contains("lr 0.0004"),
+        "the new schedule is announced: {}",
+        String::from_utf8_lossy(&resumed.stdout)
+    );
+    assert_eq!(rate(3), 0.0004);
+    let mut refused = resume_args(&run);
+    refused.extend(["--epochs", "4", "--clip", "1"].map(String::from));
+    fails_with(&draw(&refused), &["--clip"]);
+    std::fs::remove_dir_all(base).unwrap();
+}

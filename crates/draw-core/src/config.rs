@@ -139,8 +139,12 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Passes over the training set.
     pub epochs: usize,
-    /// Adam learning rate.
+    /// Adam learning rate of the first epoch.
     pub learning_rate: f64,
+    /// The learning rate is multiplied by this after every epoch (1: constant). Absent in
+    /// configurations from before schedules: constant.
+    #[serde(default = "constant_rate")]
+    pub lr_decay: f64,
     /// Adam β₁.
     pub beta1: f64,
     /// Adam β₂.
@@ -159,6 +163,7 @@ impl Default for TrainConfig {
             batch_size: 100,
             epochs: 1,
             learning_rate: 1e-3,
+            lr_decay: 1.0,
             beta1: 0.9,
             beta2: 0.999,
             adam_eps: 1e-8,
@@ -168,7 +173,25 @@ impl Default for TrainConfig {
     }
 }
 
+fn constant_rate() -> f64 {
+    1.0
+}
+
 impl TrainConfig {
+    /// The learning rate of epoch `epoch` (1-based): `learning_rate · lr_decay^(epoch − 1)`.
+    pub fn learning_rate_in_epoch(&self, epoch: usize) -> f64 {
+        let done = epoch.saturating_sub(1).min(i32::MAX as usize) as i32;
+        self.learning_rate * self.lr_decay.powi(done)
+    }
+
+    /// These settings with the learning rate of epoch `epoch` (what the optimiser uses then).
+    pub fn in_epoch(&self, epoch: usize) -> TrainConfig {
+        TrainConfig {
+            learning_rate: self.learning_rate_in_epoch(epoch),
+            ..self.clone()
+        }
+    }
+
     /// Checks the optimiser settings, naming the first field at fault.
     pub fn validate(&self) -> Result<()> {
         let bad = |field, reason: &str| {
@@ -185,6 +208,12 @@ impl TrainConfig {
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return bad("learning_rate", "must be finite and > 0");
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return bad(
+                "lr_decay",
+                "must lie in (0, 1] (1: a constant learning rate)",
+            );
         }
         if !(0.0..1.0).contains(&self.beta1) || !(0.0..1.0).contains(&self.beta2) {
             return bad("beta1/beta2", "must lie in [0, 1)");
@@ -420,6 +449,31 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("learning_rate"));
+        for decay in [0.0, 1.5, f64::NAN] {
+            let t = TrainConfig {
+                lr_decay: decay,
+                ..TrainConfig::default()
+            };
+            assert!(t.validate().unwrap_err().to_string().contains("lr_decay"));
+        }
+    }
+
+    #[test]
+    fn the_learning_rate_decays_once_per_finished_epoch() {
+        let t = TrainConfig {
+            learning_rate: 1e-3,
+            lr_decay: 0.5,
+            ..TrainConfig::default()
+        };
+        let rates: Vec<f64> = (1..=3).map(|e| t.learning_rate_in_epoch(e)).collect();
+        assert_eq!(rates, [1e-3, 5e-4, 2.5e-4]);
+        assert_eq!(t.in_epoch(3).learning_rate, 2.5e-4);
+        assert_eq!(t.in_epoch(3).lr_decay, 0.5);
+        // Settings saved before schedules existed mean a constant rate.
+        let mut old = serde_json::to_value(&t).unwrap();
+        old.as_object_mut().unwrap().remove("lr_decay");
+        let old: TrainConfig = serde_json::from_value(old).unwrap();
+        assert_eq!(old.learning_rate_in_epoch(40), 1e-3);
     }
 
     #[test]
