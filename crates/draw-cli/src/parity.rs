@@ -1,7 +1,8 @@
 //! `draw parity`: proves that the backends agree. Runs draw-core's op conformance suite on
 //! every backend present against the f64 reference, compares one training step's gradients and
 //! three Adam updates between the CPU and wgpu backends per parameter tensor, and trains both
-//! for the first steps on real MNIST from one seed, printing both loss trajectories. Exits
+//! for the first steps on real MNIST from one seed, printing both loss trajectories; then the
+//! same trajectory for the recurrent attention classifier on 60 × 60 cluttered MNIST. Exits
 //! non-zero past any tolerance, or when there is only one backend to compare.
 
 use crate::backend::{cpu_backend, wgpu_backend, BackendArgs};
@@ -9,10 +10,16 @@ use crate::plan::data_dir;
 use anyhow::{bail, Result};
 use clap::Args;
 use draw_core::conformance::{check_ops, compare_step, step_tolerances, OpCheck};
+use draw_core::model::classifier::{
+    classifier_preset, Classifier, ClassifierConfig, ClassifierTrainer,
+};
 use draw_core::prelude::*;
 use draw_core::reference::HostBackend;
 use draw_core::TrainConfig;
-use draw_data::{binarize_dynamic, gather, load_mnist, Batcher, DatasetName, Split};
+use draw_data::{
+    binarize_dynamic, gather, load_mnist, Batcher, ClutterConfig, ClutteredMnist, Dataset,
+    DatasetName, Generator, Split,
+};
 use rand::SeedableRng;
 use std::path::PathBuf;
 
@@ -40,6 +47,10 @@ pub struct ParityArgs {
     /// Seed of initialisation, batches, binarisation and noise.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Training steps of the classifier (`cluttered60`, batch `--batch-size`) compared; 0
+    /// skips it.
+    #[arg(long, default_value_t = 20)]
+    pub classifier_steps: usize,
     /// Directory with the MNIST IDX files.
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -118,6 +129,9 @@ pub fn parity(a: ParityArgs) -> Result<()> {
     let (cfg, tc) = setup(&a)?;
     failures += compare_one_step(&cpu, &gpu, &cfg, &a);
     failures += compare_trajectories(&cpu, &gpu, &cfg, &tc, &a)?;
+    if a.classifier_steps > 0 {
+        failures += compare_classifier(&cpu, &gpu, &a)?;
+    }
     if failures > 0 {
         bail!("{failures} comparisons past tolerance");
     }
@@ -195,8 +209,14 @@ fn compare_trajectories<C: Backend, G: Backend>(
         "\ntraining on MNIST, seed {}: step, loss cpu, loss wgpu, rel diff",
         a.seed
     );
+    Ok(print_trajectories(&lc, &lg))
+}
+
+/// Prints two loss trajectories side by side; 1 if they differ past
+/// [`TRAJECTORY_TOLERANCE`], else 0.
+fn print_trajectories(lc: &[f64], lg: &[f64]) -> usize {
     let mut worst: f64 = 0.0;
-    for (k, (c, g)) in lc.iter().zip(&lg).enumerate() {
+    for (k, (c, g)) in lc.iter().zip(lg).enumerate() {
         let rel = (c - g).abs() / c.abs();
         worst = worst.max(rel);
         println!("{:>4} {c:>12.5} {g:>12.5} {rel:>10.2e}", k + 1);
@@ -207,5 +227,58 @@ fn compare_trajectories<C: Backend, G: Backend>(
         lc.len(),
         if traj_ok { "" } else { "  FAIL" }
     );
-    Ok(usize::from(!traj_ok))
+    usize::from(!traj_ok)
+}
+
+/// The classifier's first `--classifier-steps` training losses on 60 × 60 cluttered MNIST
+/// (the `cluttered60` preset's model, training digits of epoch 0) on both backends; prints
+/// them and returns 1 if they differ past [`TRAJECTORY_TOLERANCE`], else 0.
+fn compare_classifier<C: Backend, G: Backend>(cpu: &C, gpu: &G, a: &ParityArgs) -> Result<usize> {
+    let Some(preset) = classifier_preset("cluttered60") else {
+        bail!("the `cluttered60` classifier preset is missing");
+    };
+    let mnist = load_mnist(
+        &data_dir(DatasetName::Mnist, a.data.as_deref()),
+        Split::Train,
+    )?;
+    let gen = ClutteredMnist::new(ClutterConfig::CLUTTERED_60, &mnist, 0..mnist.len)?;
+    let mut batcher = Batcher::new(gen.epoch_len(), a.batch_size, true, a.seed);
+    let batches: Vec<Dataset> = batcher
+        .epoch()
+        .into_iter()
+        .take(a.classifier_steps)
+        .map(|idx| gen.batch(a.seed, 0, &idx))
+        .collect();
+    let tc = TrainConfig {
+        batch_size: a.batch_size,
+        seed: a.seed,
+        ..preset.train
+    };
+    let (lc, lg) = (
+        classifier_trajectory(cpu, &preset.model, &tc, &batches)?,
+        classifier_trajectory(gpu, &preset.model, &tc, &batches)?,
+    );
+    println!(
+        "\nclassifier `cluttered60` ({} glimpses of {}x{}), batch {}: step, loss cpu, loss wgpu, rel diff",
+        preset.model.glimpses, preset.model.read_n, preset.model.read_n, a.batch_size
+    );
+    Ok(print_trajectories(&lc, &lg))
+}
+
+/// The classifier's cross-entropy over the batches, one optimiser step each.
+fn classifier_trajectory<B: Backend>(
+    b: &B,
+    cfg: &ClassifierConfig,
+    tc: &TrainConfig,
+    batches: &[Dataset],
+) -> Result<Vec<f64>> {
+    let model = Classifier::new(b, cfg.clone(), tc.seed)?;
+    let mut trainer = ClassifierTrainer::new(b, model, tc.clone())?;
+    batches
+        .iter()
+        .map(|d| {
+            let x: Vec<B::F> = d.images.iter().map(|&v| B::F::of(f64::from(v))).collect();
+            Ok(trainer.step(b, &x, &d.labels)?.0.mean_loss())
+        })
+        .collect()
 }
