@@ -14,8 +14,9 @@ pub struct TrainArgs {
     /// [default: quick].
     #[arg(long)]
     pub preset: Option<String>,
-    /// Data set: mnist, fashion-mnist, mnist2, cifar10 or svhn [default: the preset's]; the
-    /// model's image size is the data set's.
+    /// Data set: mnist, fashion-mnist, mnist2, cifar10, svhn, or folder (your own PNG images
+    /// in DIR/train and DIR/test, e.g. 54x54 SVHN patches) [default: the preset's]; the model's
+    /// image size is the data set's.
     #[arg(long)]
     pub dataset: Option<String>,
     /// Directory with the data set's files (default: data/mnist for mnist and mnist2,

@@ -45,15 +45,17 @@ fn list() {
             Ok(t) => format!("present ({} test images)", t.len),
             Err(_) => match source(d) {
                 Some(_) => format!("missing (draw data download {})", d.name()),
+                None if d == DatasetName::Folder => {
+                    "missing (your PNGs in DIR/train and DIR/test; pass --data DIR)".to_string()
+                }
                 None => "missing (pass --data DIR holding MNIST)".to_string(),
             },
         };
-        let (c, h, w) = d.shape();
-        println!(
-            "{:<14} {w}x{h}x{c}  {:<40} {status}",
-            d.name(),
-            dir.display()
-        );
+        let shape = match d.shape(&dir) {
+            Ok((c, h, w)) => format!("{w}x{h}x{c}"),
+            Err(_) => "any".to_string(),
+        };
+        println!("{:<14} {shape:<9} {:<40} {status}", d.name(), dir.display());
     }
 }
 
@@ -61,8 +63,8 @@ fn fetch(a: &DownloadArgs) -> Result<()> {
     let d = DatasetName::parse(&a.name)?;
     let Some(src) = source(d) else {
         bail!(
-            "`{}` is not downloaded: MNIST ships in data/mnist and two-digit MNIST is generated \
-             from it",
+            "`{}` is not downloaded: MNIST ships in data/mnist, two-digit MNIST is generated \
+             from it, and `folder` is a folder of your own PNG files (DIR/train, DIR/test)",
             d.name()
         );
     };

@@ -45,15 +45,16 @@ pub fn data_dir(dataset: DatasetName, given: Option<&Path>) -> PathBuf {
     given.map_or_else(|| default_dataset_dir(dataset), Path::to_path_buf)
 }
 
-/// The model `base` on `dataset`'s images: the image size and channels are the data set's.
-pub fn model_for(base: &DrawConfig, dataset: DatasetName) -> DrawConfig {
-    let (channels, height, width) = dataset.shape();
-    DrawConfig {
+/// The model `base` on the images of `dataset` in `dir`: the image size and channels are the
+/// data set's (read from the first image for a folder of images).
+pub fn model_for(base: &DrawConfig, dataset: DatasetName, dir: &Path) -> Result<DrawConfig> {
+    let (channels, height, width) = dataset.shape(dir)?;
+    Ok(DrawConfig {
         channels,
         height,
         width,
         ..base.clone()
-    }
+    })
 }
 
 fn check_test_limit(limit: Option<usize>) -> Result<()> {
@@ -196,7 +197,11 @@ impl TrainPlan {
             steps: a.steps.unwrap_or(preset.model.steps),
             read: a.read.unwrap_or(preset.model.read),
             write: a.write.unwrap_or(preset.model.write),
-            ..model_for(&preset.model, dataset)
+            ..model_for(
+                &preset.model,
+                dataset,
+                &data_dir(dataset, a.data.as_deref()),
+            )?
         };
         let train = TrainConfig {
             epochs: a.epochs.unwrap_or(preset.train.epochs),

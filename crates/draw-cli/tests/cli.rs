@@ -597,3 +597,81 @@ fn classifier_trains_evaluates_and_draws_its_glimpses() {
     fails_with(&bad, &["--read"]);
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// A folder data set of `n` 54 × 54 RGB PNGs per split (the paper's SVHN patch size): a
+/// coloured square on black, its colour and place varying with the index.
+fn png_folder(name: &str, n: usize) -> PathBuf {
+    let d = tmp(name);
+    for split in ["train", "test"] {
+        std::fs::create_dir_all(d.join(split)).unwrap();
+        for i in 0..n {
+            let mut rgb = vec![0u8; 54 * 54 * 3];
+            for y in 10 + i % 20..30 + i % 20 {
+                for x in 5 + i % 30..20 + i % 30 {
+                    rgb[(y * 54 + x) * 3 + i % 3] = 240;
+                }
+            }
+            let f = std::fs::File::create(d.join(split).join(format!("{i:03}.png"))).unwrap();
+            let mut enc = png::Encoder::new(std::io::BufWriter::new(f), 54, 54);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.write_header().unwrap().write_image_data(&rgb).unwrap();
+        }
+    }
+    d
+}
+
+#[test]
+fn a_folder_of_png_images_trains_the_svhn_model_at_its_own_size() {
+    let data = png_folder("png-data", 12);
+    let out = tmp("png-run");
+    let text = ok(&[
+        "train",
+        "--preset",
+        "svhn",
+        "--dataset",
+        "folder",
+        "--steps",
+        "2",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--batch-size",
+        "6",
+        "--max-steps",
+        "2",
+    ]);
+    assert!(
+        text.contains("folder from") && text.contains("12 train / 12 test images"),
+        "{text}"
+    );
+    let ck = out.join("checkpoint.safetensors");
+    let e = ok(&["eval", "--checkpoint", ck.to_str().unwrap()]);
+    assert!(e.contains("over 12 folder test images"), "{e}");
+    let config = std::fs::read_to_string(out.join("config.json")).unwrap();
+    assert!(
+        config.contains("\"width\": 54") && config.contains("\"channels\": 3"),
+        "{config}"
+    );
+    // A file of another size (the run's sample grid) is refused by name.
+    std::fs::copy(
+        out.join("samples.png"),
+        data.join("train").join("zz-odd.png"),
+    )
+    .unwrap();
+    let refused = draw(&[
+        "train",
+        "--preset",
+        "quick",
+        "--dataset",
+        "folder",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        tmp("png-refused").to_str().unwrap(),
+    ]);
+    fails_with(&refused, &["zz-odd.png", "000.png"]);
+    std::fs::remove_dir_all(out).unwrap();
+    std::fs::remove_dir_all(data).unwrap();
+}

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::cifar::load_cifar10_files;
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
+use crate::folder::{folder_shape, load_image_folder};
 use crate::mnist::{load_mnist, Split};
 use crate::svhn::load_svhn;
 use crate::two_digit::TWO_DIGIT_CANVAS;
@@ -22,16 +23,20 @@ pub enum DatasetName {
     Cifar10,
     /// SVHN cropped digits, 32 × 32 RGB, MATLAB 5 files.
     Svhn,
+    /// A folder of the user's PNG images (`train/`, `test/`), any one size, grey or colour:
+    /// e.g. the paper's 54 × 54 SVHN patches.
+    Folder,
 }
 
 impl DatasetName {
     /// Every data set.
-    pub const ALL: [DatasetName; 5] = [
+    pub const ALL: [DatasetName; 6] = [
         DatasetName::Mnist,
         DatasetName::FashionMnist,
         DatasetName::Mnist2,
         DatasetName::Cifar10,
         DatasetName::Svhn,
+        DatasetName::Folder,
     ];
 
     /// The name used on the command line and in checkpoints.
@@ -42,6 +47,7 @@ impl DatasetName {
             DatasetName::Mnist2 => "mnist2",
             DatasetName::Cifar10 => "cifar10",
             DatasetName::Svhn => "svhn",
+            DatasetName::Folder => "folder",
         }
     }
 
@@ -56,13 +62,15 @@ impl DatasetName {
             })
     }
 
-    /// Its images' (channels, height, width).
-    pub fn shape(self) -> (usize, usize, usize) {
-        match self {
+    /// Its images' (channels, height, width); `dir` matters only for [`DatasetName::Folder`],
+    /// whose shape is that of its first training image.
+    pub fn shape(self, dir: &Path) -> Result<(usize, usize, usize)> {
+        Ok(match self {
             DatasetName::Mnist | DatasetName::FashionMnist => (1, 28, 28),
             DatasetName::Mnist2 => (1, TWO_DIGIT_CANVAS, TWO_DIGIT_CANVAS),
             DatasetName::Cifar10 | DatasetName::Svhn => (3, 32, 32),
-        }
+            DatasetName::Folder => folder_shape(dir)?,
+        })
     }
 
     /// Whether its training examples are generated afresh each epoch (from MNIST).
@@ -86,6 +94,7 @@ impl DatasetName {
             }),
             DatasetName::Cifar10 => load_cifar10_files(&cifar10_files(dir, split)?),
             DatasetName::Svhn => load_svhn(dir, split),
+            DatasetName::Folder => load_image_folder(dir, split),
         }
     }
 }

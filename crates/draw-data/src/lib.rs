@@ -35,6 +35,7 @@ mod cifar;
 mod cluttered;
 mod dataset;
 mod error;
+mod folder;
 mod idx;
 mod mat;
 mod mnist;
@@ -54,6 +55,7 @@ pub use cluttered::{
 };
 pub use dataset::{binarize_dynamic, binarize_keyed, Dataset};
 pub use error::{DataError, Result};
+pub use folder::{folder_of, folder_shape, load_image_folder};
 pub use idx::{parse_idx, read_idx, read_maybe_gzip, IdxArray, IDX_UBYTE};
 pub use mat::{parse_mat, MatVar};
 pub use mnist::{load_mnist, Split};
