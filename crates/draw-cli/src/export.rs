@@ -6,6 +6,7 @@ use crate::backend::{with_backend, BackendChoice, BackendTask};
 use crate::datasets::load_test;
 use crate::eval::{check_image_shape, eval_data, load_model, test_bound, EVAL_BATCH};
 use crate::plan::MODEL_FILE;
+use crate::resume::TrainState;
 use anyhow::{bail, Context, Result};
 use draw_core::{checkpoint, Backend};
 use serde_json::{json, Value};
@@ -97,6 +98,13 @@ fn readme(info: &Value) -> String {
             serde_json::to_string(r).unwrap_or_default()
         );
     }
+    if let Some(t) = info.get("train_at_checkpoint").filter(|t| !t.is_null()) {
+        s += &format!(
+            "- Optimiser settings in force at the checkpoint (a resumed run may have changed \
+             the learning rate): `{}`.\n",
+            serde_json::to_string(t).unwrap_or_default()
+        );
+    }
     s
 }
 
@@ -119,6 +127,11 @@ impl BackendTask for Export {
             );
         }
         let (run, trained) = run_record(&self.checkpoint);
+        // The optimiser settings in force at the checkpoint (a resume may have changed the
+        // learning rate since the run's config.json was written).
+        let in_force = TrainState::from_metadata(&ck.metadata, &self.checkpoint)
+            .ok()
+            .map(|s| s.train);
         let parameters: usize = ck.values.named().iter().map(|(_, v)| v.len()).sum();
         let info = json!({
             "exported_from": self.checkpoint.display().to_string(),
@@ -129,6 +142,7 @@ impl BackendTask for Export {
                       "test_lz": l.mean_latent()},
             "trained": trained,
             "run": run,
+            "train_at_checkpoint": in_force,
         });
         std::fs::create_dir_all(&self.out)
             .with_context(|| format!("creating {}", self.out.display()))?;
