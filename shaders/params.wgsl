@@ -97,7 +97,8 @@ struct NormalParams {
     _pad2: u32,
 }
 
-// gemm, gemm_direct: C (m × n) ← α·op(A)·op(B) + β·C, op(A) m × k.
+// gemm, gemm_direct: C (m × n) ← α·op(A)·op(B) + β·C (+ the row `bias` when bias = 1),
+// op(A) m × k.
 struct GemmParams {
     m: u32,
     n: u32,
@@ -109,8 +110,8 @@ struct GemmParams {
     trans_b: u32,
     alpha: f32,
     beta: f32,
+    bias: u32,
     _pad0: u32,
-    _pad1: u32,
 }
 
 // The filterbank and attention kernels: span = (max(A, B) − 1)/(N − 1),

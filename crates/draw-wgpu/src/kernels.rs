@@ -136,17 +136,18 @@ macro_rules! kernels {
 }
 
 kernels! {
-    /// C ← α·op(A)·op(B) + β·C on 64 × 64 tiles staged in workgroup memory (for GPUs).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row) on 64 × 64 tiles staged in workgroup memory
+    /// (for GPUs).
     Gemm {
         shader: wgsl!("gemm.wgsl"), headers: PLAIN, entry: Own,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite],
+        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
     }
-    /// C ← α·op(A)·op(B) + β·C, one thread per element (for CPU adapters).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row), one thread per element (for CPU adapters).
     GemmDirect {
         shader: wgsl!("gemm_direct.wgsl"), headers: PLAIN, entry: Threads,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite],
+        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
     }
     /// Every element set to a value.
     Fill {

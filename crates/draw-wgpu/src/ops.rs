@@ -178,8 +178,15 @@ impl Storage for WgpuBackend {
     }
 }
 
-impl MatrixOps for WgpuBackend {
-    fn gemm(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>) {
+impl WgpuBackend {
+    /// One GEMM dispatch, with the bias row added in the epilogue when there is one (the
+    /// kernel's `bias` binding then holds `a`, read-only and never read).
+    fn gemm_dispatch(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: Option<&WgpuTensor>,
+    ) {
         let Gemm { a, b, alpha, beta } = g;
         let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
         let (m, k) = if trans_a {
@@ -205,13 +212,31 @@ impl MatrixOps for WgpuBackend {
             trans_b: trans_b.into(),
             alpha: alpha as f32,
             beta: beta as f32,
+            bias: bias.is_some().into(),
             ..Default::default()
         };
+        if let Some(bias) = bias {
+            assert_eq!(
+                (bias.rows, bias.cols),
+                (1, n),
+                "gemm_bias: a 1 × n bias row"
+            );
+        }
         let groups = match self.gemm {
             Kernel::GemmDirect => grid(m * n),
             _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
         };
-        self.dispatch(self.gemm, p, &[a, b, c], groups);
+        self.dispatch(self.gemm, p, &[a, b, c, bias.unwrap_or(a)], groups);
+    }
+}
+
+impl MatrixOps for WgpuBackend {
+    fn gemm(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>) {
+        self.gemm_dispatch(c, g, None);
+    }
+
+    fn gemm_bias(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>, bias: &WgpuTensor) {
+        self.gemm_dispatch(c, g, Some(bias));
     }
 
     fn scale(&self, t: &mut WgpuTensor, alpha: f64) {

@@ -178,7 +178,8 @@ params! {
         offset_hi: u32,
     }
 
-    /// `gemm`, `gemm_direct`: `C ← α·op(A)·op(B) + β·C`, C being M × N and op(A) M × K.
+    /// `gemm`, `gemm_direct`: `C ← α·op(A)·op(B) + β·C (+ bias on every row)`, C being M × N
+    /// and op(A) M × K.
     GemmParams {
         /// Rows of C.
         m: u32,
@@ -200,6 +201,9 @@ params! {
         alpha: f32,
         /// β (with β = 0, C is not read).
         beta: f32,
+        /// 1 to add the `1 × N` row `bias` to every row of C in the epilogue (`gemm_bias`); 0
+        /// when the `bias` binding is a placeholder and not read.
+        bias: u32,
     }
 
     /// The filterbank and attention read/write kernels: the batch and glimpse geometry, and

@@ -2,7 +2,7 @@
 //! [`crate::kernels`] on the host, upload the outputs. Correct on any backend that implements
 //! the five required methods; slow by design (every call round-trips through host memory).
 
-use super::{Latent, Storage, Window, WindowGrads};
+use super::{Gemm, Latent, MatrixOps, Storage, Window, WindowGrads};
 use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
 use crate::kernels::filterbank::{self, Geometry};
 use crate::kernels::{lstm, pointwise};
@@ -79,6 +79,18 @@ pub fn add_bias<B: Storage + ?Sized>(b: &B, dst: &mut B::Tensor, bias: &B::Tenso
         row.iter_mut().zip(&bv).for_each(|(o, &v)| *o += v);
     }
     b.upload(dst, &d);
+}
+
+/// [`MatrixOps::gemm_bias`] from the backend's own ops: the product, then the bias rows (no
+/// round trip beyond what those two ops make).
+pub fn gemm_bias<B: MatrixOps + ?Sized>(
+    b: &B,
+    c: &mut B::Tensor,
+    g: Gemm<'_, B::Tensor>,
+    bias: &B::Tensor,
+) {
+    b.gemm(c, g);
+    b.add_bias(c, bias);
 }
 
 /// [`super::MatrixOps::sum_rows`] on the host.

@@ -171,7 +171,7 @@ impl<B: Backend> Draw<B> {
             (&st.dec_gates, inputs.prev.c_dec, &st.dec_c),
             &s.dh_dec,
             (&mut s.dc_dec, &mut s.dgates_dec),
-            &self.fused.decoder,
+            &self.fused.decoder.weights,
             &mut s.ddec_in,
         );
         b.copy_cols(&s.ddec_in, 0, &mut s.dz, 0, zs, false);
@@ -223,7 +223,7 @@ impl<B: Backend> Draw<B> {
             (&st.enc_gates, inputs.prev.c_enc, &st.enc_c),
             &s.dh_enc,
             (&mut s.dc_enc, &mut s.dgates_enc),
-            &self.fused.encoder,
+            &self.fused.encoder.weights,
             &mut s.denc_in,
         );
         b.copy_cols(&s.denc_in, rs + d, &mut s.dh_enc_next, 0, e, false);

@@ -137,14 +137,7 @@ impl<B: Backend> Draw<B> {
         );
         b.copy_cols(prev.h_dec, 0, enc_in, rs, d, false);
         b.copy_cols(prev.h_enc, 0, enc_in, rs + d, e, false);
-        let p = &self.params;
-        lstm_gates(
-            b,
-            &mut st.enc_gates,
-            enc_in,
-            &self.fused.encoder_t,
-            &p.encoder,
-        );
+        lstm_gates(b, &mut st.enc_gates, enc_in, &self.fused.encoder);
         b.lstm_forward(&mut st.enc_gates, prev.c_enc, &mut st.enc_c, &mut st.enc_h);
     }
 
@@ -173,14 +166,7 @@ impl<B: Backend> Draw<B> {
         let (zs, d) = (self.config.z_size, self.config.dec_size);
         b.copy_cols(&st.z, 0, dec_in, 0, zs, false);
         b.copy_cols(prev.h_dec, 0, dec_in, zs, d, false);
-        let p = &self.params;
-        lstm_gates(
-            b,
-            &mut st.dec_gates,
-            dec_in,
-            &self.fused.decoder_t,
-            &p.decoder,
-        );
+        lstm_gates(b, &mut st.dec_gates, dec_in, &self.fused.decoder);
         b.lstm_forward(&mut st.dec_gates, prev.c_dec, &mut st.dec_c, &mut st.dec_h);
     }
 }
@@ -202,8 +188,8 @@ pub(super) fn write_step<B: Backend>(
             b.write_forward(patch, window(a), canvas);
         }
         WriteTape::Full => {
-            b.gemm(canvas, Gemm::add_to(Mat::n(h_dec), Mat::t(&p.write.weight)));
-            b.add_bias(canvas, &p.write.bias);
+            let g = Gemm::add_to(Mat::n(h_dec), Mat::t(&p.write.weight));
+            b.gemm_bias(canvas, g, &p.write.bias);
         }
     }
     Ok(())

@@ -18,7 +18,7 @@
 //! | family | file | cases |
 //! |---|---|---|
 //! | [`Storage`](crate::backend::Storage) | `storage.rs` | fill, copy_cols, copy_rows, transpose_rows |
-//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows) |
+//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows), gemm_bias |
 //! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward |
 //! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read, write |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
@@ -260,6 +260,7 @@ fn cases() -> Vec<Op> {
     v.extend(attention::cases().into_iter().map(Op::Attention));
     v.extend(loss::cases().into_iter().map(Op::Loss));
     v.extend(sampling::latent_cases().into_iter().map(Op::Sampling));
+    v.extend(matrix::gemm_bias_cases().into_iter().map(Op::Matrix));
     v
 }
 

@@ -72,7 +72,7 @@ impl<B: Backend> Classifier<B> {
         b.lstm_backward(&st.gates, c_prev, &st.c, &s.dh, &mut s.dc, &mut s.dgates);
         b.gemm(
             &mut s.din,
-            Gemm::new(Mat::n(&s.dgates), Mat::n(&self.fused)),
+            Gemm::new(Mat::n(&s.dgates), Mat::n(&self.fused.weights)),
         );
         b.copy_cols(&s.din, g, &mut s.dh_next, 0, h, false);
         b.copy_cols(&s.din, 0, &mut s.dr, 0, g, false);

@@ -67,13 +67,7 @@ impl<B: Backend> Classifier<B> {
         b.read_forward(&ws.x, &ws.blank, window(a), &mut ws.read_out);
         b.copy_cols(&ws.read_out, 0, &mut ws.lstm_in, 0, g, false);
         b.copy_cols(h_prev, 0, &mut ws.lstm_in, g, h, false);
-        lstm_gates(
-            b,
-            &mut st.gates,
-            &ws.lstm_in,
-            &self.fused_t,
-            &self.params.lstm,
-        );
+        lstm_gates(b, &mut st.gates, &ws.lstm_in, &self.fused);
         b.lstm_forward(&mut st.gates, c_prev, &mut st.c, &mut st.h);
         b.copy_rows(&ws.lstm_in, &mut ws.lstm_in_all, t * ws.batch);
         Ok(())
