@@ -37,12 +37,25 @@ struct BroadcastParams {
     _pad1: u32,
 }
 
-// sum_rows, lstm_forward, lstm_backward, sample_latent, bce.
+// sum_rows, sample_latent, bce.
 struct ShapeParams {
     rows: u32,
     cols: u32,
     _pad0: u32,
     _pad1: u32,
+}
+
+// lstm_forward, lstm_backward: rows × cols (H) states; copy k of element (r, j) of h (or of
+// each gate's gradient) goes to at_k + r·ld_k + j of its binding, for k < copies.
+struct LstmParams {
+    rows: u32,
+    cols: u32,
+    copies: u32,
+    ld0: u32,
+    at0: u32,
+    ld1: u32,
+    at1: u32,
+    _pad0: u32,
 }
 
 // softmax_xent, softmax_xent_backward.

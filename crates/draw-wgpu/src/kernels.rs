@@ -10,8 +10,8 @@
 
 use crate::params::{
     AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
-    ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
-    ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
+    ElementwiseParams, FillParams, GemmParams, KernelParams, LstmParams, NormalParams,
+    ParamsLayout, ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
 };
 
 /// A file under `shaders/`, compiled in.
@@ -209,17 +209,24 @@ kernels! {
         params: ReduceParams,
         bindings: [src: Read, out: ReadWrite],
     }
-    /// LSTM cell forward.
+    /// LSTM cell forward, h also written to up to two copies (placeholders bind `h`).
     LstmForward {
         shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: Threads,
-        params: ShapeParams,
-        bindings: [gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite],
+        params: LstmParams,
+        bindings: [
+            gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite, h_copy0: ReadWrite,
+            h_copy1: ReadWrite,
+        ],
     }
-    /// LSTM cell backward.
+    /// LSTM cell backward, the gate gradients also written to a copy (the placeholder binds
+    /// `dgates`).
     LstmBackward {
         shader: wgsl!("lstm_backward.wgsl"), headers: PLAIN, entry: Threads,
-        params: ShapeParams,
-        bindings: [gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite],
+        params: LstmParams,
+        bindings: [
+            gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite,
+            dgates_copy: ReadWrite,
+        ],
     }
     /// The filterbanks F_X, F_Y from the attention outputs.
     FilterbankForward {

@@ -5,14 +5,14 @@ use draw_core::kernels::filterbank::Geometry;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps, Storage,
-    Window, WindowGrads,
+    AttentionOps, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
+    Storage, Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
 use crate::params::{
     dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
-    ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams, ShapeParams,
+    ElementwiseParams, FillParams, GemmParams, LstmParams, NormalParams, ScaleParams, ShapeParams,
     TransposeParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
@@ -270,6 +270,40 @@ impl MatrixOps for WgpuBackend {
     }
 }
 
+/// A copy's tensor, row stride and the flat index of its element (0, 0), for an output of
+/// `rows × cols` (checked to fit).
+fn copy_target<'a>(
+    to: &'a CopyTo<'_, WgpuTensor>,
+    (rows, cols): (usize, usize),
+) -> (&'a WgpuTensor, u32, u32) {
+    let (t, at) = match to {
+        CopyTo::Cols(t, col) => {
+            assert!(
+                t.rows == rows && col + cols <= t.cols,
+                "CopyTo::Cols outside its tensor"
+            );
+            (&**t, *col)
+        }
+        CopyTo::Rows(t, row) => {
+            assert!(
+                t.cols == cols && row + rows <= t.rows,
+                "CopyTo::Rows outside its tensor"
+            );
+            (&**t, row * t.cols)
+        }
+    };
+    (t, dim(t.cols), dim(at))
+}
+
+/// The LSTM kernels' parameters for `rows × cols` states, without copies.
+fn lstm(c: &WgpuTensor) -> LstmParams {
+    LstmParams {
+        rows: dim(c.rows),
+        cols: dim(c.cols),
+        ..Default::default()
+    }
+}
+
 impl LstmOps for WgpuBackend {
     fn lstm_forward(
         &self,
@@ -278,13 +312,34 @@ impl LstmOps for WgpuBackend {
         c: &mut WgpuTensor,
         h: &mut WgpuTensor,
     ) {
-        let p = shape(c);
-        self.dispatch(
-            Kernel::LstmForward,
-            p,
-            &[gates, c_prev, c, h],
-            grid(c.len()),
-        );
+        self.lstm_forward_to(gates, c_prev, (c, h), &mut []);
+    }
+
+    fn lstm_forward_to(
+        &self,
+        gates: &mut WgpuTensor,
+        c_prev: &WgpuTensor,
+        (c, h): (&mut WgpuTensor, &mut WgpuTensor),
+        h_copies: &mut [CopyTo<'_, WgpuTensor>],
+    ) {
+        let (fused, rest) = h_copies.split_at_mut(h_copies.len().min(2));
+        let mut p = lstm(c);
+        let mut bound: [&WgpuTensor; 2] = [h, h];
+        for (k, to) in fused.iter().enumerate() {
+            let (t, ld, at) = copy_target(to, h.shape());
+            bound[k] = t;
+            if k == 0 {
+                (p.ld0, p.at0) = (ld, at);
+            } else {
+                (p.ld1, p.at1) = (ld, at);
+            }
+        }
+        p.copies = dim(fused.len());
+        let tensors = [&*gates, c_prev, c, h, bound[0], bound[1]];
+        self.dispatch(Kernel::LstmForward, p, &tensors, grid(c.len()));
+        for to in rest {
+            to.copy(self, h);
+        }
     }
 
     fn lstm_backward(
@@ -296,13 +351,27 @@ impl LstmOps for WgpuBackend {
         dc: &mut WgpuTensor,
         dgates: &mut WgpuTensor,
     ) {
-        let p = shape(c);
-        self.dispatch(
-            Kernel::LstmBackward,
-            p,
-            &[gates, c_prev, c, dh, dc, dgates],
-            grid(c.len()),
-        );
+        let tensors = [gates, c_prev, c, dh, dc, dgates, dgates];
+        self.dispatch(Kernel::LstmBackward, lstm(c), &tensors, grid(c.len()));
+    }
+
+    fn lstm_backward_to(
+        &self,
+        (gates, c_prev, c): (&WgpuTensor, &WgpuTensor, &WgpuTensor),
+        dh: &WgpuTensor,
+        dc: &mut WgpuTensor,
+        dgates: &mut WgpuTensor,
+        dgates_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let (t, ld0, at0) = copy_target(&dgates_copy, dgates.shape());
+        let p = LstmParams {
+            copies: 1,
+            ld0,
+            at0,
+            ..lstm(c)
+        };
+        let tensors = [gates, c_prev, c, dh, dc, dgates, t];
+        self.dispatch(Kernel::LstmBackward, p, &tensors, grid(c.len()));
     }
 }
 

@@ -98,13 +98,33 @@ params! {
         cols: u32,
     }
 
-    /// `sum_rows`, `lstm_forward`, `lstm_backward`, `sample_latent`, `bce`: a row-major
-    /// matrix's shape.
+    /// `sum_rows`, `sample_latent`, `bce`: a row-major matrix's shape.
     ShapeParams {
         /// Rows (batch rows).
         rows: u32,
-        /// Columns (for the LSTM kernels, hidden units H; for `sample_latent`, the latent size).
+        /// Columns (for `sample_latent`, the latent size).
         cols: u32,
+    }
+
+    /// `lstm_forward`, `lstm_backward`: the cell on `rows × cols` states, and where it also
+    /// writes h (forward, up to two copies) or the gate gradients (backward, one copy): copy
+    /// k of element (r, j) goes to `at_k + r·ld_k + j` of its binding.
+    LstmParams {
+        /// Rows (batch rows).
+        rows: u32,
+        /// Hidden units H.
+        cols: u32,
+        /// Copies written (0 to 2 forward, 0 or 1 backward); the other copy bindings are
+        /// placeholders, never written.
+        copies: u32,
+        /// Row stride of copy 0's tensor.
+        ld0: u32,
+        /// Flat index of copy 0's element (0, 0).
+        at0: u32,
+        /// Row stride of copy 1's tensor.
+        ld1: u32,
+        /// Flat index of copy 1's element (0, 0).
+        at1: u32,
     }
 
     /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the

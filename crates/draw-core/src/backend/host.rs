@@ -2,7 +2,7 @@
 //! [`crate::kernels`] on the host, upload the outputs. Correct on any backend that implements
 //! the five required methods; slow by design (every call round-trips through host memory).
 
-use super::{Gemm, Latent, MatrixOps, Storage, Window, WindowGrads};
+use super::{CopyTo, Gemm, Latent, LstmOps, MatrixOps, Storage, Window, WindowGrads};
 use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
 use crate::kernels::filterbank::{self, Geometry};
 use crate::kernels::{lstm, pointwise};
@@ -126,6 +126,31 @@ pub fn lstm_forward<B: Storage + ?Sized>(
     b.upload(gates, &g);
     b.upload(c, &cv);
     b.upload(h, &hv);
+}
+
+/// [`LstmOps::lstm_forward_to`] from the backend's own ops: the cell, then each copy.
+pub fn lstm_forward_to<B: LstmOps + ?Sized>(
+    b: &B,
+    (gates, c_prev): (&mut B::Tensor, &B::Tensor),
+    (c, h): (&mut B::Tensor, &mut B::Tensor),
+    h_copies: &mut [CopyTo<'_, B::Tensor>],
+) {
+    b.lstm_forward(gates, c_prev, c, h);
+    for to in h_copies {
+        to.copy(b, h);
+    }
+}
+
+/// [`LstmOps::lstm_backward_to`] from the backend's own ops: the cell backward, then the copy.
+pub fn lstm_backward_to<B: LstmOps + ?Sized>(
+    b: &B,
+    (gates, c_prev, c): (&B::Tensor, &B::Tensor, &B::Tensor),
+    (dh, dc): (&B::Tensor, &mut B::Tensor),
+    dgates: &mut B::Tensor,
+    mut dgates_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.lstm_backward(gates, c_prev, c, dh, dc, dgates);
+    dgates_copy.copy(b, dgates);
 }
 
 /// [`super::LstmOps::lstm_backward`] on the host.
