@@ -9,9 +9,9 @@
 //! The naga tests below check that every kernel validates and uses what its row declares.
 
 use crate::params::{
-    AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
-    ElementwiseParams, FillParams, GemmParams, KernelParams, LstmParams, NormalParams,
-    ParamsLayout, ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
+    AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams, CopyRowsParams,
+    ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
+    ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
 };
 
 /// A file under `shaders/`, compiled in.
@@ -212,7 +212,7 @@ kernels! {
     /// LSTM cell forward, h also written to up to two copies (placeholders bind `h`).
     LstmForward {
         shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: Threads,
-        params: LstmParams,
+        params: CopyOutParams,
         bindings: [
             gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite, h_copy0: ReadWrite,
             h_copy1: ReadWrite,
@@ -222,7 +222,7 @@ kernels! {
     /// `dgates`).
     LstmBackward {
         shader: wgsl!("lstm_backward.wgsl"), headers: PLAIN, entry: Threads,
-        params: LstmParams,
+        params: CopyOutParams,
         bindings: [
             gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite,
             dgates_copy: ReadWrite,
@@ -240,11 +240,13 @@ kernels! {
         params: AttentionParams,
         bindings: [p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite],
     }
-    /// Attention read.
+    /// Attention read, r also written to a copy (the placeholder binds `out`).
     ReadForward {
         shader: wgsl!("read_forward.wgsl"), headers: READ, entry: Threads,
         params: AttentionParams,
-        bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, out: ReadWrite],
+        bindings: [
+            x: Read, xhat: Read, fx: Read, fy: Read, p: Read, out: ReadWrite, out_copy: ReadWrite,
+        ],
     }
     /// Attention read backward, to x̂.
     ReadBackwardDxhat {
@@ -307,11 +309,14 @@ kernels! {
         params: ElementwiseParams,
         bindings: [x: Read, xhat: Read, dxhat: Read, dc: ReadWrite],
     }
-    /// z = μ + σ·ε and the KL term per row.
+    /// z = μ + σ·ε (also written to a copy; the placeholder binds `z`) and the KL term per
+    /// row.
     SampleLatent {
         shader: wgsl!("sample_latent.wgsl"), headers: PLAIN, entry: Threads,
-        params: ShapeParams,
-        bindings: [mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite],
+        params: CopyOutParams,
+        bindings: [
+            mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite,
+        ],
     }
     /// The latent sample's and KL term's gradients.
     SampleLatentBackward {

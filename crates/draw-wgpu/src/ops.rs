@@ -11,9 +11,9 @@ use draw_core::{
 
 use crate::kernels::Kernel;
 use crate::params::{
-    dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
-    ElementwiseParams, FillParams, GemmParams, LstmParams, NormalParams, ScaleParams, ShapeParams,
-    TransposeParams, XentParams,
+    dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams,
+    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams,
+    ShapeParams, TransposeParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
@@ -295,13 +295,29 @@ fn copy_target<'a>(
     (t, dim(t.cols), dim(at))
 }
 
-/// The LSTM kernels' parameters for `rows × cols` states, without copies.
-fn lstm(c: &WgpuTensor) -> LstmParams {
-    LstmParams {
+/// [`CopyOutParams`] for an op on `c`'s shape (the LSTM's states, the latent), without copies.
+fn copy_out(c: &WgpuTensor) -> CopyOutParams {
+    CopyOutParams {
         rows: dim(c.rows),
         cols: dim(c.cols),
         ..Default::default()
     }
+}
+
+/// `p` with one copy of `out` to `to`, and the copy's tensor (to bind).
+fn one_copy<'a>(
+    p: CopyOutParams,
+    to: &'a CopyTo<'_, WgpuTensor>,
+    out: &WgpuTensor,
+) -> (CopyOutParams, &'a WgpuTensor) {
+    let (t, ld0, at0) = copy_target(to, out.shape());
+    let p = CopyOutParams {
+        copies: 1,
+        ld0,
+        at0,
+        ..p
+    };
+    (p, t)
 }
 
 impl LstmOps for WgpuBackend {
@@ -323,7 +339,7 @@ impl LstmOps for WgpuBackend {
         h_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
         let (fused, rest) = h_copies.split_at_mut(h_copies.len().min(2));
-        let mut p = lstm(c);
+        let mut p = copy_out(c);
         let mut bound: [&WgpuTensor; 2] = [h, h];
         for (k, to) in fused.iter().enumerate() {
             let (t, ld, at) = copy_target(to, h.shape());
@@ -352,7 +368,7 @@ impl LstmOps for WgpuBackend {
         dgates: &mut WgpuTensor,
     ) {
         let tensors = [gates, c_prev, c, dh, dc, dgates, dgates];
-        self.dispatch(Kernel::LstmBackward, lstm(c), &tensors, grid(c.len()));
+        self.dispatch(Kernel::LstmBackward, copy_out(c), &tensors, grid(c.len()));
     }
 
     fn lstm_backward_to(
@@ -363,13 +379,7 @@ impl LstmOps for WgpuBackend {
         dgates: &mut WgpuTensor,
         dgates_copy: CopyTo<'_, WgpuTensor>,
     ) {
-        let (t, ld0, at0) = copy_target(&dgates_copy, dgates.shape());
-        let p = LstmParams {
-            copies: 1,
-            ld0,
-            at0,
-            ..lstm(c)
-        };
+        let (p, t) = one_copy(copy_out(c), &dgates_copy, dgates);
         let tensors = [gates, c_prev, c, dh, dc, dgates, t];
         self.dispatch(Kernel::LstmBackward, p, &tensors, grid(c.len()));
     }
@@ -420,12 +430,26 @@ impl AttentionOps for WgpuBackend {
     ) {
         let Window { p, fx, fy, geo } = win;
         let a = attention(geo, x.rows);
-        self.dispatch(
-            Kernel::ReadForward,
-            a,
-            &[x, xhat, fx, fy, p, r],
-            grid(r.len()),
-        );
+        let tensors = [x, xhat, fx, fy, p, r, r];
+        self.dispatch(Kernel::ReadForward, a, &tensors, grid(r.len()));
+    }
+
+    fn read_forward_to(
+        &self,
+        (x, xhat): (&WgpuTensor, &WgpuTensor),
+        win: Window<'_, WgpuTensor>,
+        r: &mut WgpuTensor,
+        r_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let (t, copy_ld, copy_at) = copy_target(&r_copy, r.shape());
+        let a = AttentionParams {
+            copy_ld,
+            copy_at,
+            ..attention(geo, x.rows)
+        };
+        let tensors = [x, xhat, fx, fy, p, r, t];
+        self.dispatch(Kernel::ReadForward, a, &tensors, grid(r.len()));
     }
 
     fn read_backward(
@@ -629,13 +653,20 @@ impl SamplingOps for WgpuBackend {
         kl: &mut WgpuTensor,
     ) {
         let Latent { mu, logsig, eps } = latent;
-        let p = shape(mu);
-        self.dispatch(
-            Kernel::SampleLatent,
-            p,
-            &[mu, logsig, eps, z, kl],
-            grid(mu.rows),
-        );
+        let tensors = [mu, logsig, eps, z, kl, z];
+        self.dispatch(Kernel::SampleLatent, copy_out(mu), &tensors, grid(mu.rows));
+    }
+
+    fn sample_latent_to(
+        &self,
+        latent: Latent<'_, WgpuTensor>,
+        (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
+        z_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let Latent { mu, logsig, eps } = latent;
+        let (p, t) = one_copy(copy_out(mu), &z_copy, z);
+        let tensors = [mu, logsig, eps, z, kl, t];
+        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(mu.rows));
     }
 
     fn sample_latent_backward(

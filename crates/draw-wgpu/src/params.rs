@@ -98,21 +98,22 @@ params! {
         cols: u32,
     }
 
-    /// `sum_rows`, `sample_latent`, `bce`: a row-major matrix's shape.
+    /// `sum_rows`, `bce`: a row-major matrix's shape.
     ShapeParams {
         /// Rows (batch rows).
         rows: u32,
-        /// Columns (for `sample_latent`, the latent size).
+        /// Columns.
         cols: u32,
     }
 
-    /// `lstm_forward`, `lstm_backward`: the cell on `rows × cols` states, and where it also
-    /// writes h (forward, up to two copies) or the gate gradients (backward, one copy): copy
-    /// k of element (r, j) goes to `at_k + r·ld_k + j` of its binding.
-    LstmParams {
+    /// `lstm_forward`, `lstm_backward`, `sample_latent`: an op on `rows × cols` (the LSTM's
+    /// states, the latent) and where it also writes its output (h, up to two copies; the gate
+    /// gradients or z, one copy): copy k of element (r, j) goes to `at_k + r·ld_k + j` of its
+    /// binding.
+    CopyOutParams {
         /// Rows (batch rows).
         rows: u32,
-        /// Hidden units H.
+        /// Columns: hidden units H, or the latent size.
         cols: u32,
         /// Copies written (0 to 2 forward, 0 or 1 backward); the other copy bindings are
         /// placeholders, never written.
@@ -250,6 +251,10 @@ params! {
         /// The sign of d log γ = ±Σ dF_X ⊙ F_X in `gamma_backward`: +1 for a read, −1 for a
         /// write (0 elsewhere).
         gamma_sign: f32,
+        /// `read_forward`: the row stride of the copy of r (`read_forward_to`), 0 for none.
+        copy_ld: u32,
+        /// `read_forward`: the flat index of the copy's element (0, 0).
+        copy_at: u32,
     }
 
     /// `adam`: one Adam step with clipping folded into the gradient scale.

@@ -2,7 +2,10 @@
 //! [`crate::kernels`] on the host, upload the outputs. Correct on any backend that implements
 //! the five required methods; slow by design (every call round-trips through host memory).
 
-use super::{CopyTo, Gemm, Latent, LstmOps, MatrixOps, Storage, Window, WindowGrads};
+use super::{
+    AttentionOps, CopyTo, Gemm, Latent, LstmOps, MatrixOps, SamplingOps, Storage, Window,
+    WindowGrads,
+};
 use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
 use crate::kernels::filterbank::{self, Geometry};
 use crate::kernels::{lstm, pointwise};
@@ -151,6 +154,29 @@ pub fn lstm_backward_to<B: LstmOps + ?Sized>(
 ) {
     b.lstm_backward(gates, c_prev, c, dh, dc, dgates);
     dgates_copy.copy(b, dgates);
+}
+
+/// [`AttentionOps::read_forward_to`] from the backend's own ops: the read, then the copy.
+pub fn read_forward_to<B: AttentionOps + ?Sized>(
+    b: &B,
+    (x, xhat): (&B::Tensor, &B::Tensor),
+    win: Window<'_, B::Tensor>,
+    r: &mut B::Tensor,
+    mut r_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.read_forward(x, xhat, win, r);
+    r_copy.copy(b, r);
+}
+
+/// [`SamplingOps::sample_latent_to`] from the backend's own ops: the sample, then the copy.
+pub fn sample_latent_to<B: SamplingOps + ?Sized>(
+    b: &B,
+    latent: Latent<'_, B::Tensor>,
+    (z, kl): (&mut B::Tensor, &mut B::Tensor),
+    mut z_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.sample_latent(latent, z, kl);
+    z_copy.copy(b, z);
 }
 
 /// [`super::LstmOps::lstm_backward`] on the host.

@@ -9,9 +9,9 @@
 //! | [`Storage`] | `storage.rs` | allocation, shape, upload, download, copies, execution (`run`, shards) |
 //! | [`MatrixOps`] | `matrix.rs` | GEMM, bias, scaling, reductions |
 //! | [`LstmOps`] | `lstm.rs` | the LSTM cell, forward and backward (also writing a copy of h or of the gate gradients) |
-//! | [`AttentionOps`] | `attention.rs` | filterbanks, attention read and write |
+//! | [`AttentionOps`] | `attention.rs` | filterbanks, attention read (also writing a copy of r) and write |
 //! | [`LossOps`] | `loss.rs` | canvas error, Bernoulli likelihood, softmax cross-entropy |
-//! | [`SamplingOps`] | `sampling.rs` | counter-based normals, the reparameterised latent and its KL |
+//! | [`SamplingOps`] | `sampling.rs` | counter-based normals, the reparameterised latent (also writing a copy of z) and its KL |
 //! | [`OptimOps`] | `optim.rs` | the fused Adam update |
 //!
 //! Five methods are required: `zeros`, `shape`, `upload`, `download` ([`Storage`]) and `gemm`

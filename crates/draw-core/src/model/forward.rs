@@ -102,7 +102,7 @@ impl<B: Backend> Draw<B> {
             ws.first_row,
             self.config.z_size,
         );
-        self.sample_step(b, st, key, &mut ws.kl);
+        self.sample_step(b, st, key, (&mut ws.kl, &mut *inputs.dec_step));
         if let Some(p) = &mut ws.probe {
             b.copy_cols(&ws.kl, 0, &mut p.kl_after, t, 1, false);
             if let Some(r) = &mut p.log_ratio {
@@ -136,8 +136,8 @@ impl<B: Backend> Draw<B> {
                     head(self.params.read_attn.as_ref(), "read")?,
                 );
                 b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
-                b.read_forward(x, &st.xhat, window(a), read_out);
-                b.copy_cols(read_out, 0, enc_in, 0, self.config.read_size(), false);
+                let to = CopyTo::Cols(enc_in, 0);
+                b.read_forward_to((x, &st.xhat), window(a), read_out, to);
             }
             ReadTape::Full => {
                 let cab = self.config.image_size();
@@ -165,8 +165,15 @@ impl<B: Backend> Draw<B> {
         b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
 
-    /// (4) z_t = μ + σ·ε with ε from `key`; adds the step's KL to `kl`.
-    fn sample_step(&self, b: &B, st: &mut StepTape<B::Tensor>, key: NoiseKey, kl: &mut B::Tensor) {
+    /// (4) z_t = μ + σ·ε with ε from `key`, also into the first columns of the decoder's input;
+    /// adds the step's KL to `kl`.
+    fn sample_step(
+        &self,
+        b: &B,
+        st: &mut StepTape<B::Tensor>,
+        key: NoiseKey,
+        (kl, dec_in): (&mut B::Tensor, &mut B::Tensor),
+    ) {
         let p = &self.params;
         linear(b, &mut st.mu, &st.enc_h, &p.mu);
         linear(b, &mut st.logsig, &st.enc_h, &p.logsigma);
@@ -176,11 +183,11 @@ impl<B: Backend> Draw<B> {
             logsig: &st.logsig,
             eps: &st.eps,
         };
-        b.sample_latent(latent, &mut st.z, kl);
+        b.sample_latent_to(latent, (&mut st.z, kl), CopyTo::Cols(dec_in, 0));
     }
 
-    /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t): the input goes to the all-steps rows; the
-    /// cell writes h^dec_t into both LSTMs' next inputs.
+    /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t): the input (z_t written by the sample) goes to
+    /// the all-steps rows; the cell writes h^dec_t into both LSTMs' next inputs.
     fn decode_step(
         &self,
         b: &B,
@@ -189,7 +196,6 @@ impl<B: Backend> Draw<B> {
         io: &mut LstmInputs<'_, B::Tensor>,
     ) {
         let (rs, zs) = (self.config.read_size(), self.config.z_size);
-        b.copy_cols(&st.z, 0, io.dec_step, 0, zs, false);
         lstm_gates(b, &mut st.dec_gates, io.dec_step, &self.fused.decoder);
         b.copy_rows(io.dec_step, io.dec_all, io.row);
         let next_inputs = &mut [CopyTo::Cols(io.enc_step, rs), CopyTo::Cols(io.dec_step, zs)];
