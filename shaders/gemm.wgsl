@@ -1,4 +1,5 @@
-// C ← α·op(A)·op(B) + β·C, op transposing when asked. A 64 × 64 tile of C per workgroup of
+// C ← α·op(A)·op(B) + β·C, op transposing when asked, plus the row `bias` on every row when
+// P.bias = 1 (gemm_bias: the bias in the epilogue). A 64 × 64 tile of C per workgroup of
 // 16 × 16 threads, each thread a 4 × 4 block (rows lid.y + 16i, columns lid.x + 16j), K in
 // slices of 16 staged in workgroup memory. With β = 0, C is not read.
 
@@ -87,6 +88,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
                 var v = alpha * acc[i * 4u + j];
                 if (beta != 0.0) {
                     v += beta * C[at];
+                }
+                if (P.bias != 0u) {
+                    v += bias[c];
                 }
                 C[at] = v;
             }

@@ -1,4 +1,5 @@
-// C ← α·op(A)·op(B) + β·C, one thread per element of C, no workgroup memory or barriers.
+// C ← α·op(A)·op(B) + β·C (+ the row `bias` when P.bias = 1), one thread per element of C,
+// no workgroup memory or barriers.
 // Chosen on CPU adapters (lavapipe), which run neighbouring threads as SIMD lanes: lanes share
 // a row of op(A) and read neighbouring columns of op(B), and the CPU's caches do the tiling.
 // Same parameters as gemm.wgsl; a 1-D grid over M·N.
@@ -33,6 +34,9 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     var v = P.alpha * acc;
     if (P.beta != 0.0) {
         v += P.beta * C[at];
+    }
+    if (P.bias != 0u) {
+        v += bias[c];
     }
     C[at] = v;
 }

@@ -1,5 +1,6 @@
 // LSTM cell backward, one thread per (row, unit): dc holds the gradient reaching c on entry
-// and the gradient for c_prev on exit. P.cols = H.
+// and the gradient for c_prev on exit. P.cols = H. With P.copies = 1 the gate gradients are
+// also written to dgates_copy (lstm_backward_to: the rows of all steps).
 fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.cols;
     if (t >= P.rows * n) {
@@ -15,9 +16,17 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     let tc = tanh_c(c[t]);
     let d_o = dh[t] * tc;
     let dck = dc[t] + dh[t] * o * (1.0 - tc * tc);
-    dgates[g0] = dck * g * i * (1.0 - i);
-    dgates[g0 + n] = dck * c_prev[t] * f * (1.0 - f);
-    dgates[g0 + 2u * n] = dck * i * (1.0 - g * g);
-    dgates[g0 + 3u * n] = d_o * o * (1.0 - o);
+    var d: array<f32, 4>;
+    d[0] = dck * g * i * (1.0 - i);
+    d[1] = dck * c_prev[t] * f * (1.0 - f);
+    d[2] = dck * i * (1.0 - g * g);
+    d[3] = d_o * o * (1.0 - o);
+    let at = P.at0 + r * P.ld0 + k;
+    for (var j = 0u; j < 4u; j++) {
+        dgates[g0 + j * n] = d[j];
+        if (P.copies > 0u) {
+            dgates_copy[at + j * n] = d[j];
+        }
+    }
     dc[t] = dck * f;
 }

@@ -1,5 +1,6 @@
 // LSTM cell forward (gate order i, f, g, o), one thread per (row, unit). gates hold the
-// pre-activations on entry and the activations on exit. P.cols = H.
+// pre-activations on entry and the activations on exit. P.cols = H. h is also written to
+// P.copies copies (lstm_forward_to: the next step's inputs).
 fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.cols;
     if (t >= P.rows * n) {
@@ -18,5 +19,12 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     gates[g0 + 3u * n] = o;
     let ck = f * c_prev[t] + i * g;
     c[t] = ck;
-    h[t] = o * tanh_c(ck);
+    let hk = o * tanh_c(ck);
+    h[t] = hk;
+    if (P.copies > 0u) {
+        h_copy0[P.at0 + r * P.ld0 + k] = hk;
+    }
+    if (P.copies > 1u) {
+        h_copy1[P.at1 + r * P.ld1 + k] = hk;
+    }
 }

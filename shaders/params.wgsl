@@ -37,12 +37,26 @@ struct BroadcastParams {
     _pad1: u32,
 }
 
-// sum_rows, lstm_forward, lstm_backward, sample_latent, bce.
+// sum_rows, bce.
 struct ShapeParams {
     rows: u32,
     cols: u32,
     _pad0: u32,
     _pad1: u32,
+}
+
+// lstm_forward, lstm_backward, sample_latent: rows × cols (H, or the latent size); copy k of
+// element (r, j) of h (of each gate's gradient, of z) goes to at_k + r·ld_k + j of its
+// binding, for k < copies.
+struct CopyOutParams {
+    rows: u32,
+    cols: u32,
+    copies: u32,
+    ld0: u32,
+    at0: u32,
+    ld1: u32,
+    at1: u32,
+    _pad0: u32,
 }
 
 // softmax_xent, softmax_xent_backward.
@@ -97,7 +111,8 @@ struct NormalParams {
     _pad2: u32,
 }
 
-// gemm, gemm_direct: C (m × n) ← α·op(A)·op(B) + β·C, op(A) m × k.
+// gemm, gemm_direct: C (m × n) ← α·op(A)·op(B) + β·C (+ the row `bias` when bias = 1),
+// op(A) m × k.
 struct GemmParams {
     m: u32,
     n: u32,
@@ -109,11 +124,12 @@ struct GemmParams {
     trans_b: u32,
     alpha: f32,
     beta: f32,
+    bias: u32,
     _pad0: u32,
-    _pad1: u32,
 }
 
-// The filterbank and attention kernels: span = (max(A, B) − 1)/(N − 1),
+// The filterbank and attention kernels (read_forward: copy_ld ≠ 0 writes r also to out_copy,
+// element (r, q) at copy_at + r·copy_ld + q): span = (max(A, B) − 1)/(N − 1),
 // gx_scale = (A + 1)/2, gy_scale = (B + 1)/2, filter_centre = (N + 1)/2, computed on the host
 // in f64 exactly as the CPU does.
 struct AttentionParams {
@@ -127,8 +143,8 @@ struct AttentionParams {
     gy_scale: f32,
     filter_centre: f32,
     gamma_sign: f32,
-    _pad0: u32,
-    _pad1: u32,
+    copy_ld: u32,
+    copy_at: u32,
 }
 
 struct AdamParams {

@@ -1,5 +1,5 @@
 // Attention read (eq. 19): r = γ·[F_Y x F_Xᵀ, F_Y x̂ F_Xᵀ], one thread per glimpse value
-// (row, image k, channel, j, i).
+// (row, image k, channel, j, i); also into out_copy when P.copy_ld ≠ 0 (read_forward_to).
 fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.n;
     let w = P.width;
@@ -24,5 +24,9 @@ fn kernel(t: u32, wg: u32, lid: u32) {
         }
         s += v * fx[(r * n + i) * w + xx];
     }
-    out[t] = s * exp(clamp(p[r * 5u + 4u], -LOG_CLAMP, LOG_CLAMP));
+    let v = s * exp(clamp(p[r * 5u + 4u], -LOG_CLAMP, LOG_CLAMP));
+    out[t] = v;
+    if (P.copy_ld != 0u) {
+        out_copy[P.copy_at + r * P.copy_ld + q] = v;
+    }
 }

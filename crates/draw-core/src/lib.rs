@@ -33,7 +33,7 @@ pub mod reference;
 pub mod rng;
 
 pub use backend::{
-    AttentionOps, Backend, DeviceCounters, Gemm, Latent, LossOps, LstmOps, Mat, MatrixOps,
+    AttentionOps, Backend, CopyTo, DeviceCounters, Gemm, Latent, LossOps, LstmOps, Mat, MatrixOps,
     OptimOps, SamplingOps, Storage, Window, WindowGrads,
 };
 pub use bound::{evaluate_steps, importance_weighted, ImportanceWeighted, StepBound};

@@ -9,7 +9,7 @@
 //! The naga tests below check that every kernel validates and uses what its row declares.
 
 use crate::params::{
-    AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
+    AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams, CopyRowsParams,
     ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
     ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
 };
@@ -136,17 +136,18 @@ macro_rules! kernels {
 }
 
 kernels! {
-    /// C ← α·op(A)·op(B) + β·C on 64 × 64 tiles staged in workgroup memory (for GPUs).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row) on 64 × 64 tiles staged in workgroup memory
+    /// (for GPUs).
     Gemm {
         shader: wgsl!("gemm.wgsl"), headers: PLAIN, entry: Own,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite],
+        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
     }
-    /// C ← α·op(A)·op(B) + β·C, one thread per element (for CPU adapters).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row), one thread per element (for CPU adapters).
     GemmDirect {
         shader: wgsl!("gemm_direct.wgsl"), headers: PLAIN, entry: Threads,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite],
+        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
     }
     /// Every element set to a value.
     Fill {
@@ -208,17 +209,24 @@ kernels! {
         params: ReduceParams,
         bindings: [src: Read, out: ReadWrite],
     }
-    /// LSTM cell forward.
+    /// LSTM cell forward, h also written to up to two copies (placeholders bind `h`).
     LstmForward {
         shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: Threads,
-        params: ShapeParams,
-        bindings: [gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite],
+        params: CopyOutParams,
+        bindings: [
+            gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite, h_copy0: ReadWrite,
+            h_copy1: ReadWrite,
+        ],
     }
-    /// LSTM cell backward.
+    /// LSTM cell backward, the gate gradients also written to a copy (the placeholder binds
+    /// `dgates`).
     LstmBackward {
         shader: wgsl!("lstm_backward.wgsl"), headers: PLAIN, entry: Threads,
-        params: ShapeParams,
-        bindings: [gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite],
+        params: CopyOutParams,
+        bindings: [
+            gates: Read, c_prev: Read, c: Read, dh: Read, dc: ReadWrite, dgates: ReadWrite,
+            dgates_copy: ReadWrite,
+        ],
     }
     /// The filterbanks F_X, F_Y from the attention outputs.
     FilterbankForward {
@@ -232,11 +240,13 @@ kernels! {
         params: AttentionParams,
         bindings: [p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite],
     }
-    /// Attention read.
+    /// Attention read, r also written to a copy (the placeholder binds `out`).
     ReadForward {
         shader: wgsl!("read_forward.wgsl"), headers: READ, entry: Threads,
         params: AttentionParams,
-        bindings: [x: Read, xhat: Read, fx: Read, fy: Read, p: Read, out: ReadWrite],
+        bindings: [
+            x: Read, xhat: Read, fx: Read, fy: Read, p: Read, out: ReadWrite, out_copy: ReadWrite,
+        ],
     }
     /// Attention read backward, to x̂.
     ReadBackwardDxhat {
@@ -299,11 +309,14 @@ kernels! {
         params: ElementwiseParams,
         bindings: [x: Read, xhat: Read, dxhat: Read, dc: ReadWrite],
     }
-    /// z = μ + σ·ε and the KL term per row.
+    /// z = μ + σ·ε (also written to a copy; the placeholder binds `z`) and the KL term per
+    /// row.
     SampleLatent {
         shader: wgsl!("sample_latent.wgsl"), headers: PLAIN, entry: Threads,
-        params: ShapeParams,
-        bindings: [mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite],
+        params: CopyOutParams,
+        bindings: [
+            mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite,
+        ],
     }
     /// The latent sample's and KL term's gradients.
     SampleLatentBackward {

@@ -5,15 +5,15 @@ use draw_core::kernels::filterbank::Geometry;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps, Storage,
-    Window, WindowGrads,
+    AttentionOps, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
+    Storage, Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
 use crate::params::{
-    dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyRowsParams,
-    ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams, ShapeParams,
-    TransposeParams, XentParams,
+    dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams,
+    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams,
+    ShapeParams, TransposeParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
@@ -178,8 +178,15 @@ impl Storage for WgpuBackend {
     }
 }
 
-impl MatrixOps for WgpuBackend {
-    fn gemm(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>) {
+impl WgpuBackend {
+    /// One GEMM dispatch, with the bias row added in the epilogue when there is one (the
+    /// kernel's `bias` binding then holds `a`, read-only and never read).
+    fn gemm_dispatch(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: Option<&WgpuTensor>,
+    ) {
         let Gemm { a, b, alpha, beta } = g;
         let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
         let (m, k) = if trans_a {
@@ -205,13 +212,31 @@ impl MatrixOps for WgpuBackend {
             trans_b: trans_b.into(),
             alpha: alpha as f32,
             beta: beta as f32,
+            bias: bias.is_some().into(),
             ..Default::default()
         };
+        if let Some(bias) = bias {
+            assert_eq!(
+                (bias.rows, bias.cols),
+                (1, n),
+                "gemm_bias: a 1 × n bias row"
+            );
+        }
         let groups = match self.gemm {
             Kernel::GemmDirect => grid(m * n),
             _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
         };
-        self.dispatch(self.gemm, p, &[a, b, c], groups);
+        self.dispatch(self.gemm, p, &[a, b, c, bias.unwrap_or(a)], groups);
+    }
+}
+
+impl MatrixOps for WgpuBackend {
+    fn gemm(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>) {
+        self.gemm_dispatch(c, g, None);
+    }
+
+    fn gemm_bias(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>, bias: &WgpuTensor) {
+        self.gemm_dispatch(c, g, Some(bias));
     }
 
     fn scale(&self, t: &mut WgpuTensor, alpha: f64) {
@@ -245,6 +270,56 @@ impl MatrixOps for WgpuBackend {
     }
 }
 
+/// A copy's tensor, row stride and the flat index of its element (0, 0), for an output of
+/// `rows × cols` (checked to fit).
+fn copy_target<'a>(
+    to: &'a CopyTo<'_, WgpuTensor>,
+    (rows, cols): (usize, usize),
+) -> (&'a WgpuTensor, u32, u32) {
+    let (t, at) = match to {
+        CopyTo::Cols(t, col) => {
+            assert!(
+                t.rows == rows && col + cols <= t.cols,
+                "CopyTo::Cols outside its tensor"
+            );
+            (&**t, *col)
+        }
+        CopyTo::Rows(t, row) => {
+            assert!(
+                t.cols == cols && row + rows <= t.rows,
+                "CopyTo::Rows outside its tensor"
+            );
+            (&**t, row * t.cols)
+        }
+    };
+    (t, dim(t.cols), dim(at))
+}
+
+/// [`CopyOutParams`] for an op on `c`'s shape (the LSTM's states, the latent), without copies.
+fn copy_out(c: &WgpuTensor) -> CopyOutParams {
+    CopyOutParams {
+        rows: dim(c.rows),
+        cols: dim(c.cols),
+        ..Default::default()
+    }
+}
+
+/// `p` with one copy of `out` to `to`, and the copy's tensor (to bind).
+fn one_copy<'a>(
+    p: CopyOutParams,
+    to: &'a CopyTo<'_, WgpuTensor>,
+    out: &WgpuTensor,
+) -> (CopyOutParams, &'a WgpuTensor) {
+    let (t, ld0, at0) = copy_target(to, out.shape());
+    let p = CopyOutParams {
+        copies: 1,
+        ld0,
+        at0,
+        ..p
+    };
+    (p, t)
+}
+
 impl LstmOps for WgpuBackend {
     fn lstm_forward(
         &self,
@@ -253,13 +328,34 @@ impl LstmOps for WgpuBackend {
         c: &mut WgpuTensor,
         h: &mut WgpuTensor,
     ) {
-        let p = shape(c);
-        self.dispatch(
-            Kernel::LstmForward,
-            p,
-            &[gates, c_prev, c, h],
-            grid(c.len()),
-        );
+        self.lstm_forward_to(gates, c_prev, (c, h), &mut []);
+    }
+
+    fn lstm_forward_to(
+        &self,
+        gates: &mut WgpuTensor,
+        c_prev: &WgpuTensor,
+        (c, h): (&mut WgpuTensor, &mut WgpuTensor),
+        h_copies: &mut [CopyTo<'_, WgpuTensor>],
+    ) {
+        let (fused, rest) = h_copies.split_at_mut(h_copies.len().min(2));
+        let mut p = copy_out(c);
+        let mut bound: [&WgpuTensor; 2] = [h, h];
+        for (k, to) in fused.iter().enumerate() {
+            let (t, ld, at) = copy_target(to, h.shape());
+            bound[k] = t;
+            if k == 0 {
+                (p.ld0, p.at0) = (ld, at);
+            } else {
+                (p.ld1, p.at1) = (ld, at);
+            }
+        }
+        p.copies = dim(fused.len());
+        let tensors = [&*gates, c_prev, c, h, bound[0], bound[1]];
+        self.dispatch(Kernel::LstmForward, p, &tensors, grid(c.len()));
+        for to in rest {
+            to.copy(self, h);
+        }
     }
 
     fn lstm_backward(
@@ -271,13 +367,21 @@ impl LstmOps for WgpuBackend {
         dc: &mut WgpuTensor,
         dgates: &mut WgpuTensor,
     ) {
-        let p = shape(c);
-        self.dispatch(
-            Kernel::LstmBackward,
-            p,
-            &[gates, c_prev, c, dh, dc, dgates],
-            grid(c.len()),
-        );
+        let tensors = [gates, c_prev, c, dh, dc, dgates, dgates];
+        self.dispatch(Kernel::LstmBackward, copy_out(c), &tensors, grid(c.len()));
+    }
+
+    fn lstm_backward_to(
+        &self,
+        (gates, c_prev, c): (&WgpuTensor, &WgpuTensor, &WgpuTensor),
+        dh: &WgpuTensor,
+        dc: &mut WgpuTensor,
+        dgates: &mut WgpuTensor,
+        dgates_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let (p, t) = one_copy(copy_out(c), &dgates_copy, dgates);
+        let tensors = [gates, c_prev, c, dh, dc, dgates, t];
+        self.dispatch(Kernel::LstmBackward, p, &tensors, grid(c.len()));
     }
 }
 
@@ -326,12 +430,26 @@ impl AttentionOps for WgpuBackend {
     ) {
         let Window { p, fx, fy, geo } = win;
         let a = attention(geo, x.rows);
-        self.dispatch(
-            Kernel::ReadForward,
-            a,
-            &[x, xhat, fx, fy, p, r],
-            grid(r.len()),
-        );
+        let tensors = [x, xhat, fx, fy, p, r, r];
+        self.dispatch(Kernel::ReadForward, a, &tensors, grid(r.len()));
+    }
+
+    fn read_forward_to(
+        &self,
+        (x, xhat): (&WgpuTensor, &WgpuTensor),
+        win: Window<'_, WgpuTensor>,
+        r: &mut WgpuTensor,
+        r_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let (t, copy_ld, copy_at) = copy_target(&r_copy, r.shape());
+        let a = AttentionParams {
+            copy_ld,
+            copy_at,
+            ..attention(geo, x.rows)
+        };
+        let tensors = [x, xhat, fx, fy, p, r, t];
+        self.dispatch(Kernel::ReadForward, a, &tensors, grid(r.len()));
     }
 
     fn read_backward(
@@ -535,13 +653,20 @@ impl SamplingOps for WgpuBackend {
         kl: &mut WgpuTensor,
     ) {
         let Latent { mu, logsig, eps } = latent;
-        let p = shape(mu);
-        self.dispatch(
-            Kernel::SampleLatent,
-            p,
-            &[mu, logsig, eps, z, kl],
-            grid(mu.rows),
-        );
+        let tensors = [mu, logsig, eps, z, kl, z];
+        self.dispatch(Kernel::SampleLatent, copy_out(mu), &tensors, grid(mu.rows));
+    }
+
+    fn sample_latent_to(
+        &self,
+        latent: Latent<'_, WgpuTensor>,
+        (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
+        z_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let Latent { mu, logsig, eps } = latent;
+        let (p, t) = one_copy(copy_out(mu), &z_copy, z);
+        let tensors = [mu, logsig, eps, z, kl, t];
+        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(mu.rows));
     }
 
     fn sample_latent_backward(

@@ -98,13 +98,34 @@ params! {
         cols: u32,
     }
 
-    /// `sum_rows`, `lstm_forward`, `lstm_backward`, `sample_latent`, `bce`: a row-major
-    /// matrix's shape.
+    /// `sum_rows`, `bce`: a row-major matrix's shape.
     ShapeParams {
         /// Rows (batch rows).
         rows: u32,
-        /// Columns (for the LSTM kernels, hidden units H; for `sample_latent`, the latent size).
+        /// Columns.
         cols: u32,
+    }
+
+    /// `lstm_forward`, `lstm_backward`, `sample_latent`: an op on `rows × cols` (the LSTM's
+    /// states, the latent) and where it also writes its output (h, up to two copies; the gate
+    /// gradients or z, one copy): copy k of element (r, j) goes to `at_k + r·ld_k + j` of its
+    /// binding.
+    CopyOutParams {
+        /// Rows (batch rows).
+        rows: u32,
+        /// Columns: hidden units H, or the latent size.
+        cols: u32,
+        /// Copies written (0 to 2 forward, 0 or 1 backward); the other copy bindings are
+        /// placeholders, never written.
+        copies: u32,
+        /// Row stride of copy 0's tensor.
+        ld0: u32,
+        /// Flat index of copy 0's element (0, 0).
+        at0: u32,
+        /// Row stride of copy 1's tensor.
+        ld1: u32,
+        /// Flat index of copy 1's element (0, 0).
+        at1: u32,
     }
 
     /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the
@@ -178,7 +199,8 @@ params! {
         offset_hi: u32,
     }
 
-    /// `gemm`, `gemm_direct`: `C ← α·op(A)·op(B) + β·C`, C being M × N and op(A) M × K.
+    /// `gemm`, `gemm_direct`: `C ← α·op(A)·op(B) + β·C (+ bias on every row)`, C being M × N
+    /// and op(A) M × K.
     GemmParams {
         /// Rows of C.
         m: u32,
@@ -200,6 +222,9 @@ params! {
         alpha: f32,
         /// β (with β = 0, C is not read).
         beta: f32,
+        /// 1 to add the `1 × N` row `bias` to every row of C in the epilogue (`gemm_bias`); 0
+        /// when the `bias` binding is a placeholder and not read.
+        bias: u32,
     }
 
     /// The filterbank and attention read/write kernels: the batch and glimpse geometry, and
@@ -226,6 +251,10 @@ params! {
         /// The sign of d log γ = ±Σ dF_X ⊙ F_X in `gamma_backward`: +1 for a read, −1 for a
         /// write (0 elsewhere).
         gamma_sign: f32,
+        /// `read_forward`: the row stride of the copy of r (`read_forward_to`), 0 for none.
+        copy_ld: u32,
+        /// `read_forward`: the flat index of the copy's element (0, 0).
+        copy_at: u32,
     }
 
     /// `adam`: one Adam step with clipping folded into the gradient scale.

@@ -1,6 +1,6 @@
 //! Attention: the Gaussian filterbanks and the read and write through them (paper eqs. 19–22).
 
-use super::{host, Storage};
+use super::{host, CopyTo, Storage};
 use crate::kernels::filterbank::Geometry;
 
 /// One attention window on a backend: the five head outputs per row and the two filterbanks
@@ -57,6 +57,17 @@ pub trait AttentionOps: Storage {
         r: &mut Self::Tensor,
     ) {
         host::read_forward(self, (x, xhat), win, r);
+    }
+    /// [`AttentionOps::read_forward`], `r` also written to `r_copy` (the encoder's input, so
+    /// that no copy op follows). Default: the read, then the copy.
+    fn read_forward_to(
+        &self,
+        (x, xhat): (&Self::Tensor, &Self::Tensor),
+        win: Window<'_, Self::Tensor>,
+        r: &mut Self::Tensor,
+        r_copy: CopyTo<'_, Self::Tensor>,
+    ) {
+        host::read_forward_to(self, (x, xhat), win, r, r_copy);
     }
     /// Attention read backward: sets `dxhat`, the filterbanks' gradients and the log γ column
     /// of `grads.dp` (the filterbank backward adds the rest).

@@ -2,7 +2,10 @@
 //! [`crate::kernels`] on the host, upload the outputs. Correct on any backend that implements
 //! the five required methods; slow by design (every call round-trips through host memory).
 
-use super::{Latent, Storage, Window, WindowGrads};
+use super::{
+    AttentionOps, CopyTo, Gemm, Latent, LstmOps, MatrixOps, SamplingOps, Storage, Window,
+    WindowGrads,
+};
 use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
 use crate::kernels::filterbank::{self, Geometry};
 use crate::kernels::{lstm, pointwise};
@@ -81,6 +84,18 @@ pub fn add_bias<B: Storage + ?Sized>(b: &B, dst: &mut B::Tensor, bias: &B::Tenso
     b.upload(dst, &d);
 }
 
+/// [`MatrixOps::gemm_bias`] from the backend's own ops: the product, then the bias rows (no
+/// round trip beyond what those two ops make).
+pub fn gemm_bias<B: MatrixOps + ?Sized>(
+    b: &B,
+    c: &mut B::Tensor,
+    g: Gemm<'_, B::Tensor>,
+    bias: &B::Tensor,
+) {
+    b.gemm(c, g);
+    b.add_bias(c, bias);
+}
+
 /// [`super::MatrixOps::sum_rows`] on the host.
 pub fn sum_rows<B: Storage + ?Sized>(b: &B, src: &B::Tensor, dst: &mut B::Tensor) {
     let s = b.download(src);
@@ -114,6 +129,54 @@ pub fn lstm_forward<B: Storage + ?Sized>(
     b.upload(gates, &g);
     b.upload(c, &cv);
     b.upload(h, &hv);
+}
+
+/// [`LstmOps::lstm_forward_to`] from the backend's own ops: the cell, then each copy.
+pub fn lstm_forward_to<B: LstmOps + ?Sized>(
+    b: &B,
+    (gates, c_prev): (&mut B::Tensor, &B::Tensor),
+    (c, h): (&mut B::Tensor, &mut B::Tensor),
+    h_copies: &mut [CopyTo<'_, B::Tensor>],
+) {
+    b.lstm_forward(gates, c_prev, c, h);
+    for to in h_copies {
+        to.copy(b, h);
+    }
+}
+
+/// [`LstmOps::lstm_backward_to`] from the backend's own ops: the cell backward, then the copy.
+pub fn lstm_backward_to<B: LstmOps + ?Sized>(
+    b: &B,
+    (gates, c_prev, c): (&B::Tensor, &B::Tensor, &B::Tensor),
+    (dh, dc): (&B::Tensor, &mut B::Tensor),
+    dgates: &mut B::Tensor,
+    mut dgates_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.lstm_backward(gates, c_prev, c, dh, dc, dgates);
+    dgates_copy.copy(b, dgates);
+}
+
+/// [`AttentionOps::read_forward_to`] from the backend's own ops: the read, then the copy.
+pub fn read_forward_to<B: AttentionOps + ?Sized>(
+    b: &B,
+    (x, xhat): (&B::Tensor, &B::Tensor),
+    win: Window<'_, B::Tensor>,
+    r: &mut B::Tensor,
+    mut r_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.read_forward(x, xhat, win, r);
+    r_copy.copy(b, r);
+}
+
+/// [`SamplingOps::sample_latent_to`] from the backend's own ops: the sample, then the copy.
+pub fn sample_latent_to<B: SamplingOps + ?Sized>(
+    b: &B,
+    latent: Latent<'_, B::Tensor>,
+    (z, kl): (&mut B::Tensor, &mut B::Tensor),
+    mut z_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.sample_latent(latent, z, kl);
+    z_copy.copy(b, z);
 }
 
 /// [`super::LstmOps::lstm_backward`] on the host.

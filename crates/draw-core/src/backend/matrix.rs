@@ -61,6 +61,13 @@ pub trait MatrixOps: Storage {
     /// With β = 0, `c` is not read.
     fn gemm(&self, c: &mut Self::Tensor, g: Gemm<'_, Self::Tensor>);
 
+    /// `c ← α·op(a)·op(b) + β·c + bias`, the `1 × cols` row `bias` added to every row: a
+    /// linear layer or the LSTM gates in one op (a device backend adds the bias in the
+    /// product's epilogue). Default: [`MatrixOps::gemm`], then [`MatrixOps::add_bias`].
+    fn gemm_bias(&self, c: &mut Self::Tensor, g: Gemm<'_, Self::Tensor>, bias: &Self::Tensor) {
+        host::gemm_bias(self, c, g, bias);
+    }
+
     /// Multiplies every element by `alpha`.
     fn scale(&self, t: &mut Self::Tensor, alpha: f64) {
         let a = Self::F::of(alpha);

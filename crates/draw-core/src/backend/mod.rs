@@ -8,10 +8,10 @@
 //! |---|---|---|
 //! | [`Storage`] | `storage.rs` | allocation, shape, upload, download, copies, execution (`run`, shards) |
 //! | [`MatrixOps`] | `matrix.rs` | GEMM, bias, scaling, reductions |
-//! | [`LstmOps`] | `lstm.rs` | the LSTM cell, forward and backward |
-//! | [`AttentionOps`] | `attention.rs` | filterbanks, attention read and write |
+//! | [`LstmOps`] | `lstm.rs` | the LSTM cell, forward and backward (also writing a copy of h or of the gate gradients) |
+//! | [`AttentionOps`] | `attention.rs` | filterbanks, attention read (also writing a copy of r) and write |
 //! | [`LossOps`] | `loss.rs` | canvas error, Bernoulli likelihood, softmax cross-entropy |
-//! | [`SamplingOps`] | `sampling.rs` | counter-based normals, the reparameterised latent and its KL |
+//! | [`SamplingOps`] | `sampling.rs` | counter-based normals, the reparameterised latent (also writing a copy of z) and its KL |
 //! | [`OptimOps`] | `optim.rs` | the fused Adam update |
 //!
 //! Five methods are required: `zeros`, `shape`, `upload`, `download` ([`Storage`]) and `gemm`
@@ -48,7 +48,7 @@ pub use lstm::LstmOps;
 pub use matrix::{Gemm, Mat, MatrixOps};
 pub use optim::OptimOps;
 pub use sampling::{Latent, SamplingOps};
-pub use storage::{DeviceCounters, Storage};
+pub use storage::{CopyTo, DeviceCounters, Storage};
 
 copy_view!(Gemm, Mat, Window, Latent);
 

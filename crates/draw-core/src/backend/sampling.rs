@@ -1,7 +1,7 @@
 //! Sampling: counter-based normals and the reparameterised latent (paper eq. 3 and the KL of
 //! eq. 10), and the latent's sampled log-density ratio for the importance-weighted bound.
 
-use super::{host, Storage};
+use super::{host, CopyTo, Storage};
 use crate::rng::NoiseKey;
 use crate::Float;
 
@@ -34,6 +34,16 @@ pub trait SamplingOps: Storage {
         kl: &mut Self::Tensor,
     ) {
         host::sample_latent(self, latent, z, kl);
+    }
+    /// [`SamplingOps::sample_latent`], `z` also written to `z_copy` (the decoder's input, so
+    /// that no copy op follows). Default: the sample, then the copy.
+    fn sample_latent_to(
+        &self,
+        latent: Latent<'_, Self::Tensor>,
+        (z, kl): (&mut Self::Tensor, &mut Self::Tensor),
+        z_copy: CopyTo<'_, Self::Tensor>,
+    ) {
+        host::sample_latent_to(self, latent, (z, kl), z_copy);
     }
     /// Adds each row's log Q(z | h) − log N(z; 0, I) = Σ_j (½ z² − ½ ε² − log σ), with
     /// z = μ + exp(log σ)·ε, to the `rows × 1` tensor `out` (evaluation only: the

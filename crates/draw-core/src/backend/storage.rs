@@ -63,6 +63,26 @@ impl std::fmt::Display for DeviceCounters {
     }
 }
 
+/// Where an op also writes one of its outputs (an LSTM step's h into the next step's inputs,
+/// its gate gradients into the rows of all steps), so that no copy op has to follow it.
+pub enum CopyTo<'a, T> {
+    /// Columns `col..col + out.cols` of the tensor (same rows as the output).
+    Cols(&'a mut T, usize),
+    /// Rows `row..row + out.rows` of the tensor (same columns as the output).
+    Rows(&'a mut T, usize),
+}
+
+impl<T> CopyTo<'_, T> {
+    /// Copies `out` to the destination with the backend's [`Storage::copy_cols`] or
+    /// [`Storage::copy_rows`] (the default bodies of the ops that take a `CopyTo`).
+    pub fn copy<B: Storage<Tensor = T> + ?Sized>(&mut self, b: &B, out: &T) {
+        match self {
+            CopyTo::Cols(t, col) => b.copy_cols(out, 0, t, *col, b.shape(out).1, false),
+            CopyTo::Rows(t, row) => b.copy_rows(out, t, *row),
+        }
+    }
+}
+
 /// Where tensors live, how they move to and from the host, and how work is scheduled.
 /// `zeros`, `shape`, `upload` and `download` are required.
 pub trait Storage: Send + Sync {

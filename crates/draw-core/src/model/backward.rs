@@ -5,7 +5,7 @@
 use super::forward::window;
 use super::workspace::{previous, Previous, ReadTape, Scratch, StepTape, Workspace, WriteTape};
 use super::{head, linear_backward, lstm_param_grads, Draw};
-use crate::backend::{Backend, Gemm, Latent, Mat, WindowGrads};
+use crate::backend::{Backend, CopyTo, Gemm, Latent, Mat, WindowGrads};
 use crate::error::Result;
 use crate::params::DrawParams;
 
@@ -17,18 +17,27 @@ struct StepInputs<'a, T> {
     scale: f64,
 }
 
+/// The gate gradients of all T steps, encoder's and decoder's, that step t's cells write
+/// from row `row` on (the weight-gradient GEMMs after the loop read them).
+struct GateRows<'a, T> {
+    enc: &'a mut T,
+    dec: &'a mut T,
+    row: usize,
+}
+
 /// An LSTM step in reverse: the gate gradients from `dh` and `dc` (`dc` then holds the
-/// gradient on c_{t−1}), and through the fused `[W_ih | W_hh]` the gradient on the step's whole
-/// input `[input, h_{t−1}]` into `din`.
+/// gradient on c_{t−1}), also written to `dgates_all`, and through the fused `[W_ih | W_hh]`
+/// the gradient on the step's whole input `[input, h_{t−1}]` into `din`.
 fn lstm_step_backward<B: Backend>(
     b: &B,
     (gates, c_prev, c): (&B::Tensor, &B::Tensor, &B::Tensor),
     dh: &B::Tensor,
     (dc, dgates): (&mut B::Tensor, &mut B::Tensor),
+    dgates_all: CopyTo<'_, B::Tensor>,
     fused: &B::Tensor,
     din: &mut B::Tensor,
 ) {
-    b.lstm_backward(gates, c_prev, c, dh, dc, dgates);
+    b.lstm_backward_to((gates, c_prev, c), dh, dc, dgates, dgates_all);
     b.gemm(din, Gemm::new(Mat::n(dgates), Mat::n(fused)));
 }
 
@@ -68,9 +77,12 @@ impl<B: Backend> Draw<B> {
                 prev: previous(&ws.init, before),
                 scale,
             };
-            self.backward_step(b, st, &inputs, s, grads)?;
-            b.copy_rows(&s.dgates_dec, dgates_dec_all, t * ws.batch);
-            b.copy_rows(&s.dgates_enc, dgates_enc_all, t * ws.batch);
+            let rows = GateRows {
+                enc: &mut *dgates_enc_all,
+                dec: &mut *dgates_dec_all,
+                row: t * ws.batch,
+            };
+            self.backward_step(b, (st, &inputs), s, rows, grads)?;
         }
         lstm_param_grads(
             b,
@@ -98,15 +110,17 @@ impl<B: Backend> Draw<B> {
     fn backward_step(
         &self,
         b: &B,
-        st: &StepTape<B::Tensor>,
-        inputs: &StepInputs<'_, B::Tensor>,
+        (st, inputs): (&StepTape<B::Tensor>, &StepInputs<'_, B::Tensor>),
         s: &mut Scratch<B::Tensor>,
+        rows: GateRows<'_, B::Tensor>,
         grads: &mut DrawParams<B::Tensor>,
     ) -> Result<()> {
         self.write_backward(b, st, s, grads)?;
-        self.decode_backward(b, st, inputs, s);
+        let dec_rows = CopyTo::Rows(rows.dec, rows.row);
+        self.decode_backward(b, (st, inputs), s, dec_rows);
         self.sample_backward(b, st, inputs.scale, s, grads);
-        self.encode_backward(b, st, inputs, s);
+        let enc_rows = CopyTo::Rows(rows.enc, rows.row);
+        self.encode_backward(b, (st, inputs), s, enc_rows);
         self.read_backward(b, st, inputs, s, grads)?;
         // (1) x̂ = x − σ(c_{t−1})
         b.canvas_error_backward(inputs.x, &st.xhat, &s.dxhat, &mut s.dcanvas);
@@ -161,9 +175,9 @@ impl<B: Backend> Draw<B> {
     fn decode_backward(
         &self,
         b: &B,
-        st: &StepTape<B::Tensor>,
-        inputs: &StepInputs<'_, B::Tensor>,
+        (st, inputs): (&StepTape<B::Tensor>, &StepInputs<'_, B::Tensor>),
         s: &mut Scratch<B::Tensor>,
+        dgates_all: CopyTo<'_, B::Tensor>,
     ) {
         let (zs, d) = (self.config.z_size, self.config.dec_size);
         lstm_step_backward(
@@ -171,7 +185,8 @@ impl<B: Backend> Draw<B> {
             (&st.dec_gates, inputs.prev.c_dec, &st.dec_c),
             &s.dh_dec,
             (&mut s.dc_dec, &mut s.dgates_dec),
-            &self.fused.decoder,
+            dgates_all,
+            &self.fused.decoder.weights,
             &mut s.ddec_in,
         );
         b.copy_cols(&s.ddec_in, 0, &mut s.dz, 0, zs, false);
@@ -209,9 +224,9 @@ impl<B: Backend> Draw<B> {
     fn encode_backward(
         &self,
         b: &B,
-        st: &StepTape<B::Tensor>,
-        inputs: &StepInputs<'_, B::Tensor>,
+        (st, inputs): (&StepTape<B::Tensor>, &StepInputs<'_, B::Tensor>),
         s: &mut Scratch<B::Tensor>,
+        dgates_all: CopyTo<'_, B::Tensor>,
     ) {
         let (rs, d, e) = (
             self.config.read_size(),
@@ -223,7 +238,8 @@ impl<B: Backend> Draw<B> {
             (&st.enc_gates, inputs.prev.c_enc, &st.enc_c),
             &s.dh_enc,
             (&mut s.dc_enc, &mut s.dgates_enc),
-            &self.fused.encoder,
+            dgates_all,
+            &self.fused.encoder.weights,
             &mut s.denc_in,
         );
         b.copy_cols(&s.denc_in, rs + d, &mut s.dh_enc_next, 0, e, false);

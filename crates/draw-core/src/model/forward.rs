@@ -3,7 +3,7 @@
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
 use super::{head, linear, lstm_gates, step_noise, Draw, Loss};
-use crate::backend::{Backend, Gemm, Latent, Mat, Window};
+use crate::backend::{Backend, CopyTo, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
 use crate::rng::NoiseKey;
@@ -16,6 +16,17 @@ pub(super) fn window<T>(a: &Attn<T>) -> Window<'_, T> {
         fy: &a.fy,
         geo: &a.geo,
     }
+}
+
+/// The LSTMs' inputs in a forward step: this step's `[r_t, h^dec_{t−1}, h^enc_{t−1}]` and
+/// `[z_t, h^dec_{t−1}]`, whose recurrent columns the previous step's cells wrote, and the
+/// all-steps tensors (for the weight gradients) that receive them at row `row`.
+struct LstmInputs<'a, T> {
+    enc_step: &'a mut T,
+    enc_all: &'a mut T,
+    dec_step: &'a mut T,
+    dec_all: &'a mut T,
+    row: usize,
 }
 
 impl<B: Backend> Draw<B> {
@@ -37,6 +48,16 @@ impl<B: Backend> Draw<B> {
         b.broadcast_rows(&p.init.c_enc, &mut ws.init.c_enc);
         b.broadcast_rows(&p.init.h_dec, &mut ws.init.h_dec);
         b.broadcast_rows(&p.init.c_dec, &mut ws.init.c_dec);
+        // Step 0's recurrent inputs; every later step's are written by the LSTM cells.
+        let (rs, d, e, zs) = (
+            self.config.read_size(),
+            self.config.dec_size,
+            self.config.enc_size,
+            self.config.z_size,
+        );
+        b.copy_cols(&ws.init.h_dec, 0, &mut ws.enc_in_step, rs, d, false);
+        b.copy_cols(&ws.init.h_enc, 0, &mut ws.enc_in_step, rs + d, e, false);
+        b.copy_cols(&ws.init.h_dec, 0, &mut ws.dec_in_step, zs, d, false);
         b.fill(&mut ws.kl, 0.0);
         if let Some(r) = ws.probe.as_mut().and_then(|p| p.log_ratio.as_mut()) {
             b.fill(r, 0.0);
@@ -66,8 +87,14 @@ impl<B: Backend> Draw<B> {
             &mut ws.read_out,
             &mut ws.enc_in_step,
         )?;
-        self.encode_step(b, st, &prev, &mut ws.enc_in_step);
-        b.copy_rows(&ws.enc_in_step, &mut ws.enc_in, t * ws.batch);
+        let mut inputs = LstmInputs {
+            enc_step: &mut ws.enc_in_step,
+            enc_all: &mut ws.enc_in,
+            dec_step: &mut ws.dec_in_step,
+            dec_all: &mut ws.dec_in,
+            row: t * ws.batch,
+        };
+        self.encode_step(b, st, &prev, &mut inputs);
         let key = step_noise(
             noise,
             self.config.steps,
@@ -75,7 +102,7 @@ impl<B: Backend> Draw<B> {
             ws.first_row,
             self.config.z_size,
         );
-        self.sample_step(b, st, key, &mut ws.kl);
+        self.sample_step(b, st, key, (&mut ws.kl, &mut *inputs.dec_step));
         if let Some(p) = &mut ws.probe {
             b.copy_cols(&ws.kl, 0, &mut p.kl_after, t, 1, false);
             if let Some(r) = &mut p.log_ratio {
@@ -87,8 +114,7 @@ impl<B: Backend> Draw<B> {
                 b.latent_log_ratio(latent, r);
             }
         }
-        self.decode_step(b, st, &prev, &mut ws.dec_in_step);
-        b.copy_rows(&ws.dec_in_step, &mut ws.dec_in, t * ws.batch);
+        self.decode_step(b, st, &prev, &mut inputs);
         write_step(b, &self.params, &st.dec_h, &mut st.write, &mut ws.canvas)
     }
 
@@ -110,8 +136,8 @@ impl<B: Backend> Draw<B> {
                     head(self.params.read_attn.as_ref(), "read")?,
                 );
                 b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
-                b.read_forward(x, &st.xhat, window(a), read_out);
-                b.copy_cols(read_out, 0, enc_in, 0, self.config.read_size(), false);
+                let to = CopyTo::Cols(enc_in, 0);
+                b.read_forward_to((x, &st.xhat), window(a), read_out, to);
             }
             ReadTape::Full => {
                 let cab = self.config.image_size();
@@ -122,34 +148,32 @@ impl<B: Backend> Draw<B> {
         Ok(())
     }
 
-    /// (3) h^enc_t = LSTM^enc(h^enc_{t−1}, [r_t, h^dec_{t−1}]).
+    /// (3) h^enc_t = LSTM^enc(h^enc_{t−1}, [r_t, h^dec_{t−1}]): the input, complete once the
+    /// read is in, goes to the all-steps rows; the cell writes h^enc_t into the next step's.
     fn encode_step(
         &self,
         b: &B,
         st: &mut StepTape<B::Tensor>,
         prev: &Previous<'_, B::Tensor>,
-        enc_in: &mut B::Tensor,
+        io: &mut LstmInputs<'_, B::Tensor>,
     ) {
-        let (rs, d, e) = (
-            self.config.read_size(),
-            self.config.dec_size,
-            self.config.enc_size,
-        );
-        b.copy_cols(prev.h_dec, 0, enc_in, rs, d, false);
-        b.copy_cols(prev.h_enc, 0, enc_in, rs + d, e, false);
-        let p = &self.params;
-        lstm_gates(
-            b,
-            &mut st.enc_gates,
-            enc_in,
-            &self.fused.encoder_t,
-            &p.encoder,
-        );
-        b.lstm_forward(&mut st.enc_gates, prev.c_enc, &mut st.enc_c, &mut st.enc_h);
+        let (rs, d) = (self.config.read_size(), self.config.dec_size);
+        lstm_gates(b, &mut st.enc_gates, io.enc_step, &self.fused.encoder);
+        b.copy_rows(io.enc_step, io.enc_all, io.row);
+        let next_inputs = &mut [CopyTo::Cols(io.enc_step, rs + d)];
+        let state = (&mut st.enc_c, &mut st.enc_h);
+        b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
 
-    /// (4) z_t = μ + σ·ε with ε from `key`; adds the step's KL to `kl`.
-    fn sample_step(&self, b: &B, st: &mut StepTape<B::Tensor>, key: NoiseKey, kl: &mut B::Tensor) {
+    /// (4) z_t = μ + σ·ε with ε from `key`, also into the first columns of the decoder's input;
+    /// adds the step's KL to `kl`.
+    fn sample_step(
+        &self,
+        b: &B,
+        st: &mut StepTape<B::Tensor>,
+        key: NoiseKey,
+        (kl, dec_in): (&mut B::Tensor, &mut B::Tensor),
+    ) {
         let p = &self.params;
         linear(b, &mut st.mu, &st.enc_h, &p.mu);
         linear(b, &mut st.logsig, &st.enc_h, &p.logsigma);
@@ -159,29 +183,24 @@ impl<B: Backend> Draw<B> {
             logsig: &st.logsig,
             eps: &st.eps,
         };
-        b.sample_latent(latent, &mut st.z, kl);
+        b.sample_latent_to(latent, (&mut st.z, kl), CopyTo::Cols(dec_in, 0));
     }
 
-    /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t).
+    /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t): the input (z_t written by the sample) goes to
+    /// the all-steps rows; the cell writes h^dec_t into both LSTMs' next inputs.
     fn decode_step(
         &self,
         b: &B,
         st: &mut StepTape<B::Tensor>,
         prev: &Previous<'_, B::Tensor>,
-        dec_in: &mut B::Tensor,
+        io: &mut LstmInputs<'_, B::Tensor>,
     ) {
-        let (zs, d) = (self.config.z_size, self.config.dec_size);
-        b.copy_cols(&st.z, 0, dec_in, 0, zs, false);
-        b.copy_cols(prev.h_dec, 0, dec_in, zs, d, false);
-        let p = &self.params;
-        lstm_gates(
-            b,
-            &mut st.dec_gates,
-            dec_in,
-            &self.fused.decoder_t,
-            &p.decoder,
-        );
-        b.lstm_forward(&mut st.dec_gates, prev.c_dec, &mut st.dec_c, &mut st.dec_h);
+        let (rs, zs) = (self.config.read_size(), self.config.z_size);
+        lstm_gates(b, &mut st.dec_gates, io.dec_step, &self.fused.decoder);
+        b.copy_rows(io.dec_step, io.dec_all, io.row);
+        let next_inputs = &mut [CopyTo::Cols(io.enc_step, rs), CopyTo::Cols(io.dec_step, zs)];
+        let state = (&mut st.dec_c, &mut st.dec_h);
+        b.lstm_forward_to(&mut st.dec_gates, prev.c_dec, state, next_inputs);
     }
 }
 
@@ -202,8 +221,8 @@ pub(super) fn write_step<B: Backend>(
             b.write_forward(patch, window(a), canvas);
         }
         WriteTape::Full => {
-            b.gemm(canvas, Gemm::add_to(Mat::n(h_dec), Mat::t(&p.write.weight)));
-            b.add_bias(canvas, &p.write.bias);
+            let g = Gemm::add_to(Mat::n(h_dec), Mat::t(&p.write.weight));
+            b.gemm_bias(canvas, g, &p.write.bias);
         }
     }
     Ok(())

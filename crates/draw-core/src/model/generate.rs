@@ -95,7 +95,7 @@ impl<B: Backend> Draw<B> {
             b.fill_normal(&mut zt, step_noise(noise, cfg.steps, t, first, z));
             b.copy_cols(&zt, 0, &mut input, 0, z, false);
             b.copy_cols(&h, 0, &mut input, z, d, false);
-            lstm_gates(b, &mut gates, &input, &self.fused.decoder_t, &p.decoder);
+            lstm_gates(b, &mut gates, &input, &self.fused.decoder);
             b.lstm_forward(&mut gates, &c, &mut c_new, &mut h_new);
             std::mem::swap(&mut h, &mut h_new);
             std::mem::swap(&mut c, &mut c_new);

@@ -35,20 +35,40 @@ pub struct Draw<B: Backend> {
     fused: FusedGates<B::Tensor>,
 }
 
-/// Each LSTM's input and recurrent weights side by side, `[W_ih | W_hh]`, so that a step's
-/// gates are one GEMM on `[input, h_prev]` and the weight gradients of all T steps are one
-/// GEMM at the end of backward. Derived from the parameters after every change.
+/// Each LSTM's input and recurrent weights side by side, `[W_ih | W_hh]`, and its two biases
+/// summed, so that a step's gates are one GEMM with the bias on `[input, h_prev]` and the
+/// weight gradients of all T steps are one GEMM at the end of backward. Derived from the
+/// parameters after every change ([`fuse`]).
 struct FusedGates<T> {
-    /// 4·enc × (read_size + dec + enc).
-    encoder: T,
-    /// 4·dec × (z + dec).
-    decoder: T,
-    /// `encoder` transposed, (read_size + dec + enc) × 4·enc: the forward gate GEMM reads it
-    /// row-major, ~25 % faster than reading `encoder` transposed (measured: 50 × 520 · 520 ×
-    /// 1024 on one core, 72 → 92 GFLOP/s). The backward pass reads `encoder` as it is.
-    encoder_t: T,
-    /// `decoder` transposed, (z + dec) × 4·dec.
-    decoder_t: T,
+    /// Input width read_size + dec + enc.
+    encoder: FusedLstm<T>,
+    /// Input width z + dec.
+    decoder: FusedLstm<T>,
+}
+
+/// What an LSTM's gate ops read, derived from its parameters (H hidden units, input width
+/// `width` = its input's plus H).
+struct FusedLstm<T> {
+    /// `[W_ih | W_hh]`, 4H × width: the backward pass reads it as it is.
+    weights: T,
+    /// `weights` transposed, width × 4H: the forward gate GEMM reads it row-major, ~25 %
+    /// faster than reading `weights` transposed (measured: 50 × 520 · 520 × 1024 on one core,
+    /// 72 → 92 GFLOP/s).
+    weights_t: T,
+    /// `b_ih + b_hh`, 1 × 4H: the gate GEMM adds it in its epilogue.
+    bias: T,
+}
+
+impl<T> FusedLstm<T> {
+    /// Zeros for an LSTM of `hidden` units whose gate GEMM reads `width` columns; [`fuse`]
+    /// fills them.
+    fn zeros<B: Backend<Tensor = T>>(b: &B, hidden: usize, width: usize) -> Self {
+        FusedLstm {
+            weights: b.zeros(4 * hidden, width),
+            weights_t: b.zeros(width, 4 * hidden),
+            bias: b.zeros(1, 4 * hidden),
+        }
+    }
 }
 
 /// Loss sums over a batch, in nats.
@@ -123,8 +143,7 @@ fn step_noise(noise: NoiseKey, steps: usize, t: usize, first_row: usize, z: usiz
 
 /// out = input·Wᵀ + b.
 fn linear<B: Backend>(b: &B, out: &mut B::Tensor, input: &B::Tensor, l: &Linear<B::Tensor>) {
-    b.gemm(out, Gemm::new(Mat::n(input), Mat::t(&l.weight)));
-    b.add_bias(out, &l.bias);
+    b.gemm_bias(out, Gemm::new(Mat::n(input), Mat::t(&l.weight)), &l.bias);
 }
 
 /// Accumulates the weight and bias gradients of a linear layer and adds its input gradient to
@@ -141,17 +160,16 @@ fn linear_backward<B: Backend>(
     b.gemm(dx, Gemm::add_to(Mat::n(dy), Mat::n(&l.weight)));
 }
 
-/// gates = [input, h]·[W_ih | W_hh]ᵀ + b_ih + b_hh.
+/// gates = [input, h]·[W_ih | W_hh]ᵀ + (b_ih + b_hh): one GEMM with its bias, from the fused
+/// weights ([`fuse`]).
 fn lstm_gates<B: Backend>(
     b: &B,
     gates: &mut B::Tensor,
     input_and_h: &B::Tensor,
-    fused_t: &B::Tensor,
-    l: &Lstm<B::Tensor>,
+    fused: &FusedLstm<B::Tensor>,
 ) {
-    b.gemm(gates, Gemm::new(Mat::n(input_and_h), Mat::n(fused_t)));
-    b.add_bias(gates, &l.bias_ih);
-    b.add_bias(gates, &l.bias_hh);
+    let g = Gemm::new(Mat::n(input_and_h), Mat::n(&fused.weights_t));
+    b.gemm_bias(gates, g, &fused.bias);
 }
 
 /// Weight and bias gradients of an LSTM from the gate gradients and inputs of all T steps:
@@ -171,13 +189,17 @@ fn lstm_param_grads<B: Backend>(
     b.sum_rows(dgates_all, &mut g.bias_hh);
 }
 
-fn fuse<B: Backend>(b: &B, l: &Lstm<B::Tensor>, out: &mut B::Tensor, out_t: &mut B::Tensor) {
+/// Refreshes `out` from the LSTM's parameters `l`.
+fn fuse<B: Backend>(b: &B, l: &Lstm<B::Tensor>, out: &mut FusedLstm<B::Tensor>) {
     let n_in = b.shape(&l.weight_ih).1;
     let n_h = b.shape(&l.weight_hh).1;
-    b.copy_cols(&l.weight_ih, 0, out, 0, n_in, false);
-    b.copy_cols(&l.weight_hh, 0, out, n_in, n_h, false);
-    b.transpose_rows(&l.weight_ih, out_t, 0);
-    b.transpose_rows(&l.weight_hh, out_t, n_in);
+    b.copy_cols(&l.weight_ih, 0, &mut out.weights, 0, n_in, false);
+    b.copy_cols(&l.weight_hh, 0, &mut out.weights, n_in, n_h, false);
+    b.transpose_rows(&l.weight_ih, &mut out.weights_t, 0);
+    b.transpose_rows(&l.weight_hh, &mut out.weights_t, n_in);
+    let gates = b.shape(&l.bias_ih).1;
+    b.copy_cols(&l.bias_ih, 0, &mut out.bias, 0, gates, false);
+    b.copy_cols(&l.bias_hh, 0, &mut out.bias, 0, gates, true);
 }
 
 /// Checks host parameter values against the shapes a configuration needs.
@@ -232,10 +254,8 @@ impl<B: Backend> Draw<B> {
         let (e, d) = (config.enc_size, config.dec_size);
         let mut model = Draw {
             fused: FusedGates {
-                encoder: b.zeros(4 * e, config.read_size() + d + e),
-                decoder: b.zeros(4 * d, config.z_size + d),
-                encoder_t: b.zeros(config.read_size() + d + e, 4 * e),
-                decoder_t: b.zeros(config.z_size + d, 4 * d),
+                encoder: FusedLstm::zeros(b, e, config.read_size() + d + e),
+                decoder: FusedLstm::zeros(b, d, config.z_size + d),
             },
             config,
             params,
@@ -272,9 +292,8 @@ impl<B: Backend> Draw<B> {
     }
 
     fn sync(&mut self, b: &B) {
-        let f = &mut self.fused;
-        fuse(b, &self.params.encoder, &mut f.encoder, &mut f.encoder_t);
-        fuse(b, &self.params.decoder, &mut f.decoder, &mut f.decoder_t);
+        fuse(b, &self.params.encoder, &mut self.fused.encoder);
+        fuse(b, &self.params.decoder, &mut self.fused.decoder);
     }
 
     /// A zeroed tensor per parameter (gradients, Adam moments).

@@ -53,11 +53,11 @@ pub(super) struct StepTape<T> {
     pub write: WriteTape<T>,
 }
 
-/// The recurrent states step t starts from: step t − 1's, or the learned initial ones.
+/// The recurrent states step t starts from: step t − 1's, or the learned initial ones (h^enc_{t−1}
+/// reaches step t only as columns of its input, written by the cell).
 pub(super) struct Previous<'a, T> {
     pub h_dec: &'a T,
     pub c_dec: &'a T,
-    pub h_enc: &'a T,
     pub c_enc: &'a T,
 }
 
@@ -70,13 +70,11 @@ pub(super) fn previous<'a, T>(
         Some(s) => Previous {
             h_dec: &s.dec_h,
             c_dec: &s.dec_c,
-            h_enc: &s.enc_h,
             c_enc: &s.enc_c,
         },
         None => Previous {
             h_dec: &init.h_dec,
             c_dec: &init.c_dec,
-            h_enc: &init.h_enc,
             c_enc: &init.c_enc,
         },
     }

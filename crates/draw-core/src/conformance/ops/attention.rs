@@ -1,16 +1,60 @@
 //! Cases for [`AttentionOps`](crate::backend::AttentionOps): the filterbanks, the read and
-//! the write, each forward then backward.
+//! the write, each forward then backward; the read writing a copy of r ([`CopyTo`]).
 
 use super::{rand, signed, tolerance, Host, Io, Output};
-use crate::backend::{Backend, Window, WindowGrads};
+use crate::backend::{Backend, CopyTo, Window, WindowGrads};
 use crate::kernels::filterbank::Geometry;
 
 /// An attention op on `rows` rows of one geometry.
 #[derive(Clone, Debug)]
 pub(super) enum AttentionCase {
-    Filterbank { rows: usize, geo: Geometry },
-    Read { rows: usize, geo: Geometry },
-    Write { rows: usize, geo: Geometry },
+    Filterbank {
+        rows: usize,
+        geo: Geometry,
+    },
+    Read {
+        rows: usize,
+        geo: Geometry,
+    },
+    Write {
+        rows: usize,
+        geo: Geometry,
+    },
+    /// `read_forward_to`: r also into columns 3.. of a wider tensor, or (`into_rows`) into rows
+    /// `rows..` of a taller one (random, so a copy that writes too much is caught).
+    ReadTo {
+        rows: usize,
+        geo: Geometry,
+        into_rows: bool,
+    },
+}
+
+/// The read writing a copy: into columns on an odd three-channel grid, into rows on another,
+/// and as the model does (the encoder input's first columns) at the paper's read.
+pub(super) fn copy_cases() -> Vec<AttentionCase> {
+    let geo = |n, width, height, channels| Geometry {
+        n,
+        width,
+        height,
+        channels,
+    };
+    vec![
+        AttentionCase::ReadTo {
+            rows: 3,
+            geo: geo(4, 11, 9, 3),
+            into_rows: false,
+        },
+        AttentionCase::ReadTo {
+            rows: 3,
+            geo: geo(3, 7, 5, 1),
+            into_rows: true,
+        },
+        AttentionCase::ReadTo {
+            rows: 100,
+            geo: geo(2, 28, 28, 1),
+            into_rows: false,
+        },
+    ]
 }
 
 /// Every op on odd grids (one and three channels) and on the paper's read (N = 2) and write
@@ -70,6 +114,14 @@ impl AttentionCase {
             AttentionCase::Write { rows, geo } => {
                 format!("write forward+backward rows={rows} {}", g(geo))
             }
+            AttentionCase::ReadTo {
+                rows,
+                geo,
+                into_rows,
+            } => {
+                let to = if *into_rows { "rows" } else { "columns" };
+                format!("read_forward_to {to} rows={rows} {}", g(geo))
+            }
         }
     }
 
@@ -109,6 +161,24 @@ impl AttentionCase {
                 signed(rows, geo.fy_len(), s),
                 signed(rows, 5, s),
             ],
+            AttentionCase::ReadTo {
+                rows,
+                geo,
+                into_rows,
+            } => {
+                let r = 2 * geo.patch_len();
+                vec![
+                    attention_params(rows, s),
+                    rand(rows, geo.image_len(), 0.0, 1.0, s),
+                    signed(rows, geo.image_len(), s),
+                    signed(rows, r, s),
+                    if into_rows {
+                        signed(3 * rows, r, s)
+                    } else {
+                        signed(rows, r + 5, s)
+                    },
+                ]
+            }
         }
     }
 
@@ -117,8 +187,31 @@ impl AttentionCase {
             AttentionCase::Filterbank { geo, .. } => run_filterbank(io, &geo),
             AttentionCase::Read { rows, geo } => run_read(io, rows, &geo),
             AttentionCase::Write { rows, geo } => run_write(io, rows, &geo),
+            AttentionCase::ReadTo {
+                rows,
+                geo,
+                into_rows,
+            } => run_read_to(io, (rows, &geo), into_rows),
         }
     }
+}
+
+fn run_read_to<B: Backend>(
+    io: &mut Io<'_, B>,
+    (rows, geo): (usize, &Geometry),
+    into_rows: bool,
+) -> Vec<Output> {
+    let b = io.b;
+    let (p, x, xhat, mut r, mut copy) = (io.next(), io.next(), io.next(), io.next(), io.next());
+    let banks = filterbanks(b, &p, rows, geo);
+    let win = window_of(&p, &banks, geo);
+    let to = if into_rows {
+        CopyTo::Rows(&mut copy, rows)
+    } else {
+        CopyTo::Cols(&mut copy, 3)
+    };
+    b.read_forward_to((&x, &xhat), win, &mut r, to);
+    vec![io.out("r", &r), io.out("r copied", &copy)]
 }
 
 fn run_filterbank<B: Backend>(io: &mut Io<'_, B>, geo: &Geometry) -> Vec<Output> {
@@ -134,6 +227,11 @@ fn run_filterbank<B: Backend>(io: &mut Io<'_, B>, geo: &Geometry) -> Vec<Output>
     };
     b.filterbank_backward(win, &dfx, &dfy, &mut dp);
     vec![io.out("fx", &fx), io.out("fy", &fy), io.out("dp", &dp)]
+}
+
+/// The window of head outputs `p` and their filterbanks `[F_X, F_Y]`.
+fn window_of<'a, T>(p: &'a T, [fx, fy]: &'a [T; 2], geo: &'a Geometry) -> Window<'a, T> {
+    Window { p, fx, fy, geo }
 }
 
 /// The filterbanks of `p`, in new tensors.

@@ -1,5 +1,5 @@
-//! Cases for [`MatrixOps`](crate::backend::MatrixOps): the GEMM in every transpose, scaling,
-//! the reductions, and bias rows (with [`Storage::broadcast_rows`], which fills the same
+//! Cases for [`MatrixOps`](crate::backend::MatrixOps): the GEMM in every transpose (alone and
+//! with a bias row, `gemm_bias`), scaling, the reductions, and bias rows (with [`Storage::broadcast_rows`], which fills the same
 //! tensor shape).
 //!
 //! [`Storage::broadcast_rows`]: crate::backend::Storage::broadcast_rows
@@ -18,6 +18,8 @@ pub(super) enum MatrixCase {
         tb: bool,
         alpha: f64,
         beta: f64,
+        /// Through `gemm_bias`, with a random bias row.
+        bias: bool,
     },
     Scale {
         n: usize,
@@ -52,6 +54,7 @@ pub(super) fn gemm_cases() -> Vec<MatrixCase> {
                 tb,
                 alpha: 1.0,
                 beta: 0.0,
+                bias: false,
             });
         }
     }
@@ -63,6 +66,7 @@ pub(super) fn gemm_cases() -> Vec<MatrixCase> {
         tb: true,
         alpha: 0.5,
         beta: 1.0,
+        bias: false,
     });
     v.push(MatrixCase::Gemm {
         m: 3,
@@ -72,6 +76,7 @@ pub(super) fn gemm_cases() -> Vec<MatrixCase> {
         tb: false,
         alpha: -1.0,
         beta: 0.25,
+        bias: false,
     });
     v
 }
@@ -82,6 +87,35 @@ pub(super) fn sum_cases() -> Vec<MatrixCase> {
         .into_iter()
         .map(|(rows, cols)| MatrixCase::Sums { rows, cols })
         .collect()
+}
+
+/// The GEMM with a bias row (`gemm_bias`): every transpose at odd sizes, then the model's
+/// uses at the paper's sizes (batch 100): the gate GEMM against the transposed fused weights
+/// (8 + 256 + 256 = 520 wide), the linear heads input·Wᵀ (attention 5, μ and log σ 100, patch
+/// 25), the full write accumulating into the canvas (β = 1), and one with other α and β.
+pub(super) fn gemm_bias_cases() -> Vec<MatrixCase> {
+    let case = |(m, n, k), (ta, tb), alpha, beta| MatrixCase::Gemm {
+        m,
+        n,
+        k,
+        ta,
+        tb,
+        alpha,
+        beta,
+        bias: true,
+    };
+    let mut v = Vec::new();
+    for &(ta, tb) in &[(false, false), (false, true), (true, false), (true, true)] {
+        v.push(case((7, 50, 3), (ta, tb), 1.0, 0.0));
+        v.push(case((50, 7, 783), (ta, tb), 1.0, 1.0));
+    }
+    v.push(case((100, 1024, 520), (false, false), 1.0, 0.0));
+    for n in [5, 100, 25] {
+        v.push(case((100, n, 256), (false, true), 1.0, 0.0));
+    }
+    v.push(case((100, 784, 256), (false, true), 1.0, 1.0));
+    v.push(case((3, 783, 50), (true, false), -1.0, 0.25));
+    v
 }
 
 /// Bias rows at odd sizes and at the gates'.
@@ -103,7 +137,11 @@ impl MatrixCase {
                 tb,
                 alpha,
                 beta,
-            } => format!("gemm {m}x{k}·{k}x{n} ta={ta} tb={tb} α={alpha} β={beta}"),
+                bias,
+            } => {
+                let op = if bias { "gemm_bias" } else { "gemm" };
+                format!("{op} {m}x{k}·{k}x{n} ta={ta} tb={tb} α={alpha} β={beta}")
+            }
             MatrixCase::Scale { n } => format!("scale n={n}"),
             MatrixCase::Sums { rows, cols } => format!("sum/sum_squares/sum_rows {rows}x{cols}"),
             MatrixCase::Bias { rows, cols } => format!("add_bias/broadcast_rows {rows}x{cols}"),
@@ -121,11 +159,21 @@ impl MatrixCase {
     pub(super) fn inputs(&self, s: &mut u64) -> Vec<Host> {
         match *self {
             MatrixCase::Gemm {
-                m, n, k, ta, tb, ..
+                m,
+                n,
+                k,
+                ta,
+                tb,
+                bias,
+                ..
             } => {
                 let a = if ta { signed(k, m, s) } else { signed(m, k, s) };
                 let b = if tb { signed(n, k, s) } else { signed(k, n, s) };
-                vec![a, b, signed(m, n, s)]
+                let mut v = vec![a, b, signed(m, n, s)];
+                if bias {
+                    v.push(signed(1, n, s));
+                }
+                v
             }
             MatrixCase::Scale { n } => vec![signed(1, n, s)],
             MatrixCase::Sums { rows, cols } | MatrixCase::Bias { rows, cols } => {
@@ -142,11 +190,17 @@ impl MatrixCase {
                 tb,
                 alpha,
                 beta,
+                bias,
                 ..
             } => {
                 let (a, bb, mut c) = (io.next(), io.next(), io.next());
                 let op = |t, transposed| Mat { t, transposed };
-                b.gemm(&mut c, Gemm::scaled(op(&a, ta), op(&bb, tb), alpha, beta));
+                let g = Gemm::scaled(op(&a, ta), op(&bb, tb), alpha, beta);
+                if bias {
+                    b.gemm_bias(&mut c, g, &io.next());
+                } else {
+                    b.gemm(&mut c, g);
+                }
                 vec![io.out("c", &c)]
             }
             MatrixCase::Scale { .. } => {

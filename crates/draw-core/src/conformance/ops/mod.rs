@@ -18,11 +18,11 @@
 //! | family | file | cases |
 //! |---|---|---|
 //! | [`Storage`](crate::backend::Storage) | `storage.rs` | fill, copy_cols, copy_rows, transpose_rows |
-//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows) |
-//! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward |
-//! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read, write |
+//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows), gemm_bias |
+//! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward (alone and writing copies: `lstm_forward_to`, `lstm_backward_to`) |
+//! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
-//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent, latent_log_ratio |
+//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone and writing a copy: `sample_latent_to`), latent_log_ratio |
 //! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam |
 
 mod attention;
@@ -260,6 +260,10 @@ fn cases() -> Vec<Op> {
     v.extend(attention::cases().into_iter().map(Op::Attention));
     v.extend(loss::cases().into_iter().map(Op::Loss));
     v.extend(sampling::latent_cases().into_iter().map(Op::Sampling));
+    v.extend(matrix::gemm_bias_cases().into_iter().map(Op::Matrix));
+    v.extend(lstm::copy_cases().into_iter().map(Op::Lstm));
+    v.extend(attention::copy_cases().into_iter().map(Op::Attention));
+    v.extend(sampling::copy_cases().into_iter().map(Op::Sampling));
     v
 }
 

@@ -1,15 +1,37 @@
 //! Cases for [`SamplingOps`](crate::backend::SamplingOps): counter-based normals and the
-//! reparameterised latent, forward then backward.
+//! reparameterised latent, forward then backward; the latent writing a copy of z.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
-use crate::backend::{Backend, Latent};
+use crate::backend::{Backend, CopyTo, Latent};
 use crate::rng::NoiseKey;
 
 /// A sampling op and its sizes.
 #[derive(Clone, Debug)]
 pub(super) enum SamplingCase {
-    FillNormal { rows: usize, cols: usize },
-    Latent { rows: usize, z: usize },
+    FillNormal {
+        rows: usize,
+        cols: usize,
+    },
+    Latent {
+        rows: usize,
+        z: usize,
+    },
+    /// `sample_latent_to`: z also into columns 2.. of a wider tensor (random, so a copy that
+    /// writes too much is caught), or (`into_rows`) into rows `rows..` of a taller one.
+    LatentTo {
+        rows: usize,
+        z: usize,
+        into_rows: bool,
+    },
+}
+
+/// The latent writing a copy: odd sizes into columns and into rows, and the paper's into
+/// columns (the decoder input's first).
+pub(super) fn copy_cases() -> Vec<SamplingCase> {
+    [(3, 7, false), (5, 3, true), (100, 100, false)]
+        .into_iter()
+        .map(|(rows, z, into_rows)| SamplingCase::LatentTo { rows, z, into_rows })
+        .collect()
 }
 
 /// Normals at an odd size and at the paper's ε (batch 100, z = 100).
@@ -35,13 +57,17 @@ impl SamplingCase {
             SamplingCase::Latent { rows, z } => {
                 format!("sample_latent forward+backward, latent_log_ratio rows={rows} z={z}")
             }
+            SamplingCase::LatentTo { rows, z, into_rows } => {
+                let to = if *into_rows { "rows" } else { "columns" };
+                format!("sample_latent_to {to} rows={rows} z={z}")
+            }
         }
     }
 
     pub(super) fn tolerance(&self) -> f64 {
         match self {
             SamplingCase::FillNormal { .. } => tolerance::NOISE,
-            SamplingCase::Latent { .. } => tolerance::POINTWISE,
+            SamplingCase::Latent { .. } | SamplingCase::LatentTo { .. } => tolerance::POINTWISE,
         }
     }
 
@@ -56,6 +82,18 @@ impl SamplingCase {
                 signed(rows, z, s),
                 signed(rows, z, s),
                 signed(rows, 1, s),
+            ],
+            SamplingCase::LatentTo { rows, z, into_rows } => vec![
+                signed(rows, z, s),
+                rand(rows, z, -2.0, 1.0, s),
+                signed(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, 1, s),
+                if into_rows {
+                    signed(3 * rows, z, s)
+                } else {
+                    signed(rows, z + 4, s)
+                },
             ],
         }
     }
@@ -91,6 +129,28 @@ impl SamplingCase {
                     io.out("dmu", &dmu),
                     io.out("dlogsig", &dls),
                     io.out("log_ratio", &ratio),
+                ]
+            }
+            SamplingCase::LatentTo {
+                rows, into_rows, ..
+            } => {
+                let (mu, logsig, eps) = (io.next(), io.next(), io.next());
+                let (mut z, mut kl, mut copy) = (io.next(), io.next(), io.next());
+                let latent = Latent {
+                    mu: &mu,
+                    logsig: &logsig,
+                    eps: &eps,
+                };
+                let to = if into_rows {
+                    CopyTo::Rows(&mut copy, rows)
+                } else {
+                    CopyTo::Cols(&mut copy, 2)
+                };
+                b.sample_latent_to(latent, (&mut z, &mut kl), to);
+                vec![
+                    io.out("z", &z),
+                    io.out("kl", &kl),
+                    io.out("z copied", &copy),
                 ]
             }
         }

@@ -3,7 +3,7 @@
 
 use super::workspace::{ClassifierScratch, ClassifierWorkspace, GlimpseTape};
 use super::{Classifier, ClassifierParams};
-use crate::backend::{Backend, Gemm, Mat, WindowGrads};
+use crate::backend::{Backend, CopyTo, Gemm, Mat, WindowGrads};
 use crate::model::forward::window;
 use crate::model::{linear_backward, lstm_param_grads};
 
@@ -47,8 +47,9 @@ impl<B: Backend> Classifier<B> {
             let (before, rest) = ws.steps.split_at(t);
             let h_prev = before.last().map_or(&ws.h0, |p| &p.h);
             let c_prev = before.last().map_or(&ws.c0, |p| &p.c);
-            self.glimpse_backward(b, (&rest[0], h_prev, c_prev), (&ws.x, &ws.blank), s, grads);
-            b.copy_rows(&s.dgates, dgates_all, t * ws.batch);
+            let dgates_rows = CopyTo::Rows(&mut *dgates_all, t * ws.batch);
+            let tape = (&rest[0], h_prev, c_prev);
+            self.glimpse_backward(b, tape, (&ws.x, &ws.blank), (s, dgates_rows), grads);
         }
         lstm_param_grads(
             b,
@@ -59,20 +60,22 @@ impl<B: Backend> Classifier<B> {
     }
 
     /// Glimpse t in reverse. On entry `s.dh`/`s.dc` hold the gradients on h_t/c_t; on exit,
-    /// on h_{t−1}/c_{t−1}, and `s.dgates` this glimpse's gate gradients.
+    /// on h_{t−1}/c_{t−1}, and `s.dgates` (and `dgates_all`, the rows of all glimpses) this
+    /// glimpse's gate gradients.
     fn glimpse_backward(
         &self,
         b: &B,
         (st, h_prev, c_prev): (&GlimpseTape<B::Tensor>, &B::Tensor, &B::Tensor),
         (x, blank): (&B::Tensor, &B::Tensor),
-        s: &mut ClassifierScratch<B::Tensor>,
+        (s, dgates_all): (&mut ClassifierScratch<B::Tensor>, CopyTo<'_, B::Tensor>),
         grads: &mut ClassifierParams<B::Tensor>,
     ) {
         let (g, h) = (self.config.glimpse_size(), self.config.lstm_size);
-        b.lstm_backward(&st.gates, c_prev, &st.c, &s.dh, &mut s.dc, &mut s.dgates);
+        let tape = (&st.gates, c_prev, &st.c);
+        b.lstm_backward_to(tape, &s.dh, &mut s.dc, &mut s.dgates, dgates_all);
         b.gemm(
             &mut s.din,
-            Gemm::new(Mat::n(&s.dgates), Mat::n(&self.fused)),
+            Gemm::new(Mat::n(&s.dgates), Mat::n(&self.fused.weights)),
         );
         b.copy_cols(&s.din, g, &mut s.dh_next, 0, h, false);
         b.copy_cols(&s.din, 0, &mut s.dr, 0, g, false);

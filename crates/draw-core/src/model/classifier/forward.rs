@@ -2,7 +2,7 @@
 
 use super::workspace::ClassifierWorkspace;
 use super::{Classifier, Score};
-use crate::backend::Backend;
+use crate::backend::{Backend, CopyTo};
 use crate::error::{DrawError, Result};
 use crate::model::forward::window;
 use crate::model::{linear, lstm_gates};
@@ -38,6 +38,9 @@ impl<B: Backend> Classifier<B> {
         b.upload(&mut ws.x, x);
         let ys: Vec<B::F> = labels.iter().map(|&l| B::F::of(f64::from(l))).collect();
         b.upload(&mut ws.labels, &ys);
+        // h₀ in the LSTM input; every later h_t is written there by the cell.
+        let (g, h) = (cfg.glimpse_size(), cfg.lstm_size);
+        b.copy_cols(&ws.h0, 0, &mut ws.lstm_in, g, h, false);
         for t in 0..cfg.glimpses {
             self.glimpse(b, ws, t)?;
         }
@@ -54,7 +57,7 @@ impl<B: Backend> Classifier<B> {
 
     /// Glimpse `t`: the window from h_{t−1}, the N × N read, the LSTM step.
     fn glimpse(&self, b: &B, ws: &mut ClassifierWorkspace<B>, t: usize) -> Result<()> {
-        let (g, h) = (self.config.glimpse_size(), self.config.lstm_size);
+        let g = self.config.glimpse_size();
         let (before, rest) = ws.steps.split_at_mut(t);
         let st = &mut rest[0];
         let (h_prev, c_prev) = match before.last() {
@@ -66,16 +69,10 @@ impl<B: Backend> Classifier<B> {
         b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
         b.read_forward(&ws.x, &ws.blank, window(a), &mut ws.read_out);
         b.copy_cols(&ws.read_out, 0, &mut ws.lstm_in, 0, g, false);
-        b.copy_cols(h_prev, 0, &mut ws.lstm_in, g, h, false);
-        lstm_gates(
-            b,
-            &mut st.gates,
-            &ws.lstm_in,
-            &self.fused_t,
-            &self.params.lstm,
-        );
-        b.lstm_forward(&mut st.gates, c_prev, &mut st.c, &mut st.h);
+        lstm_gates(b, &mut st.gates, &ws.lstm_in, &self.fused);
         b.copy_rows(&ws.lstm_in, &mut ws.lstm_in_all, t * ws.batch);
+        let next_input = &mut [CopyTo::Cols(&mut ws.lstm_in, g)];
+        b.lstm_forward_to(&mut st.gates, c_prev, (&mut st.c, &mut st.h), next_input);
         Ok(())
     }
 }

@@ -22,7 +22,7 @@ mod workspace;
 pub use train::{classification_error, ClassifierTrainer};
 pub use workspace::ClassifierWorkspace;
 
-use super::fuse;
+use super::{fuse, FusedLstm};
 use crate::backend::Backend;
 use crate::config::TrainConfig;
 use crate::error::{DrawError, Result};
@@ -255,10 +255,8 @@ impl Score {
 pub struct Classifier<B: Backend> {
     config: ClassifierConfig,
     params: ClassifierParams<B::Tensor>,
-    /// `[W_ih | W_hh]`, 4H × (C·N² + H), as the backward pass reads it.
-    fused: B::Tensor,
-    /// Its transpose, as the forward gate GEMM reads it.
-    fused_t: B::Tensor,
+    /// `[W_ih | W_hh]` (4H × (C·N² + H)), its transpose and `b_ih + b_hh`.
+    fused: FusedLstm<B::Tensor>,
 }
 
 impl<B: Backend> Classifier<B> {
@@ -295,8 +293,7 @@ impl<B: Backend> Classifier<B> {
         });
         let width = config.glimpse_size() + config.lstm_size;
         let mut model = Classifier {
-            fused: b.zeros(4 * config.lstm_size, width),
-            fused_t: b.zeros(width, 4 * config.lstm_size),
+            fused: FusedLstm::zeros(b, config.lstm_size, width),
             config,
             params,
         };
@@ -305,7 +302,7 @@ impl<B: Backend> Classifier<B> {
     }
 
     fn sync(&mut self, b: &B) {
-        fuse(b, &self.params.lstm, &mut self.fused, &mut self.fused_t);
+        fuse(b, &self.params.lstm, &mut self.fused);
     }
 
     /// The parameters copied to the host as f64.
