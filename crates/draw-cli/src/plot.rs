@@ -1,4 +1,5 @@
-//! `draw plot RUN_DIR`: PNG charts of a run's `metrics.jsonl`, drawn with `plotters` into
+//! `draw plot RUN_DIR`: PNG charts of a run's `metrics.jsonl` (the bound of a generative run,
+//! the error rates of a classifier run), drawn with `plotters` into
 //! memory (its bitmap backend, text through `ab_glyph` with an embedded DejaVu Sans Mono, so
 //! no system font or fontconfig is needed) and written as PNG by [`crate::images`].
 
@@ -366,17 +367,96 @@ fn time_unit(seconds: f64) -> (&'static str, f64) {
     }
 }
 
+/// A classifier run's evaluation line: error rates in percent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorLine {
+    /// The epoch (1-based).
+    pub epoch: f64,
+    /// Training error over the epoch.
+    pub train: f64,
+    /// Validation error.
+    pub valid: f64,
+    /// Test error.
+    pub test: f64,
+    /// Seconds of training since the run started.
+    pub elapsed: f64,
+}
+
+/// The evaluation lines of a classifier run's metrics (those with `test_error`), or `None`
+/// when the file has none (a generative run); a damaged line is an error naming it.
+pub fn classifier_lines(text: &str, name: &str) -> Result<Option<Vec<ErrorLine>>> {
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if !line.contains("\"test_error\"") {
+            continue;
+        }
+        let what = format!("{name} line {}", i + 1);
+        let v: Value = serde_json::from_str(line).with_context(|| format!("{what} is not JSON"))?;
+        let o = v
+            .as_object()
+            .ok_or_else(|| anyhow!("{what} is not a JSON object"))?;
+        lines.push(ErrorLine {
+            epoch: num(o, "epoch", &what)?,
+            train: num(o, "train_error", &what)?,
+            valid: num(o, "valid_error", &what)?,
+            test: num(o, "test_error", &what)?,
+            elapsed: num(o, "elapsed_sec", &what)?,
+        });
+    }
+    Ok((!lines.is_empty()).then_some(lines))
+}
+
+/// A classifier run's error rates against epochs and against wall time.
+fn error_charts(lines: &[ErrorLine]) -> Vec<(&'static str, Chart)> {
+    let last = lines.iter().map(|l| l.elapsed).fold(0.0, f64::max);
+    let (unit, per) = time_unit(last);
+    let three = |x: fn(&ErrorLine) -> f64, per: f64| {
+        let pts = |f: fn(&ErrorLine) -> f64| lines.iter().map(|l| (x(l) / per, f(l))).collect();
+        vec![
+            series("train", BLUE, pts(|l| l.train)),
+            series("validation", GREEN, pts(|l| l.valid)),
+            series("test", RED, pts(|l| l.test)),
+        ]
+    };
+    vec![
+        (
+            "error-epochs.png",
+            Chart {
+                title: "Classification error against epochs".into(),
+                x_desc: "epoch",
+                y_desc: "error (%)",
+                series: three(|l| l.epoch, 1.0),
+            },
+        ),
+        (
+            "error-time.png",
+            Chart {
+                title: "Classification error against wall time".into(),
+                x_desc: unit,
+                y_desc: "error (%)",
+                series: three(|l| l.elapsed, per),
+            },
+        ),
+    ]
+}
+
 /// Writes the charts of the metrics file `metrics` into `out`; returns the PNGs written.
+/// A classifier run gets its error rates (`error-epochs.png`, `error-time.png`), a generative
+/// run its bound, terms and per-step KL.
 pub fn plot_metrics(metrics: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let text = std::fs::read_to_string(metrics)
         .with_context(|| format!("reading {} (is it a run directory?)", metrics.display()))?;
-    let m = Metrics::parse(&text, &metrics.display().to_string())?;
+    let name = metrics.display().to_string();
+    let charts = match classifier_lines(&text, &name)? {
+        Some(lines) => error_charts(&lines),
+        None => charts(&Metrics::parse(&text, &name)?),
+    };
     // Registering twice (a second plot in one process) keeps the first registration.
     plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
         .map_err(|_| anyhow!("the embedded chart font does not parse"))?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut written = Vec::new();
-    for (name, chart) in charts(&m) {
+    for (name, chart) in charts {
         let path = out.join(name);
         write_rgb_png(&path, CHART_SIZE, &render(&chart)?)?;
         written.push(path);
@@ -479,6 +559,41 @@ mod tests {
                 p.display()
             );
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_classifier_run_gets_its_error_rates() {
+        let dir = std::env::temp_dir().join(format!("draw-plot-cls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let metrics = dir.join("metrics.jsonl");
+        let mut text = String::from(
+            "{\"epoch\":1,\"step\":20,\"loss\":2.1,\"train_error\":80.0,\"grad_norm\":1.0}\n",
+        );
+        for e in 1..=3 {
+            text += &format!(
+                "{{\"epoch\":{e},\"step\":{},\"train_loss\":1.0,\"train_error\":{},\"valid_error\":{},\"valid_loss\":1.0,\"test_error\":{},\"test_loss\":1.0,\"elapsed_sec\":{}}}\n",
+                e * 50,
+                90.0 - 20.0 * e as f64,
+                85.0 - 20.0 * e as f64,
+                86.0 - 20.0 * e as f64,
+                e * 300
+            );
+        }
+        std::fs::write(&metrics, &text).unwrap();
+        let lines = classifier_lines(&text, "m").unwrap().unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!((lines[2].test, lines[2].elapsed), (26.0, 900.0));
+        let written = plot_metrics(&metrics, &dir.join("plots")).unwrap();
+        let names: Vec<_> = written.iter().map(|p| p.file_name().unwrap()).collect();
+        assert_eq!(names, ["error-epochs.png", "error-time.png"]);
+        assert_eq!(classifier_lines(&synthetic(), "m").unwrap(), None);
+        let bad = "{\"epoch\":1,\"test_error\":3.0}\n";
+        let e = classifier_lines(bad, "m.jsonl").unwrap_err().to_string();
+        assert!(
+            e.contains("m.jsonl line 1") && e.contains("train_error"),
+            "{e}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
