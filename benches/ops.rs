@@ -1,5 +1,6 @@
 //! Criterion benches of the hot operations on the CPU backend, at the paper's MNIST shapes
-//! (batch 100, LSTM 256, read N = 2, write N = 5, 28 × 28), and of a whole training step.
+//! (batch 100, LSTM 256, read N = 2, write N = 5, 28 × 28) and the colour presets' glimpse
+//! (N = 12 on 32 × 32 × 3), and of a whole training step.
 //! Run with `cargo bench --bench ops`; throughput figures for the README come from
 //! `cargo xtask bench`.
 
