@@ -1,5 +1,6 @@
 //! Criterion benches of the hot operations on the CPU backend, at the paper's MNIST shapes
-//! (batch 100, LSTM 256, read N = 2, write N = 5, 28 × 28), and of a whole training step.
+//! (batch 100, LSTM 256, read N = 2, write N = 5, 28 × 28) and the colour presets' glimpse
+//! (N = 12 on 32 × 32 × 3), and of a whole training step.
 //! Run with `cargo bench --bench ops`; throughput figures for the README come from
 //! `cargo xtask bench`.
 
@@ -53,79 +54,86 @@ fn ops(c: &mut Criterion) {
     g.bench_function("lstm_backward", |bn| {
         bn.iter(|| b.lstm_backward(&gates, &c_prev, &cc, &dh, &mut dc, &mut dg))
     });
-    for (name, n) in [("read_n2", 2), ("write_n5", 5)] {
-        let geo = Geometry {
-            n,
-            width: 28,
-            height: 28,
-            channels: 1,
-        };
-        let p = filled(&b, BATCH, 5, 6, 0.3);
-        let (mut fx, mut fy) = (b.zeros(BATCH, geo.fx_len()), b.zeros(BATCH, geo.fy_len()));
-        g.bench_function(format!("filterbank_forward_{name}"), |bn| {
-            bn.iter(|| b.filterbank_forward(&p, &geo, &mut fx, &mut fy))
-        });
-        let (dfx, dfy) = (
-            filled(&b, BATCH, geo.fx_len(), 7, 1.0),
-            filled(&b, BATCH, geo.fy_len(), 8, 1.0),
-        );
-        let mut dp = b.zeros(BATCH, 5);
-        g.bench_function(format!("filterbank_backward_{name}"), |bn| {
-            let win = Window {
-                p: &p,
-                fx: &fx,
-                fy: &fy,
-                geo: &geo,
-            };
-            bn.iter(|| b.filterbank_backward(win, &dfx, &dfy, &mut dp))
-        });
-        let win = Window {
-            p: &p,
-            fx: &fx,
-            fy: &fy,
-            geo: &geo,
-        };
-        let img = filled(&b, BATCH, 784, 9, 1.0);
-        let (mut dx, mut dfx2, mut dfy2) = (
-            b.zeros(BATCH, 784),
-            b.zeros(BATCH, geo.fx_len()),
-            b.zeros(BATCH, geo.fy_len()),
-        );
-        if name.starts_with("read") {
-            let mut r = b.zeros(BATCH, 2 * geo.patch_len());
-            g.bench_function("attention_read_forward", |bn| {
-                bn.iter(|| b.read_forward(&img, &img, win, &mut r))
-            });
-            g.bench_function("attention_read_backward", |bn| {
-                bn.iter(|| {
-                    let grads = WindowGrads {
-                        dfx: &mut dfx2,
-                        dfy: &mut dfy2,
-                        dp: &mut dp,
-                    };
-                    b.read_backward(&img, &img, win, &r, &mut dx, grads)
-                })
-            });
-        } else {
-            let patch = filled(&b, BATCH, geo.patch_len(), 10, 1.0);
-            let mut canvas = b.zeros(BATCH, 784);
-            let mut dpatch = b.zeros(BATCH, geo.patch_len());
-            g.bench_function("attention_write_forward", |bn| {
-                bn.iter(|| b.write_forward(&patch, win, &mut canvas))
-            });
-            g.bench_function("attention_write_backward", |bn| {
-                bn.iter(|| {
-                    let grads = WindowGrads {
-                        dfx: &mut dfx2,
-                        dfy: &mut dfy2,
-                        dp: &mut dp,
-                    };
-                    b.write_backward(&patch, win, &img, &mut dpatch, grads)
-                })
-            });
-        }
-    }
+    let mnist = |n| Geometry {
+        n,
+        width: 28,
+        height: 28,
+        channels: 1,
+    };
+    attention(&mut g, &b, ("read", "n2"), mnist(2));
+    attention(&mut g, &b, ("write", "n5"), mnist(5));
+    // The colour presets' glimpses (svhn: N = 12 on 32 × 32 × 3).
+    let rgb = Geometry {
+        n: 12,
+        width: 32,
+        height: 32,
+        channels: 3,
+    };
+    attention(&mut g, &b, ("read", "n12_rgb"), rgb);
+    attention(&mut g, &b, ("write", "n12_rgb"), rgb);
     g.finish();
+}
+
+/// The filterbank and the attention `kind` ("read" or "write"), forward and backward, at
+/// `geo`; `tag` names the shape in the bench names.
+fn attention(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    b: &CpuBackend<f32>,
+    (kind, tag): (&str, &str),
+    geo: Geometry,
+) {
+    let name = format!("{kind}_{tag}");
+    let p = filled(b, BATCH, 5, 6, 0.3);
+    let (mut fx, mut fy) = (b.zeros(BATCH, geo.fx_len()), b.zeros(BATCH, geo.fy_len()));
+    g.bench_function(format!("filterbank_forward_{name}"), |bn| {
+        bn.iter(|| b.filterbank_forward(&p, &geo, &mut fx, &mut fy))
+    });
+    let (dfx, dfy) = (
+        filled(b, BATCH, geo.fx_len(), 7, 1.0),
+        filled(b, BATCH, geo.fy_len(), 8, 1.0),
+    );
+    let mut dp = b.zeros(BATCH, 5);
+    let win = Window {
+        p: &p,
+        fx: &fx,
+        fy: &fy,
+        geo: &geo,
+    };
+    g.bench_function(format!("filterbank_backward_{name}"), |bn| {
+        bn.iter(|| b.filterbank_backward(win, &dfx, &dfy, &mut dp))
+    });
+    let img = filled(b, BATCH, geo.image_len(), 9, 1.0);
+    let mut dx = b.zeros(BATCH, geo.image_len());
+    let mut outs = [
+        b.zeros(BATCH, geo.fx_len()),
+        b.zeros(BATCH, geo.fy_len()),
+        b.zeros(BATCH, 5),
+    ];
+    if kind == "read" {
+        let mut r = b.zeros(BATCH, 2 * geo.patch_len());
+        g.bench_function(format!("attention_read_forward_{tag}"), |bn| {
+            bn.iter(|| b.read_forward(&img, &img, win, &mut r))
+        });
+        g.bench_function(format!("attention_read_backward_{tag}"), |bn| {
+            bn.iter(|| b.read_backward(&img, &img, win, &r, &mut dx, window_grads(&mut outs)))
+        });
+    } else {
+        let patch = filled(b, BATCH, geo.patch_len(), 10, 1.0);
+        let mut canvas = b.zeros(BATCH, geo.image_len());
+        let mut dpatch = b.zeros(BATCH, geo.patch_len());
+        g.bench_function(format!("attention_write_forward_{tag}"), |bn| {
+            bn.iter(|| b.write_forward(&patch, win, &mut canvas))
+        });
+        g.bench_function(format!("attention_write_backward_{tag}"), |bn| {
+            bn.iter(|| b.write_backward(&patch, win, &img, &mut dpatch, window_grads(&mut outs)))
+        });
+    }
+}
+
+/// ∂L/∂F_X, ∂L/∂F_Y and ∂L/∂p as the attention backward ops take them.
+fn window_grads(outs: &mut [ndarray::Array2<f32>; 3]) -> WindowGrads<'_, ndarray::Array2<f32>> {
+    let [dfx, dfy, dp] = outs;
+    WindowGrads { dfx, dfy, dp }
 }
 
 fn training_step(c: &mut Criterion) {

@@ -46,14 +46,29 @@ fn glimpse<F: Float>(
     out: &mut [F],
 ) {
     let (n, w, h) = (geo.n, geo.width, geo.height);
+    set_rows(v, (img, h), w, |j, y| fy[j * h + y]);
     for j in 0..n {
-        let vj = &mut v[j * w..(j + 1) * w];
-        vj.iter_mut().for_each(|e| *e = F::zero());
-        for y in 0..h {
-            axpy(fy[j * h + y], &img[y * w..(y + 1) * w], vj);
-        }
+        let vj = &v[j * w..(j + 1) * w];
         for i in 0..n {
             out[j * n + i] = dot(vj, &fx[i * w..(i + 1) * w]) * scale;
+        }
+    }
+}
+
+/// out[r] = Σ_q coef(r, q)·m[q] for every row r of `out`, where `m` holds `k` rows and all
+/// rows are `w` long: a small matrix product as row updates ([`axpy`]) that vectorise.
+#[inline(always)]
+fn set_rows<F: Float>(
+    out: &mut [F],
+    (m, k): (&[F], usize),
+    w: usize,
+    coef: impl Fn(usize, usize) -> F,
+) {
+    for r in 0..out.len() / w {
+        let o = &mut out[r * w..(r + 1) * w];
+        o.iter_mut().for_each(|e| *e = F::zero());
+        for q in 0..k {
+            axpy(coef(r, q), &m[q * w..(q + 1) * w], o);
         }
     }
 }
@@ -82,6 +97,9 @@ pub fn read_forward_row<F: Float>(x: &[F], xhat: &[F], win: WindowRow<'_, F>, r:
 }
 
 /// Read backward: from `dr`, sets `dxhat` (C·B·A), `dfx`, `dfy` and `dp[4]` (overwriting).
+///
+/// d log γ comes in closed form, Σ dF_X ⊙ F_X (= γ·Σ dr ⊙ P), so the glimpses are not
+/// recomputed; every inner loop is an [`axpy`] or a [`dot`] over a filter or image row.
 #[inline(always)]
 pub fn read_backward_row<F: Float>(
     x: &[F],
@@ -99,23 +117,17 @@ pub fn read_backward_row<F: Float>(
     dfx.iter_mut().for_each(|v| *v = F::zero());
     dfy.iter_mut().for_each(|v| *v = F::zero());
     dp.iter_mut().for_each(|v| *v = F::zero());
-    let mut v = vec![F::zero(); n * w];
     let mut wv = vec![F::zero(); n * w];
-    let mut u = vec![F::zero(); h * n];
-    let mut p_unscaled = vec![F::zero(); patch];
+    let mut ut = vec![F::zero(); n * h];
     let mut dpatch = vec![F::zero(); patch];
-    let mut dgamma = F::zero();
     for (k, src) in [x, xhat].into_iter().enumerate() {
         for ch in 0..geo.channels {
             let o = (k * geo.channels + ch) * patch;
             let im = &src[ch * img..(ch + 1) * img];
-            glimpse(im, fx, fy, geo, F::one(), &mut v, &mut p_unscaled);
-            let drp = &dr[o..o + patch];
-            dgamma += dot(drp, &p_unscaled);
-            for (q, &g) in dpatch.iter_mut().zip(drp) {
+            for (q, &g) in dpatch.iter_mut().zip(&dr[o..o + patch]) {
                 *q = g * d.gamma;
             }
-            // w = dP·F_X (N × A); dF_Y[j][y] = img[y]·w[j]
+            // w = dP·F_X (N × A); dF_Y[j][y] += img[y]·w[j]
             for j in 0..n {
                 let wj = &mut wv[j * w..(j + 1) * w];
                 wj.iter_mut().for_each(|e| *e = F::zero());
@@ -126,30 +138,27 @@ pub fn read_backward_row<F: Float>(
                     dfy[j * h + y] += dot(&im[y * w..(y + 1) * w], wj);
                 }
             }
-            // u = F_Yᵀ dP (B × N); dF_X[i] += Σ_y u[y][i]·img[y]; dimg[y] = Σ_i u[y][i]·F_X[i]
-            for y in 0..h {
-                for i in 0..n {
-                    let mut s = F::zero();
-                    for j in 0..n {
-                        s += fy[j * h + y] * dpatch[j * n + i];
-                    }
-                    u[y * n + i] = s;
+            // uᵀ = dPᵀ·F_Y (N × B); dF_X[i] += Σ_y uᵀ[i][y]·img[y]; dimg[y] = Σ_i uᵀ[i][y]·F_X[i]
+            for i in 0..n {
+                let ui = &mut ut[i * h..(i + 1) * h];
+                ui.iter_mut().for_each(|e| *e = F::zero());
+                for j in 0..n {
+                    axpy(dpatch[j * n + i], &fy[j * h..(j + 1) * h], ui);
                 }
-                let row = &im[y * w..(y + 1) * w];
-                for i in 0..n {
-                    axpy(u[y * n + i], row, &mut dfx[i * w..(i + 1) * w]);
+                let dfxi = &mut dfx[i * w..(i + 1) * w];
+                for (y, &u) in ui.iter().enumerate() {
+                    axpy(u, &im[y * w..(y + 1) * w], dfxi);
                 }
-                if k == 1 {
-                    let out = &mut dxhat[ch * img + y * w..ch * img + (y + 1) * w];
-                    out.iter_mut().for_each(|e| *e = F::zero());
-                    for i in 0..n {
-                        axpy(u[y * n + i], &fx[i * w..(i + 1) * w], out);
-                    }
-                }
+            }
+            if k == 1 {
+                let dimg = &mut dxhat[ch * img..(ch + 1) * img];
+                set_rows(dimg, (fx, n), w, |y, i| ut[i * h + y]);
             }
         }
     }
-    dp[4] = dgamma * d.dgamma_dlog();
+    if d.gamma_passes() {
+        dp[4] = dot(dfx, fx);
+    }
 }
 
 /// Write forward: `canvas += (1/γ)·F_Yᵀ P F_X` per channel, for the patch `pw` (C·N²).
@@ -162,7 +171,7 @@ pub fn write_forward_row<F: Float>(pw: &[F], win: WindowRow<'_, F>, canvas: &mut
     let mut tmp = vec![F::zero(); n * w];
     for ch in 0..geo.channels {
         let pc = &pw[ch * n * n..(ch + 1) * n * n];
-        patch_times_fx(pc, fx, n, w, &mut tmp);
+        set_rows(&mut tmp, (fx, n), w, |j, i| pc[j * n + i]);
         let out = &mut canvas[ch * h * w..(ch + 1) * h * w];
         for y in 0..h {
             let orow = &mut out[y * w..(y + 1) * w];
@@ -176,23 +185,9 @@ pub fn write_forward_row<F: Float>(pw: &[F], win: WindowRow<'_, F>, canvas: &mut
     }
 }
 
-/// tmp[j][x] = Σ_i P[j][i]·F_X[i][x] (N × A).
-#[inline(always)]
-fn patch_times_fx<F: Float>(pc: &[F], fx: &[F], n: usize, w: usize, tmp: &mut [F]) {
-    for j in 0..n {
-        let t = &mut tmp[j * w..(j + 1) * w];
-        t.iter_mut().for_each(|v| *v = F::zero());
-        for i in 0..n {
-            let pji = pc[j * n + i];
-            for (tv, &f) in t.iter_mut().zip(&fx[i * w..(i + 1) * w]) {
-                *tv += pji * f;
-            }
-        }
-    }
-}
-
 /// Write backward: from the canvas gradient `dc`, sets `dpw` (C·N²), `dfx`, `dfy` and
-/// `dp[4]` (overwriting).
+/// `dp[4]` (overwriting); every inner loop is an [`axpy`] or a [`dot`] over a filter or image
+/// row (no serial folds).
 #[inline(always)]
 pub fn write_backward_row<F: Float>(
     pw: &[F],
@@ -215,35 +210,26 @@ pub fn write_backward_row<F: Float>(
     for ch in 0..geo.channels {
         let pc = &pw[ch * n * n..(ch + 1) * n * n];
         let dcc = &dc[ch * h * w..(ch + 1) * h * w];
-        patch_times_fx(pc, fx, n, w, &mut tmp);
-        // v[j][x] = Σ_y F_Y[j][y]·dW[y][x]; dF_Y[j][y] = s·Σ_x tmp[j][x]·dW[y][x]
+        set_rows(&mut tmp, (fx, n), w, |j, i| pc[j * n + i]);
+        // v[j] = Σ_y F_Y[j][y]·dW[y] (N × A); dF_Y[j][y] += s·tmp[j]·dW[y]
         for j in 0..n {
             let vj = &mut v[j * w..(j + 1) * w];
             vj.iter_mut().for_each(|e| *e = F::zero());
             let tj = &tmp[j * w..(j + 1) * w];
             for y in 0..h {
-                let f = fy[j * h + y];
                 let drow = &dcc[y * w..(y + 1) * w];
-                let mut acc = F::zero();
-                for ((ve, &dv), &tv) in vj.iter_mut().zip(drow).zip(tj) {
-                    *ve += f * dv;
-                    acc += tv * dv;
-                }
-                dfy[j * h + y] += s * acc;
+                axpy(fy[j * h + y], drow, vj);
+                dfy[j * h + y] += s * dot(tj, drow);
             }
-            dlog -= s * vj.iter().zip(tj).fold(F::zero(), |a, (&x, &y)| a + x * y);
+            dlog -= s * dot(vj, tj);
         }
-        // dP[j][i] = s·Σ_x v[j][x]·F_X[i][x]; dF_X[i][x] += s·Σ_j P[j][i]·v[j][x]
+        // dP[j][i] = s·v[j]·F_X[i]; dF_X[i] += s·Σ_j P[j][i]·v[j]
         for j in 0..n {
             let vj = &v[j * w..(j + 1) * w];
             for i in 0..n {
                 let f = &fx[i * w..(i + 1) * w];
-                dpw[ch * n * n + j * n + i] =
-                    s * vj.iter().zip(f).fold(F::zero(), |a, (&x, &y)| a + x * y);
-                let c = s * pc[j * n + i];
-                for (o, &vv) in dfx[i * w..(i + 1) * w].iter_mut().zip(vj) {
-                    *o += c * vv;
-                }
+                dpw[ch * n * n + j * n + i] = s * dot(vj, f);
+                axpy(s * pc[j * n + i], vj, &mut dfx[i * w..(i + 1) * w]);
             }
         }
     }
