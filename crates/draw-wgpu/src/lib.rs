@@ -26,8 +26,15 @@ pub use kernels::Kernel;
 use kernels::Pipeline;
 use params::{KernelParams, ReduceParams};
 
-/// Bytes of the uniform arena: one submission's worth of dispatch parameters.
-const ARENA_BYTES: u64 = 64 * 1024;
+/// Dispatches recorded per submission: the uniform arena holds this many parameter slots, so
+/// the submit count of a step is the same on every adapter whatever its uniform-offset
+/// alignment (which sets the slot's size).
+const DISPATCHES_PER_SUBMIT: u64 = 1024;
+
+/// The byte size of one dispatch's parameter slot under a uniform-offset alignment `align`.
+fn slot_stride(align: u64) -> u64 {
+    kernels::max_params_bytes().div_ceil(align.max(1)) * align.max(1)
+}
 /// Bind groups kept before the cache is emptied (entries hold their buffers alive).
 const BIND_GROUP_CACHE: usize = 16_384;
 /// Workgroup size of the 1-D kernels (`WG` in `shaders/common.wgsl`).
@@ -179,10 +186,10 @@ impl WgpuBackend {
             record_fault(&slot, format!("the device was lost ({reason:?}): {msg}"))
         });
         let align = u64::from(limits.min_uniform_buffer_offset_alignment);
-        let stride = kernels::max_params_bytes().div_ceil(align) * align;
+        let stride = slot_stride(align);
         let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("params arena"),
-            size: ARENA_BYTES,
+            size: stride * DISPATCHES_PER_SUBMIT,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -210,7 +217,7 @@ impl WgpuBackend {
             recorder: Mutex::new(Recorder {
                 encoder: None,
                 pass: None,
-                arena: Vec::with_capacity(ARENA_BYTES as usize),
+                arena: Vec::with_capacity((stride * DISPATCHES_PER_SUBMIT) as usize),
                 bind_groups: HashMap::new(),
                 staging: None,
             }),
@@ -302,7 +309,7 @@ impl WgpuBackend {
         );
         // Poisoned only if a thread panicked while recording: an invariant broken elsewhere.
         let mut rec = self.recorder.lock().expect("recorder lock");
-        if rec.arena.len() as u64 + self.stride > ARENA_BYTES {
+        if rec.arena.len() as u64 + self.stride > self.stride * DISPATCHES_PER_SUBMIT {
             self.submit(&mut rec);
         }
         let offset = rec.arena.len();
@@ -487,4 +494,24 @@ fn workgroups(groups: u64) -> (u32, u32) {
     }
     let x = groups.min(MAX_GROUPS);
     (x as u32, groups.div_ceil(x) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_slot_fits_every_kernel_at_any_alignment() {
+        // Small alignments (software adapters) up to WebGPU's default 256: every slot holds the
+        // largest parameter struct and starts on an allowed dynamic offset.
+        for align in [4, 16, 64, 256] {
+            let stride = slot_stride(align);
+            assert!(stride >= kernels::max_params_bytes(), "{align}");
+            assert_eq!(stride % align, 0, "{align}");
+            assert!(
+                stride < kernels::max_params_bytes() + align,
+                "{align}: no slack slot"
+            );
+        }
+    }
 }
