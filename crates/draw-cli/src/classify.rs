@@ -90,6 +90,10 @@ pub struct ClassifyState {
     batches_done: usize,
     metrics_lines: usize,
     elapsed_sec: f64,
+    /// The lowest validation error after an epoch so far (whose parameters are in
+    /// `best.safetensors`); absent in checkpoints from before it was kept.
+    #[serde(default)]
+    best_valid_error: Option<f64>,
 }
 
 impl ClassifyPlan {
@@ -249,7 +253,9 @@ impl BackendTask for Resumed {
         dir.remove_stale_tmp();
         let metrics = dir.resume_metrics(state.metrics_lines)?;
         let at = (state.epoch, state.batches_done, state.elapsed_sec);
-        Session::new(b, plan, (dir, metrics), trainer, stop, at)?.run()
+        let mut session = Session::new(b, plan, (dir, metrics), trainer, stop, at)?;
+        session.best_valid = state.best_valid_error;
+        session.run()
     }
 }
 
@@ -270,6 +276,8 @@ struct Session<'b, B: Backend> {
     window: (Score, Instant),
     epoch_score: Score,
     skipped: u32,
+    /// The lowest validation error after an epoch so far.
+    best_valid: Option<f64>,
 }
 
 impl<'b, B: Backend> Session<'b, B> {
@@ -321,6 +329,7 @@ impl<'b, B: Backend> Session<'b, B> {
             window: (Score::default(), Instant::now()),
             epoch_score: Score::default(),
             skipped: 0,
+            best_valid: None,
             plan,
         })
     }
@@ -359,11 +368,18 @@ impl<B: Backend> Session<'_, B> {
                     return self.finish();
                 }
             }
-            self.end_epoch()?;
+            let valid = self.end_epoch()?;
             self.epoch += 1;
             self.batches_done = 0;
             self.epoch_score = Score::default();
+            let best = self.best_valid.is_none_or(|b| valid < b);
+            if best {
+                self.best_valid = Some(valid);
+            }
             self.save()?;
+            if best {
+                self.keep_best(valid)?;
+            }
         }
         self.finish()
     }
@@ -411,8 +427,21 @@ impl<B: Backend> Session<'_, B> {
         Ok(())
     }
 
-    /// Validation and test error, printed and logged.
-    fn end_epoch(&mut self) -> Result<()> {
+    /// Copies the checkpoint just saved (an epoch's end) to `best.safetensors`: the parameters
+    /// with the lowest validation error so far, which is how a run's result is chosen.
+    fn keep_best(&self, valid: f64) -> Result<()> {
+        let best = self.dir.root().join("best.safetensors");
+        let bytes = std::fs::read(self.dir.checkpoint())?;
+        checkpoint::write_atomically(&best, &bytes)?;
+        println!(
+            "lowest validation error so far ({valid:.2} %): {}",
+            best.display()
+        );
+        Ok(())
+    }
+
+    /// Validation and test error, printed and logged; returns the validation error (%).
+    fn end_epoch(&mut self) -> Result<f64> {
         let t0 = Instant::now();
         let limit = self.plan.test_limit;
         let valid = set_error(
@@ -441,7 +470,8 @@ impl<B: Backend> Session<'_, B> {
             t0.elapsed().as_secs_f64(),
             self.elapsed()
         );
-        self.metrics.log(&json!({"epoch": self.epoch, "step": self.trainer.steps(), "train_loss": e.mean_loss(), "train_error": e.error_percent(), "valid_error": valid.error_percent(), "valid_loss": valid.mean_loss(), "test_error": test.error_percent(), "test_loss": test.mean_loss(), "elapsed_sec": self.elapsed()}))
+        self.metrics.log(&json!({"epoch": self.epoch, "step": self.trainer.steps(), "train_loss": e.mean_loss(), "train_error": e.error_percent(), "valid_error": valid.error_percent(), "valid_loss": valid.mean_loss(), "test_error": test.error_percent(), "test_loss": test.mean_loss(), "elapsed_sec": self.elapsed()}))?;
+        Ok(valid.error_percent())
     }
 
     fn elapsed(&self) -> f64 {
@@ -462,6 +492,7 @@ impl<B: Backend> Session<'_, B> {
             batches_done: self.batches_done,
             metrics_lines: self.metrics.lines(),
             elapsed_sec: self.elapsed(),
+            best_valid_error: self.best_valid,
         };
         let m = &self.trainer.model;
         checkpoint::save_classifier(

@@ -675,3 +675,41 @@ fn a_folder_of_png_images_trains_the_svhn_model_at_its_own_size() {
     std::fs::remove_dir_all(out).unwrap();
     std::fs::remove_dir_all(data).unwrap();
 }
+
+#[test]
+fn a_classifier_run_keeps_its_lowest_validation_error_checkpoint() {
+    let out = tmp("classifier-best");
+    let data = mnist();
+    let text = ok(&[
+        "train",
+        "--preset",
+        "cluttered60",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "10",
+        "--train-limit",
+        "20",
+        "--test-limit",
+        "20",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // Epoch 1 is always the best so far; epoch 2 only if its validation error is lower.
+    let kept = text.matches("lowest validation error so far").count();
+    assert!((1..=2).contains(&kept), "{text}");
+    let best = out.join("best.safetensors");
+    let e = ok(&[
+        "eval",
+        "--checkpoint",
+        best.to_str().unwrap(),
+        "--limit",
+        "20",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(e.contains("test error"), "{e}");
+    std::fs::remove_dir_all(&out).ok();
+}
