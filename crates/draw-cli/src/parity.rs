@@ -6,6 +6,7 @@
 //! non-zero past any tolerance, or when there is only one backend to compare.
 
 use crate::backend::{cpu_backend, wgpu_backend, BackendArgs};
+use crate::eval::to_float;
 use crate::plan::data_dir;
 use anyhow::{bail, Result};
 use clap::Args;
@@ -109,10 +110,7 @@ fn trajectory<B: Backend>(
     let mut trainer = Trainer::new(b, model, tc.clone())?;
     x_batches
         .iter()
-        .map(|x| {
-            let x: Vec<B::F> = x.iter().map(|&v| B::F::of(f64::from(v))).collect();
-            Ok(trainer.step(b, &x)?.loss.mean_total())
-        })
+        .map(|x| Ok(trainer.step(b, &to_float::<B::F>(x))?.loss.mean_total()))
         .collect()
 }
 
@@ -277,7 +275,7 @@ fn classifier_trajectory<B: Backend>(
     batches
         .iter()
         .map(|d| {
-            let x: Vec<B::F> = d.images.iter().map(|&v| B::F::of(f64::from(v))).collect();
+            let x = to_float::<B::F>(&d.images);
             Ok(trainer.step(b, &x, &d.labels)?.0.mean_loss())
         })
         .collect()
