@@ -157,3 +157,14 @@ struct AdamParams {
     _pad0: u32,
     _pad1: u32,
 }
+
+struct VerdictParams {
+    recon_lo: u32,
+    recon_hi: u32,
+    latent_lo: u32,
+    latent_hi: u32,
+    grad_lo: u32,
+    grad_hi: u32,
+    has_clip: u32,
+    clip: f32,
+}

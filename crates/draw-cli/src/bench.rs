@@ -91,8 +91,8 @@ pub fn sgemm_peak<B: Backend>(b: &B) -> f64 {
     rate * 2.0 * (n * n * n) as f64 / 1e9
 }
 
-/// One training step's device work, where the backend counts it (see
-/// [`draw_core::DeviceCounters`]); the step runs outside the timed runs.
+/// One training step's device work in steady state (recorded, the ledger not read), where the
+/// backend counts it (see [`draw_core::DeviceCounters`]); the step runs outside the timed runs.
 fn step_counters<B: Backend>(
     b: &B,
     trainer: &mut Trainer<B>,
@@ -102,9 +102,11 @@ fn step_counters<B: Backend>(
     let Some(before) = b.counters() else {
         return Ok(None);
     };
-    trainer.step(b, x)?;
+    trainer.record(b, x)?;
     b.synchronize();
-    Ok(b.counters().map(|after| after.since(&before)))
+    let counts = b.counters().map(|after| after.since(&before));
+    trainer.read_window(b)?;
+    Ok(counts)
 }
 
 /// The counts as JSON fields.
@@ -200,10 +202,12 @@ fn bench_preset<B: Backend>(b: &B, name: &str, a: &BenchArgs, peak: f64) -> Resu
         },
     )?;
     let steps = a.steps_per_run.max(1);
+    // As `draw train` runs: steps recorded with no read-back, the ledger read once per run.
     let train = throughput(a.runs, n * steps, || {
         for _ in 0..steps {
-            trainer.step(b, &x)?;
+            trainer.record(b, &x)?;
         }
+        trainer.read_window(b)?;
         Ok(())
     })?;
     let counts = step_counters(b, &mut trainer, &x)?;

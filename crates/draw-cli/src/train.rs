@@ -13,7 +13,7 @@ use crate::run_dir::{MetricsLog, RunDir};
 use crate::sample::write_samples;
 use anyhow::{bail, Context, Result};
 use draw_core::checkpoint;
-use draw_core::{Backend, Draw, DrawError, Loss, StepStats, Trainer};
+use draw_core::{Backend, Draw, DrawError, Loss, Trainer};
 use draw_data::{binarize_keyed, Batcher, Dataset};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -107,9 +107,12 @@ pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
-/// The losses since the last metrics line, and when that line was written.
+/// The losses and gradient norms of the steps taken since the last metrics line, and when
+/// that line was written.
 struct Window {
     loss: Loss,
+    grad_norm_sum: f64,
+    taken: u64,
     since: Instant,
 }
 
@@ -117,6 +120,8 @@ impl Window {
     fn new(loss: Loss) -> Self {
         Window {
             loss,
+            grad_norm_sum: 0.0,
+            taken: 0,
             since: Instant::now(),
         }
     }
@@ -234,12 +239,10 @@ impl<'b, B: Backend> TrainSession<'b, B> {
         while self.at.batches_done < per_epoch && !stopped {
             let k = self.at.batches_done;
             let global = (self.at.epoch - 1) * per_epoch + k;
-            let stats = self.step(&batches[k], global as u64)?;
+            self.step(&batches[k], global as u64)?;
             self.at.batches_done += 1;
             self.progress.inc(1);
-            if let Some(stats) = stats {
-                self.after_step(&stats)?;
-            }
+            self.after_step()?;
             if self.stop.load(Ordering::SeqCst) {
                 self.interrupted()?;
             }
@@ -251,53 +254,71 @@ impl<'b, B: Backend> TrainSession<'b, B> {
         Ok(stopped)
     }
 
-    /// Logging and periodic checkpoints after a step that updated the parameters.
-    fn after_step(&mut self, stats: &StepStats) -> Result<()> {
-        self.at.window.loss.add(&stats.loss);
-        self.at.epoch_loss.add(&stats.loss);
-        let step = self.trainer.steps();
-        if self.plan.logs_at(step) {
-            self.log_step(stats)?;
-            self.at.window = Window::new(Loss::default());
-        }
-        if self.plan.checkpoints_at(step) {
-            self.save_checkpoint()?;
-        }
-        Ok(())
-    }
-
     /// One optimiser step on the training images `idx`, binarised afresh (keyed by the batch's
-    /// index in the run). A non-finite loss or gradient skips the step (parameters kept, the
-    /// step named on stderr); after [`MAX_SKIPPED_STEPS`] in a row training stops, keeping the
-    /// last checkpoint that evaluates to a finite bound as last-good.safetensors.
-    fn step(&mut self, idx: &[usize], global_batch: u64) -> Result<Option<StepStats>> {
+    /// index in the run), recorded without reading anything back.
+    fn step(&mut self, idx: &[usize], global_batch: u64) -> Result<()> {
         let images = self
             .data
             .train
             .batch(idx, self.plan.train.seed, self.at.epoch);
         let x: Vec<B::F> = to_float(&binarize_keyed(&images, self.plan.train.seed, global_batch));
         let before = self.trace_start();
-        let result = self.trainer.step(self.b, &x);
+        self.trainer.record(self.b, &x)?;
         self.trace_end(before);
-        match result {
-            Ok(s) => {
-                self.at.skipped = 0;
-                Ok(Some(s))
+        Ok(())
+    }
+
+    /// After a step (counted in the position): the ledger is read (one read-back) when a
+    /// metrics line, a checkpoint or the end is due, and after every step while steps are
+    /// being skipped; then the metrics line and the checkpoint.
+    fn after_step(&mut self) -> Result<()> {
+        let step = self.trainer.steps();
+        let plan = &self.plan;
+        if self.at.skipped > 0
+            || plan.logs_at(step)
+            || plan.checkpoints_at(step)
+            || plan.stops_at(step)
+        {
+            self.read_window()?;
+            let step = self.trainer.steps();
+            if self.plan.logs_at(step) && self.at.window.taken > 0 {
+                self.log_step()?;
+                self.at.window = Window::new(Loss::default());
             }
-            Err(e @ DrawError::NonFinite { .. }) => {
-                self.at.skipped += 1;
-                self.warn(&format!(
-                    "{e}: update skipped ({} in a row)",
-                    self.at.skipped
-                ));
-                if self.at.skipped >= MAX_SKIPPED_STEPS {
-                    self.progress.abandon();
-                    return Err(self.rescue(e));
-                }
-                Ok(None)
+            if self.plan.checkpoints_at(step) {
+                self.save_checkpoint()?;
             }
-            Err(e) => Err(e.into()),
         }
+        Ok(())
+    }
+
+    /// Reads what the steps since the last read measured into the metrics window and the
+    /// epoch's loss. A non-finite loss or gradient skipped its step on the backend (parameters
+    /// kept): named on stderr; after [`MAX_SKIPPED_STEPS`] in a row training stops, keeping
+    /// the last checkpoint that evaluates to a finite bound as last-good.safetensors.
+    fn read_window(&mut self) -> Result<()> {
+        let w = self.trainer.read_window(self.b)?;
+        self.at.window.loss.add(&w.loss);
+        self.at.window.grad_norm_sum += w.grad_norm_sum;
+        self.at.window.taken += w.taken;
+        self.at.epoch_loss.add(&w.loss);
+        self.at.skipped = if w.taken > 0 {
+            w.skipped_in_a_row as u32
+        } else {
+            self.at.skipped + w.skipped as u32
+        };
+        if let Some(skipped) = w.last_skipped {
+            let e = skipped.error();
+            self.warn(&format!(
+                "{e}: update skipped ({} in a row)",
+                self.at.skipped
+            ));
+            if self.at.skipped >= MAX_SKIPPED_STEPS {
+                self.progress.abandon();
+                return Err(self.rescue(e));
+            }
+        }
+        Ok(())
     }
 
     /// The error after too many non-finite steps, with the last good checkpoint copied to
@@ -359,7 +380,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     }
 
     /// The progress bar's message and a metrics line for the steps in the window.
-    fn log_step(&mut self, stats: &StepStats) -> Result<()> {
+    fn log_step(&mut self) -> Result<()> {
         let step = self.trainer.steps();
         let w = &self.at.window;
         let ips = w.loss.examples as f64 / w.since.elapsed().as_secs_f64();
@@ -371,7 +392,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             l.mean_latent(),
             ips
         ));
-        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": stats.grad_norm, "lr": self.trainer.config.learning_rate, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
+        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": w.grad_norm_sum / w.taken.max(1) as f64, "lr": self.trainer.config.learning_rate, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
     }
 
     /// The epoch's checkpoint, its test bound, and its line on the terminal and in the metrics;
@@ -430,6 +451,8 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     /// on and retries at the next checkpoint, and stops after [`MAX_FAILED_SAVES`] failures in a
     /// row.
     fn save_checkpoint(&mut self) -> Result<()> {
+        // The checkpoint records the steps taken, so the ledger is read first.
+        self.read_window()?;
         match self.write_checkpoint() {
             Ok(()) => {
                 self.at.failed_saves = 0;

@@ -563,8 +563,10 @@ fn absurd_flags_are_refused_at_once() {
     std::fs::remove_dir_all(base).unwrap();
 }
 
-/// With an absurd learning rate every step after the first is non-finite: each is skipped with
-/// the step named on stderr, and after 20 in a row training stops with an error; the run's only
+/// With an absurd learning rate every step after the first is non-finite: each is skipped on the
+/// backend, the first named on stderr when the run next reads its ledger (at the metrics line
+/// after step 20: 19 in a row), the ledger is then read after every step, and after 20 in a row
+/// training stops with an error; the run's only
 /// checkpoint holds the parameters that overflow, so there is no last-good, and `draw eval`
 /// refuses that checkpoint's non-finite bound.
 #[test]
@@ -575,9 +577,7 @@ fn non_finite_steps_stop_the_run_after_twenty_in_a_row() {
     fails_with(
         &out,
         &[
-            "non-finite",
-            "update skipped (1 in a row)",
-            "update skipped (19 in a row)",
+            "non-finite loss at step 2: update skipped (19 in a row)",
             "20 steps in a row",
             "no checkpoint of this run evaluates to a finite bound",
             "--lr",
@@ -600,7 +600,8 @@ fn non_finite_steps_stop_the_run_after_twenty_in_a_row() {
 /// A run that diverges after a good checkpoint (its checkpoint's learning rate raised to 1e30,
 /// as if the run had been started with it, and `--resume`d) stops after 20 non-finite steps in
 /// a row with that checkpoint copied to last-good.safetensors, which `draw eval` evaluates to a
-/// finite bound.
+/// finite bound. (Step 3, the first at 1e30, is still finite; steps 4 to 20 are skipped and
+/// found at the metrics line's read after step 20, then one read a step to the 20th.)
 #[test]
 fn divergence_keeps_a_last_good_checkpoint_that_evaluates() {
     let base = tmp("lastgood");
@@ -636,7 +637,8 @@ fn divergence_keeps_a_last_good_checkpoint_that_evaluates() {
     fails_with(
         &out,
         &[
-            "update skipped (1 in a row)",
+            "non-finite loss at step 4: update skipped (17 in a row)",
+            "update skipped (20 in a row)",
             "20 steps in a row",
             &s(&last_good),
         ],

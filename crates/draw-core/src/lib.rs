@@ -41,6 +41,6 @@ pub use config::{preset, presets, DrawConfig, Glimpse, Preset, TrainConfig};
 pub use error::{DrawError, Result};
 pub use float::Float;
 pub use model::{Draw, Loss, Probed, Workspace};
-pub use optim::{evaluate, Adam, AdamState, StepStats, Trainer};
+pub use optim::{evaluate, Adam, AdamState, Skipped, StepStats, TrainWindow, Trainer};
 pub use params::DrawParams;
 pub use rng::NoiseKey;

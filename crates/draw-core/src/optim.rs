@@ -4,6 +4,7 @@
 use crate::backend::Backend;
 use crate::config::TrainConfig;
 use crate::error::{DrawError, Result};
+use crate::kernels::ledger::{self, Verdict};
 use crate::kernels::pointwise::AdamStep;
 use crate::model::{Draw, Loss, Workspace};
 use crate::params::{DrawParams, ParamSet};
@@ -137,18 +138,11 @@ impl<B: Backend, P: ParamSet<B::Tensor, Of<B::Tensor> = P>> Adam<B, P> {
             });
         }
         self.steps += 1;
-        let t = self.steps as i32;
-        let (c1, c2) = (1.0 - cfg.beta1.powi(t), 1.0 - cfg.beta2.powi(t));
-        let step = AdamStep {
-            step_size: cfg.learning_rate * c2.sqrt() / c1,
-            beta1: cfg.beta1,
-            beta2: cfg.beta2,
-            eps: cfg.adam_eps * c2.sqrt(),
-            grad_scale: match cfg.clip_norm {
-                Some(c) if norm > c => c / norm,
-                _ => 1.0,
-            },
+        let grad_scale = match cfg.clip_norm {
+            Some(c) if norm > c => c / norm,
+            _ => 1.0,
         };
+        let step = self.constants(cfg, grad_scale);
         let grads = grads.named();
         let ms = self.m.named_mut();
         let vs = self.v.named_mut();
@@ -158,6 +152,49 @@ impl<B: Backend, P: ParamSet<B::Tensor, Of<B::Tensor> = P>> Adam<B, P> {
             b.adam(p, g, m, v, &step);
         }
         Ok(norm)
+    }
+
+    /// One update decided on the device: each tensor's [`OptimOps::adam_checked`] reads the
+    /// clipping factor from `ledger` and does nothing when the ledger's verdict skipped the
+    /// step. Counts the step as taken; [`Adam::take_back`] uncounts the skipped ones once the
+    /// host has read the ledger.
+    ///
+    /// [`OptimOps::adam_checked`]: crate::backend::OptimOps::adam_checked
+    pub fn update_checked(
+        &mut self,
+        b: &B,
+        (params, grads): (&mut P, &P),
+        cfg: &TrainConfig,
+        ledger: &B::Tensor,
+    ) {
+        self.steps += 1;
+        let step = self.constants(cfg, 1.0);
+        let grads = grads.named();
+        let ms = self.m.named_mut();
+        let vs = self.v.named_mut();
+        for ((((_, p), (_, g)), (_, m)), (_, v)) in
+            params.named_mut().into_iter().zip(grads).zip(ms).zip(vs)
+        {
+            b.adam_checked(p, g, (m, v), &step, ledger);
+        }
+    }
+
+    /// Uncounts `skipped` steps that [`Adam::update_checked`] counted and the ledger skipped.
+    pub fn take_back(&mut self, skipped: u64) {
+        self.steps -= skipped.min(self.steps);
+    }
+
+    /// The constants of update number `self.steps` (bias corrections folded in).
+    fn constants(&self, cfg: &TrainConfig, grad_scale: f64) -> AdamStep {
+        let t = self.steps as i32;
+        let (c1, c2) = (1.0 - cfg.beta1.powi(t), 1.0 - cfg.beta2.powi(t));
+        AdamStep {
+            step_size: cfg.learning_rate * c2.sqrt() / c1,
+            beta1: cfg.beta1,
+            beta2: cfg.beta2,
+            eps: cfg.adam_eps * c2.sqrt(),
+            grad_scale,
+        }
     }
 }
 
@@ -170,7 +207,78 @@ pub struct StepStats {
     pub grad_norm: f64,
 }
 
-/// A model with everything needed to train it: workspace, gradients and Adam state.
+/// What the steps recorded since the last read measured ([`Trainer::read_window`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TrainWindow {
+    /// The loss sums of the steps taken (`examples`: their batches' images).
+    pub loss: Loss,
+    /// Σ of the taken steps' gradient norms before clipping.
+    pub grad_norm_sum: f64,
+    /// Steps taken.
+    pub taken: u64,
+    /// Steps skipped because their loss or gradient was not finite (parameters kept).
+    pub skipped: u64,
+    /// Skipped steps since the last taken one (all of `skipped` when none was taken).
+    pub skipped_in_a_row: u64,
+    /// The last skipped step.
+    pub last_skipped: Option<Skipped>,
+}
+
+/// A step skipped because its loss or gradient norm was not finite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Skipped {
+    /// "loss" or "gradient norm": what was not finite.
+    pub what: &'static str,
+    /// The update number it would have been.
+    pub step: u64,
+}
+
+impl Skipped {
+    /// The error a step returns for it ([`DrawError::NonFinite`]).
+    pub fn error(&self) -> DrawError {
+        DrawError::NonFinite {
+            what: self.what,
+            step: self.step,
+        }
+    }
+}
+
+impl TrainWindow {
+    /// Mean gradient norm over the taken steps (0 when none).
+    pub fn mean_grad_norm(&self) -> f64 {
+        self.grad_norm_sum / self.taken.max(1) as f64
+    }
+}
+
+/// A trainer's ledger ([`crate::kernels::ledger`]): where its steps leave their sums and
+/// verdicts, read by the host only in [`Trainer::read_window`].
+struct Ledger<T> {
+    tensor: T,
+    verdict: Verdict,
+    /// Steps recorded since the last read.
+    recorded: u64,
+}
+
+impl<T> Ledger<T> {
+    /// A zeroed ledger for `shards` workspaces and `grads` gradient tensors.
+    fn new<B: Backend<Tensor = T>>(b: &B, shards: usize, grads: usize, clip: Option<f64>) -> Self {
+        let s = ledger::SUMS;
+        let verdict = Verdict {
+            reconstruction: s..s + shards,
+            latent: s + shards..s + 2 * shards,
+            grad_squares: s + 2 * shards..s + 2 * shards + grads,
+            clip,
+        };
+        Ledger {
+            tensor: b.zeros(1, verdict.grad_squares.end),
+            verdict,
+            recorded: 0,
+        }
+    }
+}
+
+/// A model with everything needed to train it: workspace, gradients, Adam state and the
+/// ledger its steps report to.
 pub struct Trainer<B: Backend> {
     /// The model being trained.
     pub model: Draw<B>,
@@ -181,6 +289,7 @@ pub struct Trainer<B: Backend> {
     /// One gradient set per shard; after a step, `grads[0]` holds the whole batch's gradient.
     grads: Vec<DrawParams<B::Tensor>>,
     adam: Adam<B>,
+    ledger: Ledger<B::Tensor>,
 }
 
 impl<B: Backend> Trainer<B> {
@@ -189,8 +298,10 @@ impl<B: Backend> Trainer<B> {
         config.validate()?;
         check_fits(b, &model, config.batch_size)?;
         let workspaces = model.shard_workspaces(b, config.batch_size);
+        let n_grads = model.params().named().len();
         Ok(Trainer {
             grads: workspaces.iter().map(|_| model.zeros_like(b)).collect(),
+            ledger: Ledger::new(b, workspaces.len(), n_grads, config.clip_norm),
             workspaces,
             adam: Adam::new(b, &model),
             model,
@@ -206,12 +317,13 @@ impl<B: Backend> Trainer<B> {
         Ok(t)
     }
 
-    /// The optimiser's state on the host, for a checkpoint.
+    /// The optimiser's state on the host, for a checkpoint. Read the window first
+    /// ([`Trainer::read_window`]): until then, skipped steps still count as taken.
     pub fn adam_state(&self, b: &B) -> AdamState {
         self.adam.state(b)
     }
 
-    /// Optimiser steps taken.
+    /// Optimiser steps taken, counting the steps recorded since the last read as taken.
     pub fn steps(&self) -> u64 {
         self.adam.steps()
     }
@@ -221,31 +333,88 @@ impl<B: Backend> Trainer<B> {
         &self.grads[0]
     }
 
-    /// Forward, backward and one Adam update on a (binarised) batch. The noise of step k is
-    /// keyed by (seed, k), so a run is reproducible and two backends draw the same ε. On a
-    /// non-finite loss or gradient the parameters are left as they were and an error returned.
+    /// Forward, backward and one Adam update on a (binarised) batch, then the step's loss and
+    /// gradient norm read back. The noise of step k is keyed by (seed, k), so a run is
+    /// reproducible and two backends draw the same ε. On a non-finite loss or gradient the
+    /// parameters are left as they were and an error returned. [`Trainer::record`] is the
+    /// same step without the read-back.
     pub fn step(&mut self, b: &B, x: &[B::F]) -> Result<StepStats> {
-        b.run(|| self.step_inner(b, x))
+        self.record(b, x)?;
+        let w = self.read_window(b)?;
+        match w.last_skipped {
+            Some(s) => Err(s.error()),
+            None => Ok(StepStats {
+                loss: w.loss,
+                grad_norm: w.grad_norm_sum,
+            }),
+        }
     }
 
-    fn step_inner(&mut self, b: &B, x: &[B::F]) -> Result<StepStats> {
+    /// One training step with no blocking read-back: the loss and gradient sums go to the
+    /// ledger, whose verdict on the device skips a non-finite step (parameters and moments
+    /// kept). Errors only for a wrong batch or a device fault; [`Trainer::read_window`] tells
+    /// what the recorded steps measured and which were skipped.
+    pub fn record(&mut self, b: &B, x: &[B::F]) -> Result<()> {
+        b.run(|| self.record_inner(b, x))
+    }
+
+    fn record_inner(&mut self, b: &B, x: &[B::F]) -> Result<()> {
         let key = NoiseKey::new(self.config.seed, self.adam.steps());
-        let loss = self.model.forward_shards(b, &mut self.workspaces, x, key)?;
-        check_device(b)?;
-        if !loss.mean_total().is_finite() {
-            return Err(DrawError::NonFinite {
-                what: "loss",
-                step: self.adam.steps() + 1,
-            });
-        }
-        self.model
-            .backward_shards(b, &mut self.workspaces, &mut self.grads)?;
+        let model = &self.model;
+        model.forward_shards_pass(b, &mut self.workspaces, x, key)?;
+        let l = &mut self.ledger;
+        let (recon, latent): (Vec<_>, Vec<_>) =
+            self.workspaces.iter().map(Draw::loss_terms).unzip();
+        b.sums_into(&recon, &mut l.tensor, l.verdict.reconstruction.start, false);
+        b.sums_into(&latent, &mut l.tensor, l.verdict.latent.start, false);
+        model.backward_shards(b, &mut self.workspaces, &mut self.grads)?;
+        let grads: Vec<_> = self.grads[0].named().into_iter().map(|(_, g)| g).collect();
+        b.sums_into(&grads, &mut l.tensor, l.verdict.grad_squares.start, true);
+        b.step_verdict(&mut l.tensor, &l.verdict);
         let (adam, grads, cfg) = (&mut self.adam, &self.grads[0], &self.config);
-        let grad_norm = self
-            .model
-            .update_params(b, |p| adam.update(b, p, grads, cfg))?;
+        self.model
+            .update_params(b, |p| adam.update_checked(b, (p, grads), cfg, &l.tensor));
+        l.recorded += 1;
+        check_device(b)
+    }
+
+    /// Reads the ledger (the one blocking read-back of the steps since the last read; none
+    /// when no step was recorded) and resets it; uncounts the skipped steps.
+    pub fn read_window(&mut self, b: &B) -> Result<TrainWindow> {
+        if self.ledger.recorded == 0 {
+            return Ok(TrainWindow::default());
+        }
+        let l: Vec<f64> = b
+            .download(&self.ledger.tensor)
+            .into_iter()
+            .map(|x| x.f64())
+            .collect();
         check_device(b)?;
-        Ok(StepStats { loss, grad_norm })
+        b.fill(&mut self.ledger.tensor, 0.0);
+        self.ledger.recorded = 0;
+        let (taken, skipped) = (l[ledger::TAKEN] as u64, l[ledger::SKIPPED] as u64);
+        let first = self.adam.steps() - taken - skipped;
+        self.adam.take_back(skipped);
+        let last_skipped = (skipped > 0).then(|| Skipped {
+            what: if l[ledger::LAST_SKIPPED_WHAT] == ledger::LOSS_NOT_FINITE {
+                "loss"
+            } else {
+                "gradient norm"
+            },
+            step: first + l[ledger::LAST_SKIPPED_AT] as u64,
+        });
+        Ok(TrainWindow {
+            loss: Loss {
+                reconstruction: l[ledger::RECONSTRUCTION],
+                latent: l[ledger::LATENT],
+                examples: taken as usize * self.config.batch_size,
+            },
+            grad_norm_sum: l[ledger::GRAD_NORM],
+            taken,
+            skipped,
+            skipped_in_a_row: l[ledger::SKIPPED_IN_A_ROW] as u64,
+            last_skipped,
+        })
     }
 }
 
@@ -353,6 +522,53 @@ mod tests {
         // Training goes on from the kept parameters.
         t.step(&b, &good).unwrap();
         assert_eq!(t.steps(), 2);
+    }
+
+    /// Recorded steps read back at once: a non-finite batch among them is skipped on the
+    /// backend (named at the read, not counted), and the good ones add up to what `step`
+    /// reports for each.
+    #[test]
+    fn recorded_steps_report_at_the_read_and_skip_a_non_finite_one() {
+        let b = HostBackend::<f64>::new();
+        let cfg = tiny_configs().remove(0);
+        let tc = TrainConfig {
+            batch_size: 2,
+            ..TrainConfig::default()
+        };
+        let new = || Trainer::new(&b, Draw::new(&b, cfg.clone(), 1).unwrap(), tc.clone()).unwrap();
+        let (good, other) = (test_batch(&cfg, 2, 1), test_batch(&cfg, 2, 2));
+        let mut bad = good.clone();
+        bad[3] = f64::NAN;
+        let mut stepped = new();
+        let l1 = stepped.step(&b, &good).unwrap();
+        let l2 = stepped.step(&b, &other).unwrap();
+        let mut recorded = new();
+        recorded.record(&b, &good).unwrap();
+        recorded.record(&b, &other).unwrap();
+        let w = recorded.read_window(&b).unwrap();
+        assert_eq!((w.taken, w.skipped, w.last_skipped), (2, 0, None));
+        assert_eq!(w.loss.examples, 4);
+        let sum = l1.loss.reconstruction + l2.loss.reconstruction;
+        assert!((w.loss.reconstruction - sum).abs() < 1e-9 * sum, "{w:?}");
+        assert!((w.grad_norm_sum - l1.grad_norm - l2.grad_norm).abs() < 1e-9);
+        assert_eq!(recorded.model.values(&b), stepped.model.values(&b));
+        assert_eq!(recorded.read_window(&b).unwrap(), TrainWindow::default());
+
+        let before = recorded.model.values(&b);
+        recorded.record(&b, &bad).unwrap();
+        recorded.record(&b, &bad).unwrap();
+        assert_eq!(recorded.steps(), 4, "counted until read");
+        let w = recorded.read_window(&b).unwrap();
+        assert_eq!((w.taken, w.skipped, w.skipped_in_a_row), (0, 2, 2));
+        let skipped = w.last_skipped.unwrap();
+        assert_eq!((skipped.what, skipped.step), ("loss", 3));
+        assert_eq!(recorded.steps(), 2);
+        assert_eq!(
+            recorded.model.values(&b),
+            before,
+            "skipped steps change nothing"
+        );
+        assert_eq!(recorded.adam_state(&b), stepped.adam_state(&b));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use crate::params::{
     AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams, CopyRowsParams,
     ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
-    ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
+    ReduceParams, ScaleParams, ShapeParams, TransposeParams, VerdictParams, XentParams,
 };
 
 /// A file under `shaders/`, compiled in.
@@ -353,6 +353,18 @@ kernels! {
         shader: wgsl!("adam.wgsl"), headers: PLAIN, entry: Threads,
         params: AdamParams,
         bindings: [p: ReadWrite, g: Read, m: ReadWrite, v: ReadWrite],
+    }
+    /// One Adam step, its gradient scale and verdict read from the training ledger.
+    AdamChecked {
+        shader: wgsl!("adam_checked.wgsl"), headers: PLAIN, entry: Threads,
+        params: AdamParams,
+        bindings: [p: ReadWrite, g: Read, m: ReadWrite, v: ReadWrite, ledger: Read],
+    }
+    /// The training step's verdict (take or skip, clipping factor) and the ledger's sums.
+    StepVerdict {
+        shader: wgsl!("step_verdict.wgsl"), headers: PLAIN, entry: Threads,
+        params: VerdictParams,
+        bindings: [ledger: ReadWrite],
     }
 }
 

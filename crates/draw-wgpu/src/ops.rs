@@ -1,7 +1,9 @@
 //! `Backend` for [`WgpuBackend`]: every op is one or a few recorded dispatches; nothing but
-//! `download`, `sum` and `sum_squares_all` waits for the device.
+//! `download`, `sum`, `sum_all` and `sum_squares_all` waits for the device (a training step
+//! calls none of them: its sums go to the ledger, `sums_into`).
 
 use draw_core::kernels::filterbank::Geometry;
+use draw_core::kernels::ledger::Verdict;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
@@ -12,8 +14,8 @@ use draw_core::{
 use crate::kernels::Kernel;
 use crate::params::{
     dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams,
-    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams,
-    ShapeParams, TransposeParams, XentParams,
+    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, NormalParams, ReduceParams,
+    ScaleParams, ShapeParams, TransposeParams, VerdictParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
@@ -697,15 +699,70 @@ impl OptimOps for WgpuBackend {
         v: &mut WgpuTensor,
         step: &AdamStep,
     ) {
-        let pr = AdamParams {
-            len: dim(p.len()),
-            step_size: step.step_size as f32,
-            beta1: step.beta1 as f32,
-            beta2: step.beta2 as f32,
-            eps: step.eps as f32,
-            grad_scale: step.grad_scale as f32,
+        let pr = adam_params(p.len(), step);
+        self.dispatch(Kernel::Adam, pr, &[p, g, m, v], grid(p.len()));
+    }
+
+    fn sums_into(&self, ts: &[&WgpuTensor], ledger: &mut WgpuTensor, at: usize, squares: bool) {
+        assert!(at + ts.len() <= ledger.len(), "sums_into past the ledger");
+        for (k, t) in ts.iter().enumerate() {
+            let p = ReduceParams {
+                len: dim(t.len()),
+                slot: dim(at + k),
+                squares: squares.into(),
+                ..Default::default()
+            };
+            self.dispatch(Kernel::Reduce, p, &[t, ledger], (1, 1));
+        }
+    }
+
+    fn step_verdict(&self, ledger: &mut WgpuTensor, v: &Verdict) {
+        assert!(
+            v.grad_squares.end <= ledger.len(),
+            "verdict past the ledger"
+        );
+        let p = VerdictParams {
+            recon_lo: dim(v.reconstruction.start),
+            recon_hi: dim(v.reconstruction.end),
+            latent_lo: dim(v.latent.start),
+            latent_hi: dim(v.latent.end),
+            grad_lo: dim(v.grad_squares.start),
+            grad_hi: dim(v.grad_squares.end),
+            has_clip: v.clip.is_some().into(),
+            clip: v.clip.unwrap_or(0.0) as f32,
             ..Default::default()
         };
-        self.dispatch(Kernel::Adam, pr, &[p, g, m, v], grid(p.len()));
+        self.dispatch(Kernel::StepVerdict, p, &[ledger], (1, 1));
+    }
+
+    fn adam_checked(
+        &self,
+        p: &mut WgpuTensor,
+        g: &WgpuTensor,
+        (m, v): (&mut WgpuTensor, &mut WgpuTensor),
+        step: &AdamStep,
+        ledger: &WgpuTensor,
+    ) {
+        let pr = adam_params(p.len(), step);
+        self.dispatch(
+            Kernel::AdamChecked,
+            pr,
+            &[p, g, m, v, ledger],
+            grid(p.len()),
+        );
+    }
+}
+
+/// [`AdamParams`] for `len` elements (`adam_checked` reads its gradient scale from the ledger
+/// instead of `grad_scale`).
+fn adam_params(len: usize, step: &AdamStep) -> AdamParams {
+    AdamParams {
+        len: dim(len),
+        step_size: step.step_size as f32,
+        beta1: step.beta1 as f32,
+        beta2: step.beta2 as f32,
+        eps: step.eps as f32,
+        grad_scale: step.grad_scale as f32,
+        ..Default::default()
     }
 }

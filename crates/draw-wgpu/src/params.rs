@@ -272,6 +272,27 @@ params! {
         /// Factor applied to the gradient (clipping).
         grad_scale: f32,
     }
+
+    /// `step_verdict`: the training ledger's slot ranges (half-open) and the clipping
+    /// threshold.
+    VerdictParams {
+        /// First slot of the reconstruction-loss sums.
+        recon_lo: u32,
+        /// End of them.
+        recon_hi: u32,
+        /// First slot of the latent-loss sums.
+        latent_lo: u32,
+        /// End of them.
+        latent_hi: u32,
+        /// First slot of the squared-gradient sums.
+        grad_lo: u32,
+        /// End of them.
+        grad_hi: u32,
+        /// 1 when clipping.
+        has_clip: u32,
+        /// The clipping threshold on the global norm.
+        clip: f32,
+    }
 }
 
 /// `v` as a WGSL `u32` (buffers are capped below 4 GiB, so sizes and offsets fit).

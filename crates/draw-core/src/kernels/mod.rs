@@ -8,6 +8,7 @@
 
 pub mod attention;
 pub mod filterbank;
+pub mod ledger;
 pub mod lstm;
 pub mod pointwise;
 

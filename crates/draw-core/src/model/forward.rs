@@ -40,6 +40,31 @@ impl<B: Backend> Draw<B> {
         x: &[B::F],
         noise: NoiseKey,
     ) -> Result<Loss> {
+        self.forward_pass(b, ws, x, noise)?;
+        let (bce, kl) = Self::loss_terms(ws);
+        let sums = b.sum_all(&[bce, kl]);
+        Ok(Loss {
+            reconstruction: sums[0],
+            latent: sums[1],
+            examples: ws.batch,
+        })
+    }
+
+    /// The per-example loss terms of the last forward pass on `ws`: L^x and L^z, each
+    /// `rows × 1`, left on the backend.
+    pub(crate) fn loss_terms(ws: &Workspace<B>) -> (&B::Tensor, &B::Tensor) {
+        (&ws.bce, &ws.kl)
+    }
+
+    /// [`Draw::forward`] without summing the loss: the terms stay in the workspace
+    /// ([`Draw::loss_terms`]), so nothing is read back.
+    pub(crate) fn forward_pass(
+        &self,
+        b: &B,
+        ws: &mut Workspace<B>,
+        x: &[B::F],
+        noise: NoiseKey,
+    ) -> Result<()> {
         self.check_batch(ws.batch, x)?;
         let p = &self.params;
         b.upload(&mut ws.x, x);
@@ -66,12 +91,7 @@ impl<B: Backend> Draw<B> {
             self.forward_step(b, ws, t, noise)?;
         }
         b.bce(&ws.x, &ws.canvas, &mut ws.bce);
-        let sums = b.sum_all(&[&ws.bce, &ws.kl]);
-        Ok(Loss {
-            reconstruction: sums[0],
-            latent: sums[1],
-            examples: ws.batch,
-        })
+        Ok(())
     }
 
     /// Time step `t`: (1)–(2) read, (3) encode, (4) sample, (5) decode, (6) write.

@@ -49,19 +49,44 @@ impl<B: Backend> Draw<B> {
         x: &[B::F],
         noise: NoiseKey,
     ) -> Result<Loss> {
+        let per_shard = self.each_shard(b, shards, x, |ws, xs| self.forward(b, ws, xs, noise))?;
+        let mut total = Loss::default();
+        for l in &per_shard {
+            total.add(l);
+        }
+        Ok(total)
+    }
+
+    /// [`Draw::forward_shards`] without summing the loss: each shard's terms stay in its
+    /// workspace ([`Draw::loss_terms`]).
+    pub(crate) fn forward_shards_pass(
+        &self,
+        b: &B,
+        shards: &mut [Workspace<B>],
+        x: &[B::F],
+        noise: NoiseKey,
+    ) -> Result<()> {
+        self.each_shard(b, shards, x, |ws, xs| self.forward_pass(b, ws, xs, noise))?;
+        Ok(())
+    }
+
+    /// `f(workspace, its rows of x)` on every shard, by [`Storage::run_shards`].
+    fn each_shard<R: Send>(
+        &self,
+        b: &B,
+        shards: &mut [Workspace<B>],
+        x: &[B::F],
+        f: impl Fn(&mut Workspace<B>, &[B::F]) -> Result<R> + Sync,
+    ) -> Result<Vec<R>> {
         let size = self.config.image_size();
         self.check_batch(shards.iter().map(|w| w.batch).sum(), x)?;
-        let mut results: Vec<(&mut Workspace<B>, Option<Result<Loss>>)> =
+        let mut results: Vec<(&mut Workspace<B>, Option<Result<R>>)> =
             shards.iter_mut().map(|w| (w, None)).collect();
         b.run_shards(&mut results, |_, (ws, out)| {
             let xs = &x[ws.first_row * size..(ws.first_row + ws.batch) * size];
-            *out = Some(self.forward(b, ws, xs, noise));
+            *out = Some(f(ws, xs));
         });
-        let mut total = Loss::default();
-        for (_, r) in results {
-            total.add(&shard_result(r)?);
-        }
-        Ok(total)
+        results.into_iter().map(|(_, r)| shard_result(r)).collect()
     }
 
     /// [`Draw::backward`] on every shard of the last [`Draw::forward_shards`], then the

@@ -23,7 +23,7 @@
 //! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
 //! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone and writing a copy: `sample_latent_to`), latent_log_ratio |
-//! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam |
+//! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam, the ledger (sums_into, step_verdict, adam_checked) |
 
 mod attention;
 mod loss;
@@ -264,6 +264,7 @@ fn cases() -> Vec<Op> {
     v.extend(lstm::copy_cases().into_iter().map(Op::Lstm));
     v.extend(attention::copy_cases().into_iter().map(Op::Attention));
     v.extend(sampling::copy_cases().into_iter().map(Op::Sampling));
+    v.extend(optim::ledger_cases().into_iter().map(Op::Optim));
     v
 }
 
