@@ -430,9 +430,7 @@ impl<B: Backend> Session<'_, B> {
     /// Copies the checkpoint just saved (an epoch's end) to `best.safetensors`: the parameters
     /// with the lowest validation error so far, which is how a run's result is chosen.
     fn keep_best(&self, valid: f64) -> Result<()> {
-        let best = self.dir.root().join("best.safetensors");
-        let bytes = std::fs::read(self.dir.checkpoint())?;
-        checkpoint::write_atomically(&best, &bytes)?;
+        let best = self.dir.keep_best()?;
         println!(
             "lowest validation error so far ({valid:.2} %): {}",
             best.display()

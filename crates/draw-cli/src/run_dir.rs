@@ -50,6 +50,21 @@ impl RunDir {
         self.root.join("last-good.safetensors")
     }
 
+    /// `best.safetensors`: the epoch checkpoint with the best figure so far (a classifier's
+    /// lowest validation error, a generative model's lowest test bound).
+    pub fn best(&self) -> PathBuf {
+        self.root.join("best.safetensors")
+    }
+
+    /// Copies the checkpoint just saved to [`RunDir::best`] (atomically); returns its path.
+    pub fn keep_best(&self) -> Result<PathBuf> {
+        let best = self.best();
+        let bytes = std::fs::read(self.checkpoint())
+            .with_context(|| format!("reading {}", self.checkpoint().display()))?;
+        draw_core::checkpoint::write_atomically(&best, &bytes)?;
+        Ok(best)
+    }
+
     /// `samples.png`: a grid of samples.
     pub fn samples_png(&self) -> PathBuf {
         self.root.join("samples.png")

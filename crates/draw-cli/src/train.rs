@@ -375,6 +375,14 @@ impl<'b, B: Backend> TrainSession<'b, B> {
         }
     }
 
+    /// Prints `line` on stdout above the progress bar (also when the bar is hidden).
+    fn say(&self, line: &str) {
+        self.progress.println(line);
+        if self.progress.is_hidden() {
+            println!("{line}");
+        }
+    }
+
     fn warn(&self, msg: &str) {
         self.progress.suspend(|| eprintln!("{msg}"));
     }
@@ -413,17 +421,24 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             t0.elapsed().as_secs_f64(),
             self.elapsed()
         );
-        self.progress.println(&line);
-        if self.progress.is_hidden() {
-            println!("{line}");
-        }
+        self.say(&line);
         self.metrics.log(&json!({"epoch": epoch, "step": self.trainer.steps(), "train_loss": el.mean_total(), "test_nll": test.mean_total(), "test_bits_per_dim": bpd, "test_lx": test.mean_reconstruction(), "test_lz": test.mean_latent(), "test_kl_steps": rounded_kl_steps(&steps), "elapsed_sec": self.elapsed()}))?;
         let nll = test.mean_total();
+        let improved = self.at.best_test_nll.is_none_or(|b| nll < b);
         self.at.last_test_nll = Some(nll);
         self.at.best_test_nll = Some(self.at.best_test_nll.map_or(nll, |b| b.min(nll)));
         self.at.epoch_closed = complete;
         // The epoch's end is recorded, so a resume does not evaluate it again.
-        self.save_checkpoint()
+        self.save_checkpoint()?;
+        if improved && self.at.failed_saves == 0 {
+            // A later divergence then loses nothing: the epoch with the lowest bound is kept.
+            let best = self.dir.keep_best()?;
+            self.say(&format!(
+                "lowest test bound so far ({nll:.2} nats): {}",
+                best.display()
+            ));
+        }
+        Ok(())
     }
 
     /// Training seconds so far, across resumes.

@@ -713,3 +713,63 @@ fn a_classifier_run_keeps_its_lowest_validation_error_checkpoint() {
     assert!(e.contains("test error"), "{e}");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// A generative run copies each epoch checkpoint that lowers the test bound to
+/// best.safetensors, which evaluates to the lowest bound in the run's metrics (so a later
+/// divergence loses nothing).
+#[test]
+fn a_generative_run_keeps_its_lowest_test_bound_checkpoint() {
+    let out = tmp("generative-best");
+    let data = mnist();
+    let text = ok(&[
+        "train",
+        "--preset",
+        "quick",
+        "--steps",
+        "4",
+        "--epochs",
+        "3",
+        "--lr",
+        "0.02",
+        "--batch-size",
+        "50",
+        "--train-limit",
+        "100",
+        "--test-limit",
+        "100",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let metrics = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    let bounds: Vec<f64> = metrics
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["test_nll"].as_f64())
+        .collect();
+    assert_eq!(bounds.len(), 3, "{metrics}");
+    let lowest = bounds.iter().cloned().fold(f64::INFINITY, f64::min);
+    let improvements = (0..3)
+        .filter(|&i| bounds[..i].iter().all(|&b| bounds[i] < b))
+        .count();
+    assert_eq!(
+        text.matches("lowest test bound so far").count(),
+        improvements,
+        "{text}"
+    );
+    let e = ok(&[
+        "eval",
+        "--checkpoint",
+        out.join("best.safetensors").to_str().unwrap(),
+        "--limit",
+        "100",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains(&format!("test NLL bound: {lowest:.2} nats")),
+        "{lowest}: {e}"
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
