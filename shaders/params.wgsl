@@ -159,10 +159,10 @@ struct AdamParams {
 }
 
 struct VerdictParams {
-    recon_lo: u32,
-    recon_hi: u32,
-    latent_lo: u32,
-    latent_hi: u32,
+    first_lo: u32,
+    first_hi: u32,
+    second_lo: u32,
+    second_hi: u32,
     grad_lo: u32,
     grad_hi: u32,
     has_clip: u32,

@@ -2,7 +2,7 @@
 // the step's loss and squared-gradient sums in `ledger`, whether its update is taken and its
 // clipping factor, and the step added to the ledger's accumulators. One thread.
 //
-// Slots: 0 ok, 1 grad scale, 2 Σ L^x, 3 Σ L^z, 4 Σ norm, 5 taken, 6 skipped, 7 skipped in a
+// Slots: 0 ok, 1 grad scale, 2 Σ first term (L^x), 3 Σ second term (L^z), 4 Σ norm, 5 taken, 6 skipped, 7 skipped in a
 // row, 8 the last skipped update's number (taken + 1), 9 what was not finite (1 loss, 2 norm).
 
 // Whether v is finite, by its exponent bits (WGSL may assume NaN and ∞ away in comparisons).
@@ -22,10 +22,10 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     if (t != 0u) {
         return;
     }
-    let recon = range_sum(P.recon_lo, P.recon_hi);
-    let latent = range_sum(P.latent_lo, P.latent_hi);
+    let first = range_sum(P.first_lo, P.first_hi);
+    let second = range_sum(P.second_lo, P.second_hi);
     let norm = sqrt(range_sum(P.grad_lo, P.grad_hi));
-    let loss_ok = finite(recon + latent);
+    let loss_ok = finite(first + second);
     if (loss_ok && finite(norm)) {
         var scale = 1.0;
         if (P.has_clip != 0u && norm > P.clip) {
@@ -33,8 +33,8 @@ fn kernel(t: u32, wg: u32, lid: u32) {
         }
         ledger[0] = 1.0;
         ledger[1] = scale;
-        ledger[2] += recon;
-        ledger[3] += latent;
+        ledger[2] += first;
+        ledger[3] += second;
         ledger[4] += norm;
         ledger[5] += 1.0;
         ledger[7] = 0.0;

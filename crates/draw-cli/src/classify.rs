@@ -9,13 +9,13 @@ use crate::backend::{with_backend, BackendChoice, BackendTask};
 use crate::eval::to_float;
 use crate::plan::{data_dir, resume_checkpoint, DEFAULT_LOG_EVERY};
 use crate::run_dir::{MetricsLog, RunDir};
-use crate::train::{INTERRUPTED_EXIT, MAX_SKIPPED_STEPS};
+use crate::train::{Window, INTERRUPTED_EXIT, MAX_SKIPPED_STEPS};
 use anyhow::{bail, Result};
 use draw_core::checkpoint;
 use draw_core::model::classifier::{
     classifier_preset, Classifier, ClassifierConfig, ClassifierTrainer, Score,
 };
-use draw_core::{Backend, DrawError, TrainConfig};
+use draw_core::{Backend, TrainConfig};
 use draw_data::{
     Batcher, ClutterConfig, ClutteredMnist, ClutteredSplits, DatasetName, Generator,
     CLUTTERED_TEST_SEED, CLUTTERED_VALID_SEED,
@@ -273,7 +273,7 @@ struct Session<'b, B: Backend> {
     batches_done: usize,
     elapsed_before: f64,
     started: Instant,
-    window: (Score, Instant),
+    window: Window<Score>,
     epoch_score: Score,
     skipped: u32,
     /// The lowest validation error after an epoch so far.
@@ -326,7 +326,7 @@ impl<'b, B: Backend> Session<'b, B> {
             batches_done,
             elapsed_before,
             started: Instant::now(),
-            window: (Score::default(), Instant::now()),
+            window: Window::new(Score::default()),
             epoch_score: Score::default(),
             skipped: 0,
             best_valid: None,
@@ -350,6 +350,7 @@ impl<B: Backend> Session<'_, B> {
             while self.batches_done < batches.len() {
                 self.step(&batches[self.batches_done])?;
                 self.batches_done += 1;
+                self.after_step()?;
                 if self.stop.load(Ordering::SeqCst) {
                     self.save()?;
                     eprintln!(
@@ -384,45 +385,71 @@ impl<B: Backend> Session<'_, B> {
         self.finish()
     }
 
-    /// One optimiser step on the training examples `idx` of the current epoch; a non-finite
-    /// step is skipped (parameters kept), and [`MAX_SKIPPED_STEPS`] in a row stop the run.
+    /// One optimiser step on the training examples `idx` of the current epoch, recorded with
+    /// no read-back (a non-finite step is skipped on the backend, parameters kept).
     fn step(&mut self, idx: &[usize]) -> Result<()> {
         let (seed, epoch) = (self.plan.train.seed, self.epoch as u64 - 1);
         let batch = self.splits.train.batch(seed, epoch, idx);
         let x: Vec<B::F> = to_float(&batch.images);
-        let (score, norm) = match self.trainer.step(self.b, &x, &batch.labels) {
-            Ok(r) => r,
-            Err(e @ DrawError::NonFinite { .. }) => {
-                self.skipped += 1;
-                eprintln!("{e}: update skipped ({} in a row)", self.skipped);
-                if self.skipped >= MAX_SKIPPED_STEPS {
-                    bail!("{e}, {MAX_SKIPPED_STEPS} steps in a row (try a lower --lr or --clip)");
-                }
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
+        self.trainer.record(self.b, &x, &batch.labels)?;
+        Ok(())
+    }
+
+    /// After a step (counted in the position): the ledger is read when a metrics line, a
+    /// checkpoint or the end is due, and after every step while steps are being skipped; then
+    /// the metrics line and the checkpoint.
+    fn after_step(&mut self) -> Result<()> {
+        let logs_at = |s: u64, plan: &ClassifyPlan| s.is_multiple_of(plan.log_every);
+        let checkpoints_at = |s: u64, plan: &ClassifyPlan| {
+            plan.checkpoint_every.is_some_and(|n| s.is_multiple_of(n))
         };
-        self.skipped = 0;
-        self.window.0.add(&score);
-        self.epoch_score.add(&score);
+        let stops_at = |s: u64, plan: &ClassifyPlan| plan.max_steps.is_some_and(|m| s >= m);
         let step = self.trainer.steps();
-        if step.is_multiple_of(self.plan.log_every) {
-            let (w, since) = self.window;
-            let ips = w.examples as f64 / since.elapsed().as_secs_f64();
+        let plan = &self.plan;
+        if self.skipped == 0
+            && !logs_at(step, plan)
+            && !checkpoints_at(step, plan)
+            && !stops_at(step, plan)
+        {
+            return Ok(());
+        }
+        self.read_window()?;
+        let step = self.trainer.steps();
+        if logs_at(step, &self.plan) && self.window.taken > 0 {
+            let (w, norm) = (self.window.loss, self.window.mean_grad_norm());
+            let ips = self.window.per_second(w.examples);
             self.metrics.log(&json!({"step": step, "epoch": self.epoch, "loss": w.mean_loss(), "train_error": w.error_percent(), "grad_norm": norm, "lr": self.trainer.config.learning_rate, "images_per_sec": ips}))?;
             eprintln!(
                 "step {step}: loss {:.3}, train error {:.1} %, {ips:.0} img/s",
                 w.mean_loss(),
                 w.error_percent()
             );
-            self.window = (Score::default(), Instant::now());
+            self.window = Window::new(Score::default());
         }
-        if self
-            .plan
-            .checkpoint_every
-            .is_some_and(|n| step.is_multiple_of(n))
-        {
+        if checkpoints_at(step, &self.plan) {
             self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Reads what the steps since the last read measured into the metrics window and the
+    /// epoch's score; names a skipped step, and stops after [`MAX_SKIPPED_STEPS`] in a row.
+    fn read_window(&mut self) -> Result<()> {
+        let w = self.trainer.read_window(self.b)?;
+        self.window.loss.add(&w.loss);
+        self.window.count(&w);
+        self.epoch_score.add(&w.loss);
+        self.skipped = if w.taken > 0 {
+            w.skipped_in_a_row as u32
+        } else {
+            self.skipped + w.skipped as u32
+        };
+        if let Some(s) = w.last_skipped {
+            let e = s.error();
+            eprintln!("{e}: update skipped ({} in a row)", self.skipped);
+            if self.skipped >= MAX_SKIPPED_STEPS {
+                bail!("{e}, {MAX_SKIPPED_STEPS} steps in a row (try a lower --lr or --clip)");
+            }
         }
         Ok(())
     }
@@ -440,6 +467,7 @@ impl<B: Backend> Session<'_, B> {
 
     /// Validation and test error, printed and logged; returns the validation error (%).
     fn end_epoch(&mut self) -> Result<f64> {
+        self.read_window()?;
         let t0 = Instant::now();
         let limit = self.plan.test_limit;
         let valid = set_error(
@@ -476,8 +504,10 @@ impl<B: Backend> Session<'_, B> {
         self.elapsed_before + self.started.elapsed().as_secs_f64()
     }
 
-    /// The training checkpoint: parameters, optimiser state, [`ClassifyState`].
-    fn save(&self) -> Result<()> {
+    /// The training checkpoint: parameters, optimiser state, [`ClassifyState`]; the ledger is
+    /// read first, so the checkpoint counts only the steps taken.
+    fn save(&mut self) -> Result<()> {
+        self.read_window()?;
         let state = ClassifyState {
             preset: self.plan.preset.clone(),
             train: self.plan.train.clone(),
@@ -507,7 +537,7 @@ impl<B: Backend> Session<'_, B> {
         Ok(())
     }
 
-    fn finish(self) -> Result<()> {
+    fn finish(mut self) -> Result<()> {
         self.save()?;
         println!(
             "done: {} steps in {:.0}s; checkpoint {}, metrics {}",

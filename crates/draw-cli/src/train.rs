@@ -13,7 +13,7 @@ use crate::run_dir::{MetricsLog, RunDir};
 use crate::sample::write_samples;
 use anyhow::{bail, Context, Result};
 use draw_core::checkpoint;
-use draw_core::{Backend, Draw, DrawError, Loss, Trainer};
+use draw_core::{Backend, Draw, DrawError, Loss, TrainWindow, Trainer};
 use draw_data::{binarize_keyed, Batcher, Dataset};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -107,23 +107,42 @@ pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
-/// The losses and gradient norms of the steps taken since the last metrics line, and when
-/// that line was written.
-struct Window {
-    loss: Loss,
+/// The losses (`S`: a [`Loss`], a classifier's `Score`) and gradient norms of the steps taken
+/// since the last metrics line, and when that line was written.
+pub(crate) struct Window<S> {
+    /// The taken steps' summed losses.
+    pub loss: S,
     grad_norm_sum: f64,
-    taken: u64,
+    /// Steps taken.
+    pub taken: u64,
     since: Instant,
 }
 
-impl Window {
-    fn new(loss: Loss) -> Self {
+impl<S> Window<S> {
+    /// A window starting now with `loss` (a resumed run's sums so far).
+    pub fn new(loss: S) -> Self {
         Window {
             loss,
             grad_norm_sum: 0.0,
             taken: 0,
             since: Instant::now(),
         }
+    }
+
+    /// Counts a read's taken steps and gradient norms (the caller adds its losses).
+    pub fn count<T>(&mut self, w: &TrainWindow<T>) {
+        self.grad_norm_sum += w.grad_norm_sum;
+        self.taken += w.taken;
+    }
+
+    /// Mean gradient norm of the taken steps.
+    pub fn mean_grad_norm(&self) -> f64 {
+        self.grad_norm_sum / self.taken.max(1) as f64
+    }
+
+    /// `examples` over the seconds since the window began.
+    pub fn per_second(&self, examples: usize) -> f64 {
+        examples as f64 / self.since.elapsed().as_secs_f64()
     }
 }
 
@@ -136,7 +155,7 @@ struct Position {
     /// Whether its end is done.
     epoch_closed: bool,
     epoch_loss: Loss,
-    window: Window,
+    window: Window<Loss>,
     skipped: u32,
     failed_saves: u32,
     best_test_nll: Option<f64>,
@@ -299,8 +318,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     fn read_window(&mut self) -> Result<()> {
         let w = self.trainer.read_window(self.b)?;
         self.at.window.loss.add(&w.loss);
-        self.at.window.grad_norm_sum += w.grad_norm_sum;
-        self.at.window.taken += w.taken;
+        self.at.window.count(&w);
         self.at.epoch_loss.add(&w.loss);
         self.at.skipped = if w.taken > 0 {
             w.skipped_in_a_row as u32
@@ -391,7 +409,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     fn log_step(&mut self) -> Result<()> {
         let step = self.trainer.steps();
         let w = &self.at.window;
-        let ips = w.loss.examples as f64 / w.since.elapsed().as_secs_f64();
+        let ips = w.per_second(w.loss.examples);
         let l = &w.loss;
         self.progress.set_message(format!(
             "loss {:.2} (Lx {:.2} Lz {:.2}) {:.0} img/s",
@@ -400,7 +418,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             l.mean_latent(),
             ips
         ));
-        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": w.grad_norm_sum / w.taken.max(1) as f64, "lr": self.trainer.config.learning_rate, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
+        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": w.mean_grad_norm(), "lr": self.trainer.config.learning_rate, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
     }
 
     /// The epoch's checkpoint, its test bound, and its line on the terminal and in the metrics;

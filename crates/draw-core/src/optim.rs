@@ -207,11 +207,12 @@ pub struct StepStats {
     pub grad_norm: f64,
 }
 
-/// What the steps recorded since the last read measured ([`Trainer::read_window`]).
+/// What the steps recorded since the last read measured ([`Trainer::read_window`]); `S` holds
+/// their summed loss terms (a [`Loss`] for DRAW, a classifier's `Score`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct TrainWindow {
+pub struct TrainWindow<S = Loss> {
     /// The loss sums of the steps taken (`examples`: their batches' images).
-    pub loss: Loss,
+    pub loss: S,
     /// Σ of the taken steps' gradient norms before clipping.
     pub grad_norm_sum: f64,
     /// Steps taken.
@@ -222,6 +223,25 @@ pub struct TrainWindow {
     pub skipped_in_a_row: u64,
     /// The last skipped step.
     pub last_skipped: Option<Skipped>,
+}
+
+impl<S> TrainWindow<S> {
+    /// Mean gradient norm over the taken steps (0 when none).
+    pub fn mean_grad_norm(&self) -> f64 {
+        self.grad_norm_sum / self.taken.max(1) as f64
+    }
+
+    /// The same window with its loss sums turned into another summary by `f`.
+    pub fn map<T>(self, f: impl FnOnce(S) -> T) -> TrainWindow<T> {
+        TrainWindow {
+            loss: f(self.loss),
+            grad_norm_sum: self.grad_norm_sum,
+            taken: self.taken,
+            skipped: self.skipped,
+            skipped_in_a_row: self.skipped_in_a_row,
+            last_skipped: self.last_skipped,
+        }
+    }
 }
 
 /// A step skipped because its loss or gradient norm was not finite.
@@ -243,16 +263,9 @@ impl Skipped {
     }
 }
 
-impl TrainWindow {
-    /// Mean gradient norm over the taken steps (0 when none).
-    pub fn mean_grad_norm(&self) -> f64 {
-        self.grad_norm_sum / self.taken.max(1) as f64
-    }
-}
-
 /// A trainer's ledger ([`crate::kernels::ledger`]): where its steps leave their sums and
-/// verdicts, read by the host only in [`Trainer::read_window`].
-struct Ledger<T> {
+/// verdicts, read by the host only in [`Ledger::read`].
+pub(crate) struct Ledger<T> {
     tensor: T,
     verdict: Verdict,
     /// Steps recorded since the last read.
@@ -260,12 +273,18 @@ struct Ledger<T> {
 }
 
 impl<T> Ledger<T> {
-    /// A zeroed ledger for `shards` workspaces and `grads` gradient tensors.
-    fn new<B: Backend<Tensor = T>>(b: &B, shards: usize, grads: usize, clip: Option<f64>) -> Self {
+    /// A zeroed ledger for a loss of two terms summed over `shards` workspaces each, and
+    /// `grads` gradient tensors.
+    pub(crate) fn new<B: Backend<Tensor = T>>(
+        b: &B,
+        shards: usize,
+        grads: usize,
+        clip: Option<f64>,
+    ) -> Self {
         let s = ledger::SUMS;
         let verdict = Verdict {
-            reconstruction: s..s + shards,
-            latent: s + shards..s + 2 * shards,
+            first: s..s + shards,
+            second: s + shards..s + 2 * shards,
             grad_squares: s + 2 * shards..s + 2 * shards + grads,
             clip,
         };
@@ -274,6 +293,62 @@ impl<T> Ledger<T> {
             verdict,
             recorded: 0,
         }
+    }
+
+    /// A step's two loss terms (one tensor per shard each) summed into the ledger.
+    pub(crate) fn add_terms<B: Backend<Tensor = T>>(&mut self, b: &B, first: &[&T], second: &[&T]) {
+        b.sums_into(first, &mut self.tensor, self.verdict.first.start, false);
+        b.sums_into(second, &mut self.tensor, self.verdict.second.start, false);
+    }
+
+    /// The step's gradients' sums of squares, then its verdict; returns the ledger for
+    /// [`Adam::update_checked`].
+    pub(crate) fn decide<B: Backend<Tensor = T>>(&mut self, b: &B, grads: &[&T]) -> &T {
+        let at = self.verdict.grad_squares.start;
+        b.sums_into(grads, &mut self.tensor, at, true);
+        b.step_verdict(&mut self.tensor, &self.verdict);
+        self.recorded += 1;
+        &self.tensor
+    }
+
+    /// Reads the ledger (one blocking read-back; none when no step was recorded since the
+    /// last read), resets it, and uncounts the skipped steps from `adam`. The loss sums come
+    /// back as `[first term, second term]`.
+    pub(crate) fn read<B: Backend<Tensor = T>, P: ParamSet<T, Of<T> = P>>(
+        &mut self,
+        b: &B,
+        adam: &mut Adam<B, P>,
+    ) -> Result<TrainWindow<[f64; 2]>> {
+        if self.recorded == 0 {
+            return Ok(TrainWindow::default());
+        }
+        let l: Vec<f64> = b
+            .download(&self.tensor)
+            .into_iter()
+            .map(|x| x.f64())
+            .collect();
+        check_device(b)?;
+        b.fill(&mut self.tensor, 0.0);
+        self.recorded = 0;
+        let (taken, skipped) = (l[ledger::TAKEN] as u64, l[ledger::SKIPPED] as u64);
+        let first = adam.steps() - taken - skipped;
+        adam.take_back(skipped);
+        let last_skipped = (skipped > 0).then(|| Skipped {
+            what: if l[ledger::LAST_SKIPPED_WHAT] == ledger::LOSS_NOT_FINITE {
+                "loss"
+            } else {
+                "gradient norm"
+            },
+            step: first + l[ledger::LAST_SKIPPED_AT] as u64,
+        });
+        Ok(TrainWindow {
+            loss: [l[ledger::FIRST_TERM], l[ledger::SECOND_TERM]],
+            grad_norm_sum: l[ledger::GRAD_NORM],
+            taken,
+            skipped,
+            skipped_in_a_row: l[ledger::SKIPPED_IN_A_ROW] as u64,
+            last_skipped,
+        })
     }
 }
 
@@ -362,59 +437,29 @@ impl<B: Backend> Trainer<B> {
         let key = NoiseKey::new(self.config.seed, self.adam.steps());
         let model = &self.model;
         model.forward_shards_pass(b, &mut self.workspaces, x, key)?;
-        let l = &mut self.ledger;
         let (recon, latent): (Vec<_>, Vec<_>) =
             self.workspaces.iter().map(Draw::loss_terms).unzip();
-        b.sums_into(&recon, &mut l.tensor, l.verdict.reconstruction.start, false);
-        b.sums_into(&latent, &mut l.tensor, l.verdict.latent.start, false);
+        self.ledger.add_terms(b, &recon, &latent);
         model.backward_shards(b, &mut self.workspaces, &mut self.grads)?;
         let grads: Vec<_> = self.grads[0].named().into_iter().map(|(_, g)| g).collect();
-        b.sums_into(&grads, &mut l.tensor, l.verdict.grad_squares.start, true);
-        b.step_verdict(&mut l.tensor, &l.verdict);
+        let ledger = self.ledger.decide(b, &grads);
         let (adam, grads, cfg) = (&mut self.adam, &self.grads[0], &self.config);
         self.model
-            .update_params(b, |p| adam.update_checked(b, (p, grads), cfg, &l.tensor));
-        l.recorded += 1;
+            .update_params(b, |p| adam.update_checked(b, (p, grads), cfg, ledger));
         check_device(b)
     }
 
     /// Reads the ledger (the one blocking read-back of the steps since the last read; none
     /// when no step was recorded) and resets it; uncounts the skipped steps.
     pub fn read_window(&mut self, b: &B) -> Result<TrainWindow> {
-        if self.ledger.recorded == 0 {
-            return Ok(TrainWindow::default());
-        }
-        let l: Vec<f64> = b
-            .download(&self.ledger.tensor)
-            .into_iter()
-            .map(|x| x.f64())
-            .collect();
-        check_device(b)?;
-        b.fill(&mut self.ledger.tensor, 0.0);
-        self.ledger.recorded = 0;
-        let (taken, skipped) = (l[ledger::TAKEN] as u64, l[ledger::SKIPPED] as u64);
-        let first = self.adam.steps() - taken - skipped;
-        self.adam.take_back(skipped);
-        let last_skipped = (skipped > 0).then(|| Skipped {
-            what: if l[ledger::LAST_SKIPPED_WHAT] == ledger::LOSS_NOT_FINITE {
-                "loss"
-            } else {
-                "gradient norm"
-            },
-            step: first + l[ledger::LAST_SKIPPED_AT] as u64,
-        });
-        Ok(TrainWindow {
-            loss: Loss {
-                reconstruction: l[ledger::RECONSTRUCTION],
-                latent: l[ledger::LATENT],
-                examples: taken as usize * self.config.batch_size,
-            },
-            grad_norm_sum: l[ledger::GRAD_NORM],
-            taken,
-            skipped,
-            skipped_in_a_row: l[ledger::SKIPPED_IN_A_ROW] as u64,
-            last_skipped,
-        })
+        let batch = self.config.batch_size;
+        let w = self.ledger.read(b, &mut self.adam)?;
+        let taken = w.taken as usize;
+        Ok(w.map(|[reconstruction, latent]| Loss {
+            reconstruction,
+            latent,
+            examples: taken * batch,
+        }))
     }
 }
 

@@ -722,10 +722,10 @@ impl OptimOps for WgpuBackend {
             "verdict past the ledger"
         );
         let p = VerdictParams {
-            recon_lo: dim(v.reconstruction.start),
-            recon_hi: dim(v.reconstruction.end),
-            latent_lo: dim(v.latent.start),
-            latent_hi: dim(v.latent.end),
+            first_lo: dim(v.first.start),
+            first_hi: dim(v.first.end),
+            second_lo: dim(v.second.start),
+            second_hi: dim(v.second.end),
             grad_lo: dim(v.grad_squares.start),
             grad_hi: dim(v.grad_squares.end),
             has_clip: v.clip.is_some().into(),

@@ -276,14 +276,14 @@ params! {
     /// `step_verdict`: the training ledger's slot ranges (half-open) and the clipping
     /// threshold.
     VerdictParams {
-        /// First slot of the reconstruction-loss sums.
-        recon_lo: u32,
+        /// First slot of the first loss term's sums.
+        first_lo: u32,
         /// End of them.
-        recon_hi: u32,
-        /// First slot of the latent-loss sums.
-        latent_lo: u32,
+        first_hi: u32,
+        /// First slot of the second term's sums.
+        second_lo: u32,
         /// End of them.
-        latent_hi: u32,
+        second_hi: u32,
         /// First slot of the squared-gradient sums.
         grad_lo: u32,
         /// End of them.

@@ -4,6 +4,9 @@
 //! reads it. A step then needs no blocking read-back: the host learns of its loss, and of a
 //! skipped non-finite step, when it next reads (at the logging interval).
 //!
+//! A step's loss has two summed terms: L^x and L^z for DRAW; the cross-entropy and the count of
+//! correct answers for the classifier (which is always finite, so the check is the loss's).
+//!
 //! Layout (one row): the verdict of the step in progress, the accumulators of the steps since
 //! the last read, then the step's sums, one slot per summed tensor from [`SUMS`] on.
 
@@ -14,10 +17,10 @@ use std::ops::Range;
 pub const OK: usize = 0;
 /// The step's factor on the gradient: `clip / ‖g‖` when the norm exceeds the clip, else 1.
 pub const GRAD_SCALE: usize = 1;
-/// Σ over the taken steps of the batch's reconstruction-loss sum.
-pub const RECONSTRUCTION: usize = 2;
-/// Σ over the taken steps of the batch's latent-loss sum.
-pub const LATENT: usize = 3;
+/// Σ over the taken steps of the batch's sums of the first term (L^x; the cross-entropy).
+pub const FIRST_TERM: usize = 2;
+/// Σ over the taken steps of the batch's sums of the second term (L^z; the correct count).
+pub const SECOND_TERM: usize = 3;
 /// Σ over the taken steps of the gradient norm before clipping.
 pub const GRAD_NORM: usize = 4;
 /// Steps taken since the last read.
@@ -42,10 +45,10 @@ pub const NORM_NOT_FINITE: f64 = 2.0;
 /// Which ledger slots hold a step's sums, and the clipping threshold.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
-    /// Slots whose sum is the batch's reconstruction loss (one per shard).
-    pub reconstruction: Range<usize>,
-    /// Slots whose sum is the batch's latent loss.
-    pub latent: Range<usize>,
+    /// Slots whose sum is the batch's first term (one per shard).
+    pub first: Range<usize>,
+    /// Slots whose sum is the batch's second term.
+    pub second: Range<usize>,
     /// Slots whose sum is the squared gradient norm (one per gradient tensor).
     pub grad_squares: Range<usize>,
     /// Global-norm clipping threshold, if any.
@@ -57,9 +60,9 @@ pub struct Verdict {
 /// device kernels compute the same in `F`.
 pub fn step_verdict<F: Float>(ledger: &mut [F], v: &Verdict) {
     let sum = |r: &Range<usize>, l: &[F]| l[r.clone()].iter().fold(F::zero(), |s, &x| s + x);
-    let (recon, latent) = (sum(&v.reconstruction, ledger), sum(&v.latent, ledger));
+    let (first, second) = (sum(&v.first, ledger), sum(&v.second, ledger));
     let norm = sum(&v.grad_squares, ledger).sqrt();
-    let loss_ok = (recon + latent).f64().is_finite();
+    let loss_ok = (first + second).f64().is_finite();
     let ok = loss_ok && norm.f64().is_finite();
     if ok {
         ledger[OK] = F::one();
@@ -67,8 +70,8 @@ pub fn step_verdict<F: Float>(ledger: &mut [F], v: &Verdict) {
             Some(c) if norm.f64() > c => F::of(c) / norm,
             _ => F::one(),
         };
-        ledger[RECONSTRUCTION] += recon;
-        ledger[LATENT] += latent;
+        ledger[FIRST_TERM] += first;
+        ledger[SECOND_TERM] += second;
         ledger[GRAD_NORM] += norm;
         ledger[TAKEN] += F::one();
         ledger[SKIPPED_IN_A_ROW] = F::zero();
@@ -97,8 +100,8 @@ mod tests {
         l[TAKEN] = taken;
         l[SUMS..].copy_from_slice(&[1.0, 2.0, 3.0, 9.0, 16.0]);
         let v = Verdict {
-            reconstruction: SUMS..SUMS + 2,
-            latent: SUMS + 2..SUMS + 3,
+            first: SUMS..SUMS + 2,
+            second: SUMS + 2..SUMS + 3,
             grad_squares: SUMS + 3..SUMS + 5,
             clip: Some(2.0),
         };
@@ -113,15 +116,12 @@ mod tests {
         assert_eq!(l[OK], 1.0);
         assert_eq!(l[GRAD_SCALE], 0.4, "clip 2 / norm 5");
         assert_eq!(
-            (l[RECONSTRUCTION], l[LATENT], l[GRAD_NORM]),
+            (l[FIRST_TERM], l[SECOND_TERM], l[GRAD_NORM]),
             (3.0, 3.0, 5.0)
         );
         assert_eq!((l[TAKEN], l[SKIPPED], l[SKIPPED_IN_A_ROW]), (5.0, 0.0, 0.0));
         step_verdict(&mut l, &Verdict { clip: None, ..v });
-        assert_eq!(
-            (l[GRAD_SCALE], l[RECONSTRUCTION], l[TAKEN]),
-            (1.0, 6.0, 6.0)
-        );
+        assert_eq!((l[GRAD_SCALE], l[FIRST_TERM], l[TAKEN]), (1.0, 6.0, 6.0));
     }
 
     #[test]
@@ -135,11 +135,7 @@ mod tests {
             (l[LAST_SKIPPED_AT], l[LAST_SKIPPED_WHAT]),
             (5.0, LOSS_NOT_FINITE)
         );
-        assert_eq!(
-            (l[RECONSTRUCTION], l[GRAD_NORM]),
-            (0.0, 0.0),
-            "nothing added"
-        );
+        assert_eq!((l[FIRST_TERM], l[GRAD_NORM]), (0.0, 0.0), "nothing added");
         let (mut l2, v) = ledger(0.0);
         l2[SUMS + 4] = f64::INFINITY;
         step_verdict(&mut l2, &v);

@@ -127,8 +127,8 @@ fn run_ledger<B: Backend>(io: &mut Io<'_, B>, clip: Option<f64>) -> Vec<Output> 
     let s = ledger::SUMS;
     let n = grads.len();
     let verdict = Verdict {
-        reconstruction: s..s + 2,
-        latent: s + 2..s + 4,
+        first: s..s + 2,
+        second: s + 2..s + 4,
         grad_squares: s + 4..s + 4 + n,
         clip,
     };

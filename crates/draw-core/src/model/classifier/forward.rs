@@ -18,6 +18,29 @@ impl<B: Backend> Classifier<B> {
         x: &[B::F],
         labels: &[u8],
     ) -> Result<Score> {
+        self.forward_pass(b, ws, x, labels)?;
+        let sums = b.sum_all(&[&ws.loss, &ws.correct]);
+        Ok(Score {
+            loss: sums[0],
+            correct: sums[1],
+            examples: ws.batch,
+        })
+    }
+
+    /// The per-example cross-entropy and correct flags of the last forward pass on `ws`, each
+    /// `rows × 1`, left on the backend.
+    pub(crate) fn score_terms(ws: &ClassifierWorkspace<B>) -> (&B::Tensor, &B::Tensor) {
+        (&ws.loss, &ws.correct)
+    }
+
+    /// [`Classifier::forward`] without summing: the terms stay in the workspace.
+    pub(crate) fn forward_pass(
+        &self,
+        b: &B,
+        ws: &mut ClassifierWorkspace<B>,
+        x: &[B::F],
+        labels: &[u8],
+    ) -> Result<()> {
         let cfg = &self.config;
         if x.len() != ws.batch * cfg.image_size() || labels.len() != ws.batch {
             return Err(DrawError::Shape(format!(
@@ -47,12 +70,7 @@ impl<B: Backend> Classifier<B> {
         let last = &ws.steps[cfg.glimpses - 1].h;
         linear(b, &mut ws.logits, last, &self.params.classify);
         b.softmax_xent(&ws.logits, &ws.labels, &mut ws.loss, &mut ws.correct);
-        let sums = b.sum_all(&[&ws.loss, &ws.correct]);
-        Ok(Score {
-            loss: sums[0],
-            correct: sums[1],
-            examples: ws.batch,
-        })
+        Ok(())
     }
 
     /// Glimpse `t`: the window from h_{t−1}, the N × N read, the LSTM step.

@@ -5,9 +5,11 @@ use super::{Classifier, ClassifierParams, ClassifierWorkspace, Score};
 use crate::backend::Backend;
 use crate::config::TrainConfig;
 use crate::error::{DrawError, Result};
-use crate::optim::{Adam, AdamState};
+use crate::optim::{Adam, AdamState, Ledger, TrainWindow};
+use crate::params::ParamSet;
 
-/// A classifier with its workspace, gradients and Adam state.
+/// A classifier with its workspace, gradients, Adam state and the ledger its steps report to
+/// (as [`crate::Trainer`]'s).
 pub struct ClassifierTrainer<B: Backend> {
     /// The classifier being trained.
     pub model: Classifier<B>,
@@ -16,15 +18,18 @@ pub struct ClassifierTrainer<B: Backend> {
     ws: ClassifierWorkspace<B>,
     grads: ClassifierParams<B::Tensor>,
     adam: Adam<B, ClassifierParams<B::Tensor>>,
+    ledger: Ledger<B::Tensor>,
 }
 
 impl<B: Backend> ClassifierTrainer<B> {
     /// Prepares to train `model` with batches of `config.batch_size`.
     pub fn new(b: &B, model: Classifier<B>, config: TrainConfig) -> Result<Self> {
         config.validate()?;
+        let grads = model.zeros_like(b);
         Ok(ClassifierTrainer {
             ws: model.workspace(b, config.batch_size),
-            grads: model.zeros_like(b),
+            ledger: Ledger::new(b, 1, grads.named().len(), config.clip_norm),
+            grads,
             adam: Adam::for_params(b, model.params()),
             model,
             config,
@@ -61,26 +66,46 @@ impl<B: Backend> ClassifierTrainer<B> {
 
     /// Forward, backward and one Adam update on a batch with its labels; returns the batch's
     /// sums (before the update) and the gradient norm. A non-finite loss or gradient leaves
-    /// the parameters as they were and is an error.
+    /// the parameters as they were and is an error. [`ClassifierTrainer::record`] is the same
+    /// step without the read-back.
     pub fn step(&mut self, b: &B, x: &[B::F], labels: &[u8]) -> Result<(Score, f64)> {
+        self.record(b, x, labels)?;
+        let w = self.read_window(b)?;
+        match w.last_skipped {
+            Some(s) => Err(s.error()),
+            None => Ok((w.loss, w.grad_norm_sum)),
+        }
+    }
+
+    /// One training step with no blocking read-back (see [`crate::Trainer::record`]): a
+    /// non-finite step is skipped on the backend; [`ClassifierTrainer::read_window`] tells.
+    pub fn record(&mut self, b: &B, x: &[B::F], labels: &[u8]) -> Result<()> {
         b.run(|| {
-            let score = self.model.forward(b, &mut self.ws, x, labels)?;
-            check_device(b)?;
-            if !score.loss.is_finite() {
-                return Err(DrawError::NonFinite {
-                    what: "loss",
-                    step: self.adam.steps() + 1,
-                });
-            }
+            self.model.forward_pass(b, &mut self.ws, x, labels)?;
+            let (loss, correct) = Classifier::score_terms(&self.ws);
+            self.ledger.add_terms(b, &[loss], &[correct]);
             let batch = self.ws.batch();
             self.model.backward(b, &mut self.ws, batch, &mut self.grads);
+            let grads: Vec<_> = self.grads.named().into_iter().map(|(_, g)| g).collect();
+            let ledger = self.ledger.decide(b, &grads);
             let (adam, grads, cfg) = (&mut self.adam, &self.grads, &self.config);
-            let norm = self
-                .model
-                .update_params(b, |p| adam.update(b, p, grads, cfg))?;
-            check_device(b)?;
-            Ok((score, norm))
+            self.model
+                .update_params(b, |p| adam.update_checked(b, (p, grads), cfg, ledger));
+            check_device(b)
         })
+    }
+
+    /// Reads the ledger once for the steps recorded since the last read (see
+    /// [`crate::Trainer::read_window`]): their summed cross-entropy and correct counts.
+    pub fn read_window(&mut self, b: &B) -> Result<TrainWindow<Score>> {
+        let batch = self.config.batch_size;
+        let w = self.ledger.read(b, &mut self.adam)?;
+        let taken = w.taken as usize;
+        Ok(w.map(|[loss, correct]| Score {
+            loss,
+            correct,
+            examples: taken * batch,
+        }))
     }
 }
 
