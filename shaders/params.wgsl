@@ -13,7 +13,7 @@ struct FillParams {
     _pad1: u32,
 }
 
-// scale, bce_backward, sample_latent_backward.
+// scale, bce_backward.
 struct ScaleParams {
     len: u32,
     scale: f32,
@@ -56,7 +56,24 @@ struct CopyOutParams {
     at0: u32,
     ld1: u32,
     at1: u32,
+    ld2: u32,
+    at2: u32,
     _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// sample_latent_backward: the rows × cols latent; copy k of element (r, j) of dμ (of
+// d log σ) goes to at_k + r·ld_k + j of its binding, for k < copies; scale is the KL scale.
+struct LatentParams {
+    rows: u32,
+    cols: u32,
+    copies: u32,
+    ld0: u32,
+    at0: u32,
+    ld1: u32,
+    at1: u32,
+    scale: f32,
 }
 
 // softmax_xent, softmax_xent_backward.

@@ -3,15 +3,15 @@
 //! device.
 //!
 //! Binding 0 of every kernel is its parameter struct (`P`, a uniform slot of the arena, bound
-//! with a dynamic offset); bindings 1.. are storage buffers of `f32`, at most 7, named and
+//! with a dynamic offset); bindings 1.. are storage buffers of `f32`, at most 8, named and
 //! read-only or read-write as listed. The declarations are generated from the row, and so is
 //! the entry point of every 256-thread kernel ([`Entry`]): a shader file holds only its maths.
 //! The naga tests below check that every kernel validates and uses what its row declares.
 
 use crate::params::{
     AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams, CopyRowsParams,
-    ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
-    ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
+    ElementwiseParams, FillParams, GemmParams, KernelParams, LatentParams, NormalParams,
+    ParamsLayout, ReduceParams, ScaleParams, ShapeParams, TransposeParams, XentParams,
 };
 
 /// A file under `shaders/`, compiled in.
@@ -209,13 +209,13 @@ kernels! {
         params: ReduceParams,
         bindings: [src: Read, out: ReadWrite],
     }
-    /// LSTM cell forward, h also written to up to two copies (placeholders bind `h`).
+    /// LSTM cell forward, h also written to up to three copies (placeholders bind `h`).
     LstmForward {
         shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: Threads,
         params: CopyOutParams,
         bindings: [
             gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite, h_copy0: ReadWrite,
-            h_copy1: ReadWrite,
+            h_copy1: ReadWrite, h_copy2: ReadWrite,
         ],
     }
     /// LSTM cell backward, the gate gradients also written to a copy (the placeholder binds
@@ -234,11 +234,14 @@ kernels! {
         params: AttentionParams,
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
     }
-    /// The filterbanks' gradients carried back to the attention outputs.
+    /// The filterbanks' gradients carried back to the attention outputs, dp also written to
+    /// a copy (the placeholder binds `dp`).
     FilterbankBackward {
         shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
-        bindings: [p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite],
+        bindings: [
+            p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite, dp_copy: ReadWrite,
+        ],
     }
     /// Attention read, r also written to a copy (the placeholder binds `out`).
     ReadForward {
@@ -279,11 +282,14 @@ kernels! {
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
     }
-    /// Attention write backward, to the patch.
+    /// Attention write backward, to the patch, also written to a copy (the placeholder binds
+    /// `dpatch`).
     WriteBackwardDpatch {
         shader: wgsl!("write_backward_dpatch.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
-        bindings: [fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite],
+        bindings: [
+            fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite, dpatch_copy: ReadWrite,
+        ],
     }
     /// Attention write backward, to F_X.
     WriteBackwardDfx {
@@ -318,11 +324,15 @@ kernels! {
             mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite,
         ],
     }
-    /// The latent sample's and KL term's gradients.
+    /// The latent sample's and KL term's gradients, also written to copies (placeholders
+    /// bind `dmu` and `dlogsig`).
     SampleLatentBackward {
         shader: wgsl!("sample_latent_backward.wgsl"), headers: PLAIN, entry: Threads,
-        params: ScaleParams,
-        bindings: [mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite],
+        params: LatentParams,
+        bindings: [
+            mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite,
+            dmu_copy: ReadWrite, dlogsig_copy: ReadWrite,
+        ],
     }
     /// Bernoulli NLL on logits per row.
     Bce {

@@ -12,8 +12,8 @@ use draw_core::{
 use crate::kernels::Kernel;
 use crate::params::{
     dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams,
-    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, NormalParams, ScaleParams,
-    ShapeParams, TransposeParams, XentParams,
+    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, LatentParams, NormalParams,
+    ScaleParams, ShapeParams, TransposeParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
@@ -338,20 +338,20 @@ impl LstmOps for WgpuBackend {
         (c, h): (&mut WgpuTensor, &mut WgpuTensor),
         h_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
-        let (fused, rest) = h_copies.split_at_mut(h_copies.len().min(2));
+        let (fused, rest) = h_copies.split_at_mut(h_copies.len().min(3));
         let mut p = copy_out(c);
-        let mut bound: [&WgpuTensor; 2] = [h, h];
+        let mut bound: [&WgpuTensor; 3] = [h, h, h];
         for (k, to) in fused.iter().enumerate() {
             let (t, ld, at) = copy_target(to, h.shape());
             bound[k] = t;
-            if k == 0 {
-                (p.ld0, p.at0) = (ld, at);
-            } else {
-                (p.ld1, p.at1) = (ld, at);
+            match k {
+                0 => (p.ld0, p.at0) = (ld, at),
+                1 => (p.ld1, p.at1) = (ld, at),
+                _ => (p.ld2, p.at2) = (ld, at),
             }
         }
         p.copies = dim(fused.len());
-        let tensors = [&*gates, c_prev, c, h, bound[0], bound[1]];
+        let tensors = [&*gates, c_prev, c, h, bound[0], bound[1], bound[2]];
         self.dispatch(Kernel::LstmForward, p, &tensors, grid(c.len()));
         for to in rest {
             to.copy(self, h);
@@ -416,7 +416,30 @@ impl AttentionOps for WgpuBackend {
         self.dispatch(
             Kernel::FilterbankBackward,
             a,
-            &[p, fx, fy, dfx, dfy, dp],
+            &[p, fx, fy, dfx, dfy, dp, dp],
+            workgroups(rows as u64),
+        );
+    }
+
+    fn filterbank_backward_to(
+        &self,
+        win: Window<'_, WgpuTensor>,
+        (dfx, dfy): (&WgpuTensor, &WgpuTensor),
+        dp: &mut WgpuTensor,
+        dp_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let rows = p.rows;
+        let (t, copy_ld, copy_at) = copy_target(&dp_copy, dp.shape());
+        let a = AttentionParams {
+            copy_ld,
+            copy_at,
+            ..attention(geo, rows)
+        };
+        self.dispatch(
+            Kernel::FilterbankBackward,
+            a,
+            &[p, fx, fy, dfx, dfy, dp, t],
             workgroups(rows as u64),
         );
     }
@@ -519,15 +542,49 @@ impl AttentionOps for WgpuBackend {
         dpatch: &mut WgpuTensor,
         grads: WindowGrads<'_, WgpuTensor>,
     ) {
+        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, None);
+    }
+
+    fn write_backward_to(
+        &self,
+        (patch, win, dcanvas): (&WgpuTensor, Window<'_, WgpuTensor>, &WgpuTensor),
+        dpatch: &mut WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
+        dpatch_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let to = Some(&dpatch_copy);
+        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, to);
+    }
+}
+
+impl WgpuBackend {
+    /// The attention write backward's four dispatches, the patch's gradient also written to
+    /// `dpatch_copy` when there is one.
+    fn write_backward_dispatches(
+        &self,
+        (patch, win, dcanvas): (&WgpuTensor, Window<'_, WgpuTensor>, &WgpuTensor),
+        dpatch: &mut WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
+        dpatch_copy: Option<&CopyTo<'_, WgpuTensor>>,
+    ) {
         let Window { p, fx, fy, geo } = win;
         let WindowGrads { dfx, dfy, dp } = grads;
         let rows = patch.rows;
         let a = attention(geo, rows);
         let dc = dcanvas;
+        let (copy, copy_ld, copy_at) = match dpatch_copy {
+            Some(to) => copy_target(to, dpatch.shape()),
+            None => (&*dpatch, 0, 0),
+        };
+        let ap = AttentionParams {
+            copy_ld,
+            copy_at,
+            ..a
+        };
         self.dispatch(
             Kernel::WriteBackwardDpatch,
-            a,
-            &[fx, fy, p, dc, dpatch],
+            ap,
+            &[fx, fy, p, dc, dpatch, copy],
             grid(dpatch.len()),
         );
         self.dispatch(
@@ -621,6 +678,29 @@ impl LossOps for WgpuBackend {
     }
 }
 
+/// The generator's parameters for `len` normals from `key`.
+fn normal_params(len: usize, key: NoiseKey) -> NormalParams {
+    let base = key.bits_base();
+    let lo = |v: u64| (v & 0xffff_ffff) as u32;
+    NormalParams {
+        len: dim(len),
+        key_lo: lo(base),
+        key_hi: lo(base >> 32),
+        offset_lo: lo(key.offset),
+        offset_hi: lo(key.offset >> 32),
+        ..Default::default()
+    }
+}
+
+/// [`LatentParams`] for the latent `mu`'s shape: no copies, no draw, no scale.
+fn latent_params(mu: &WgpuTensor) -> LatentParams {
+    LatentParams {
+        rows: dim(mu.rows),
+        cols: dim(mu.cols),
+        ..Default::default()
+    }
+}
+
 /// The cross-entropy kernels' parameters for `logits`.
 fn xent(logits: &WgpuTensor, scale: f64) -> XentParams {
     XentParams {
@@ -633,16 +713,7 @@ fn xent(logits: &WgpuTensor, scale: f64) -> XentParams {
 
 impl SamplingOps for WgpuBackend {
     fn fill_normal(&self, t: &mut WgpuTensor, key: NoiseKey) {
-        let base = key.bits_base();
-        let lo = |v: u64| (v & 0xffff_ffff) as u32;
-        let p = NormalParams {
-            len: dim(t.len()),
-            key_lo: lo(base),
-            key_hi: lo(base >> 32),
-            offset_lo: lo(key.offset),
-            offset_hi: lo(key.offset >> 32),
-            ..Default::default()
-        };
+        let p = normal_params(t.len(), key);
         self.dispatch(Kernel::FillNormal, p, &[t], grid(t.len()));
     }
 
@@ -678,11 +749,41 @@ impl SamplingOps for WgpuBackend {
         dlogsig: &mut WgpuTensor,
     ) {
         let Latent { mu, logsig, eps } = latent;
-        let p = scaled(mu.len(), kl_scale);
+        let p = LatentParams {
+            scale: kl_scale as f32,
+            ..latent_params(mu)
+        };
         self.dispatch(
             Kernel::SampleLatentBackward,
             p,
-            &[mu, logsig, eps, dz, dmu, dlogsig],
+            &[mu, logsig, eps, dz, dmu, dlogsig, dmu, dlogsig],
+            grid(mu.len()),
+        );
+    }
+
+    fn sample_latent_backward_to(
+        &self,
+        latent: Latent<'_, WgpuTensor>,
+        (dz, kl_scale): (&WgpuTensor, f64),
+        (dmu, dlogsig): (&mut WgpuTensor, &mut WgpuTensor),
+        (dmu_copy, dlogsig_copy): (CopyTo<'_, WgpuTensor>, CopyTo<'_, WgpuTensor>),
+    ) {
+        let Latent { mu, logsig, eps } = latent;
+        let (t0, ld0, at0) = copy_target(&dmu_copy, dmu.shape());
+        let (t1, ld1, at1) = copy_target(&dlogsig_copy, dlogsig.shape());
+        let p = LatentParams {
+            copies: 2,
+            ld0,
+            at0,
+            ld1,
+            at1,
+            scale: kl_scale as f32,
+            ..latent_params(mu)
+        };
+        self.dispatch(
+            Kernel::SampleLatentBackward,
+            p,
+            &[mu, logsig, eps, dz, dmu, dlogsig, t0, t1],
             grid(mu.len()),
         );
     }

@@ -75,12 +75,11 @@ params! {
         value: f32,
     }
 
-    /// `scale`, `bce_backward`, `sample_latent_backward`: an elementwise op with one factor.
+    /// `scale`, `bce_backward`: an elementwise op with one factor.
     ScaleParams {
         /// Elements.
         len: u32,
-        /// The factor: α of `scale`, the loss scale of `bce_backward`, the KL scale of
-        /// `sample_latent_backward`.
+        /// The factor: α of `scale`, the loss scale of `bce_backward`.
         scale: f32,
     }
 
@@ -107,15 +106,15 @@ params! {
     }
 
     /// `lstm_forward`, `lstm_backward`, `sample_latent`: an op on `rows × cols` (the LSTM's
-    /// states, the latent) and where it also writes its output (h, up to two copies; the gate
-    /// gradients or z, one copy): copy k of element (r, j) goes to `at_k + r·ld_k + j` of its
-    /// binding.
+    /// states, the latent) and where it also writes its output (h, up to three copies; the
+    /// gate gradients or z, one copy): copy k of element (r, j) goes to `at_k + r·ld_k + j` of
+    /// its binding.
     CopyOutParams {
         /// Rows (batch rows).
         rows: u32,
         /// Columns: hidden units H, or the latent size.
         cols: u32,
-        /// Copies written (0 to 2 forward, 0 or 1 backward); the other copy bindings are
+        /// Copies written (0 to 3 forward, 0 or 1 backward); the other copy bindings are
         /// placeholders, never written.
         copies: u32,
         /// Row stride of copy 0's tensor.
@@ -126,6 +125,32 @@ params! {
         ld1: u32,
         /// Flat index of copy 1's element (0, 0).
         at1: u32,
+        /// Row stride of copy 2's tensor.
+        ld2: u32,
+        /// Flat index of copy 2's element (0, 0).
+        at2: u32,
+    }
+
+    /// `sample_latent_backward`: the `rows × cols` latent, where the op also writes its
+    /// outputs (dμ and d log σ, copies 0 and 1: element (r, j) to `at_k + r·ld_k + j` of its
+    /// binding), and the KL scale.
+    LatentParams {
+        /// Rows (batch rows).
+        rows: u32,
+        /// The latent size.
+        cols: u32,
+        /// Copies written; the other copy bindings are placeholders, never written.
+        copies: u32,
+        /// Row stride of copy 0's tensor.
+        ld0: u32,
+        /// Flat index of copy 0's element (0, 0).
+        at0: u32,
+        /// Row stride of copy 1's tensor.
+        ld1: u32,
+        /// Flat index of copy 1's element (0, 0).
+        at1: u32,
+        /// The backward's KL scale.
+        scale: f32,
     }
 
     /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the

@@ -179,6 +179,46 @@ pub fn sample_latent_to<B: SamplingOps + ?Sized>(
     z_copy.copy(b, z);
 }
 
+/// [`AttentionOps::filterbank_backward_to`] from the backend's own ops: the filterbank
+/// backward, then the copy of the whole `dp`.
+pub fn filterbank_backward_to<B: AttentionOps + ?Sized>(
+    b: &B,
+    win: Window<'_, B::Tensor>,
+    (dfx, dfy): (&B::Tensor, &B::Tensor),
+    dp: &mut B::Tensor,
+    mut dp_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.filterbank_backward(win, dfx, dfy, dp);
+    dp_copy.copy(b, dp);
+}
+
+/// [`AttentionOps::write_backward_to`] from the backend's own ops: the write backward, then
+/// the copy of `dpatch`.
+pub fn write_backward_to<B: AttentionOps + ?Sized>(
+    b: &B,
+    (patch, win, dcanvas): (&B::Tensor, Window<'_, B::Tensor>, &B::Tensor),
+    dpatch: &mut B::Tensor,
+    grads: WindowGrads<'_, B::Tensor>,
+    mut dpatch_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.write_backward(patch, win, dcanvas, dpatch, grads);
+    dpatch_copy.copy(b, dpatch);
+}
+
+/// [`SamplingOps::sample_latent_backward_to`] from the backend's own ops: the backward, then
+/// the two copies.
+pub fn sample_latent_backward_to<B: SamplingOps + ?Sized>(
+    b: &B,
+    latent: Latent<'_, B::Tensor>,
+    (dz, kl_scale): (&B::Tensor, f64),
+    (dmu, dlogsig): (&mut B::Tensor, &mut B::Tensor),
+    (mut dmu_copy, mut dlogsig_copy): (CopyTo<'_, B::Tensor>, CopyTo<'_, B::Tensor>),
+) {
+    b.sample_latent_backward(latent, dz, kl_scale, dmu, dlogsig);
+    dmu_copy.copy(b, dmu);
+    dlogsig_copy.copy(b, dlogsig);
+}
+
 /// [`super::LstmOps::lstm_backward`] on the host.
 pub fn lstm_backward<B: Storage + ?Sized>(
     b: &B,

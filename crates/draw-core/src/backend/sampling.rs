@@ -62,4 +62,16 @@ pub trait SamplingOps: Storage {
     ) {
         host::sample_latent_backward(self, latent, (dz, kl_scale), dmu, dlogsig);
     }
+    /// [`SamplingOps::sample_latent_backward`], `dmu` and `dlogsig` also written to their
+    /// copies (the rows of all steps that the μ and log σ layers' weight-gradient GEMMs read).
+    /// Default: the backward, then the two copies.
+    fn sample_latent_backward_to(
+        &self,
+        latent: Latent<'_, Self::Tensor>,
+        (dz, kl_scale): (&Self::Tensor, f64),
+        (dmu, dlogsig): (&mut Self::Tensor, &mut Self::Tensor),
+        copies: (CopyTo<'_, Self::Tensor>, CopyTo<'_, Self::Tensor>),
+    ) {
+        host::sample_latent_backward_to(self, latent, (dz, kl_scale), (dmu, dlogsig), copies);
+    }
 }

@@ -1,11 +1,15 @@
 //! Backprop through time: the forward stages in reverse, one function each
-//! (write → decode → sample → encode → read → canvas error), then the LSTM weight gradients of
-//! all T steps as one GEMM per LSTM.
+//! (write → decode → sample → encode → read → canvas error), each step's output gradients
+//! also written into all-steps tensors; then every layer's weight gradient over all T steps as
+//! one GEMM (and its bias gradient as one column sum).
 
 use super::forward::window;
-use super::workspace::{previous, Previous, ReadTape, Scratch, StepTape, Workspace, WriteTape};
-use super::{head, linear_backward, lstm_param_grads, Draw};
+use super::workspace::{
+    previous, GradsAll, Previous, ReadTape, Scratch, StepTape, Workspace, WriteTape,
+};
+use super::{head, linear_backward, linear_input_grad, linear_param_grads, lstm_param_grads, Draw};
 use crate::backend::{Backend, CopyTo, Gemm, Latent, Mat, WindowGrads};
+use crate::config::Glimpse;
 use crate::error::Result;
 use crate::params::DrawParams;
 
@@ -17,12 +21,28 @@ struct StepInputs<'a, T> {
     scale: f64,
 }
 
-/// The gate gradients of all T steps, encoder's and decoder's, that step t's cells write
-/// from row `row` on (the weight-gradient GEMMs after the loop read them).
-struct GateRows<'a, T> {
-    enc: &'a mut T,
-    dec: &'a mut T,
-    row: usize,
+/// The all-steps output gradients that step `t` writes (from row t·B, or (t + 1)·B for the
+/// heads that read h^dec_t); the weight-gradient GEMMs after the loop read them.
+struct StepRows<'a, T> {
+    all: &'a mut GradsAll<T>,
+    t: usize,
+    batch: usize,
+}
+
+impl<T> StepRows<'_, T> {
+    /// The first row of this step's block.
+    fn row(&self) -> usize {
+        self.t * self.batch
+    }
+}
+
+/// What the weight gradients of all steps read besides the output gradients: the LSTMs' inputs
+/// and the hidden states, all steps stacked in rows.
+struct StepInputsAll<'a, T> {
+    enc_in: &'a T,
+    dec_in: &'a T,
+    h_enc: &'a T,
+    h_dec: &'a T,
 }
 
 /// An LSTM step in reverse: the gate gradients from `dh` and `dc` (`dc` then holds the
@@ -56,12 +76,10 @@ impl<B: Backend> Draw<B> {
         for (_, g) in grads.named_mut() {
             b.fill(g, 0.0);
         }
-        if ws.dgates_all.is_none() {
-            let rows = cfg.steps * ws.batch;
-            let (e, d) = (cfg.enc_size, cfg.dec_size);
-            ws.dgates_all = Some((b.zeros(rows, 4 * e), b.zeros(rows, 4 * d)));
+        if ws.grads_all.is_none() {
+            ws.grads_all = Some(self.grads_all(b, ws.batch));
         }
-        let Some((dgates_enc_all, dgates_dec_all)) = ws.dgates_all.as_mut() else {
+        let Some(all) = ws.grads_all.as_mut() else {
             unreachable!("allocated just above")
         };
         let s = &mut ws.scratch;
@@ -77,30 +95,52 @@ impl<B: Backend> Draw<B> {
                 prev: previous(&ws.init, before),
                 scale,
             };
-            let rows = GateRows {
-                enc: &mut *dgates_enc_all,
-                dec: &mut *dgates_dec_all,
-                row: t * ws.batch,
+            let rows = StepRows {
+                all: &mut *all,
+                t,
+                batch: ws.batch,
             };
             self.backward_step(b, (st, &inputs), s, rows, grads)?;
         }
-        lstm_param_grads(
-            b,
-            (dgates_enc_all, &ws.enc_in),
-            &mut s.dfused_enc,
-            &mut grads.encoder,
-        );
-        lstm_param_grads(
-            b,
-            (dgates_dec_all, &ws.dec_in),
-            &mut s.dfused_dec,
-            &mut grads.decoder,
-        );
+        let inputs_all = StepInputsAll {
+            enc_in: &ws.enc_in,
+            dec_in: &ws.dec_in,
+            h_enc: &ws.h_enc_all,
+            h_dec: &ws.h_dec_all,
+        };
+        self.param_grads(b, (all, &inputs_all), s, grads)?;
         b.sum_rows(&s.dcanvas, &mut grads.init.canvas);
         b.sum_rows(&s.dh_dec, &mut grads.init.h_dec);
         b.sum_rows(&s.dc_dec, &mut grads.init.c_dec);
         b.sum_rows(&s.dh_enc, &mut grads.init.h_enc);
         b.sum_rows(&s.dc_enc, &mut grads.init.c_enc);
+        Ok(())
+    }
+
+    /// Every layer's weight and bias gradients from the output gradients and inputs of all
+    /// steps: one GEMM per layer (the LSTMs' then split into `weight_ih` and `weight_hh`).
+    fn param_grads(
+        &self,
+        b: &B,
+        (all, x): (&GradsAll<B::Tensor>, &StepInputsAll<'_, B::Tensor>),
+        s: &mut Scratch<B::Tensor>,
+        grads: &mut DrawParams<B::Tensor>,
+    ) -> Result<()> {
+        let enc = (&all.dgates_enc, x.enc_in);
+        lstm_param_grads(b, enc, &mut s.dfused_enc, &mut grads.encoder);
+        let dec = (&all.dgates_dec, x.dec_in);
+        lstm_param_grads(b, dec, &mut s.dfused_dec, &mut grads.decoder);
+        linear_param_grads(b, (&all.dmu, x.h_enc), &mut grads.mu);
+        linear_param_grads(b, (&all.dlogsig, x.h_enc), &mut grads.logsigma);
+        if let Glimpse::Attention { .. } = self.config.read {
+            let g = head(grads.read_attn.as_mut(), "read")?;
+            linear_param_grads(b, (&all.dp_read, x.h_dec), g);
+        }
+        if let Glimpse::Attention { .. } = self.config.write {
+            let g = head(grads.write_attn.as_mut(), "write")?;
+            linear_param_grads(b, (&all.dp_write, x.h_dec), g);
+            linear_param_grads(b, (&all.dpatch, x.h_dec), &mut grads.write);
+        }
         Ok(())
     }
 
@@ -112,16 +152,23 @@ impl<B: Backend> Draw<B> {
         b: &B,
         (st, inputs): (&StepTape<B::Tensor>, &StepInputs<'_, B::Tensor>),
         s: &mut Scratch<B::Tensor>,
-        rows: GateRows<'_, B::Tensor>,
+        rows: StepRows<'_, B::Tensor>,
         grads: &mut DrawParams<B::Tensor>,
     ) -> Result<()> {
-        self.write_backward(b, st, s, grads)?;
-        let dec_rows = CopyTo::Rows(rows.dec, rows.row);
+        let (row, next_row) = (rows.row(), rows.row() + rows.batch);
+        let all = rows.all;
+        let head_rows = (&mut all.dp_write, &mut all.dpatch, next_row);
+        self.write_backward(b, st, s, head_rows, grads)?;
+        let dec_rows = CopyTo::Rows(&mut all.dgates_dec, row);
         self.decode_backward(b, (st, inputs), s, dec_rows);
-        self.sample_backward(b, st, inputs.scale, s, grads);
-        let enc_rows = CopyTo::Rows(rows.enc, rows.row);
+        let latent_rows = (
+            CopyTo::Rows(&mut all.dmu, row),
+            CopyTo::Rows(&mut all.dlogsig, row),
+        );
+        self.sample_backward(b, st, inputs.scale, s, latent_rows);
+        let enc_rows = CopyTo::Rows(&mut all.dgates_enc, row);
         self.encode_backward(b, (st, inputs), s, enc_rows);
-        self.read_backward(b, st, inputs, s, grads)?;
+        self.read_backward(b, st, inputs, s, CopyTo::Rows(&mut all.dp_read, row))?;
         // (1) x̂ = x − σ(c_{t−1})
         b.canvas_error_backward(inputs.x, &st.xhat, &s.dxhat, &mut s.dcanvas);
         std::mem::swap(&mut s.dh_dec, &mut s.dh_dec_next);
@@ -129,12 +176,15 @@ impl<B: Backend> Draw<B> {
         Ok(())
     }
 
-    /// (6) write: from the canvas gradient to the write head's parameters and h^dec_t.
+    /// (6) write: from the canvas gradient to h^dec_t; the head's and the patch's output
+    /// gradients also into rows `row..` of their all-steps tensors (`(dp, dpatch, row)`). A full
+    /// write accumulates its layer's parameter gradients here.
     fn write_backward(
         &self,
         b: &B,
         st: &StepTape<B::Tensor>,
         s: &mut Scratch<B::Tensor>,
+        (dp_all, dpatch_all, row): (&mut B::Tensor, &mut B::Tensor, usize),
         grads: &mut DrawParams<B::Tensor>,
     ) -> Result<()> {
         let p = &self.params;
@@ -145,18 +195,14 @@ impl<B: Backend> Draw<B> {
                     dfy: &mut s.dfy_write,
                     dp: &mut s.dp,
                 };
-                b.write_backward(patch, window(a), &s.dcanvas, &mut s.dpatch, window_grads);
-                b.filterbank_backward(window(a), &s.dfx_write, &s.dfy_write, &mut s.dp);
+                let to = CopyTo::Rows(dpatch_all, row);
+                let fwd = (patch, window(a), &s.dcanvas);
+                b.write_backward_to(fwd, &mut s.dpatch, window_grads, to);
+                let dfs = (&s.dfx_write, &s.dfy_write);
+                b.filterbank_backward_to(window(a), dfs, &mut s.dp, CopyTo::Rows(dp_all, row));
                 let h = head(p.write_attn.as_ref(), "write")?;
-                let ghead = head(grads.write_attn.as_mut(), "write")?;
-                linear_backward(b, (&s.dp, &st.dec_h), h, ghead, &mut s.dh_dec);
-                linear_backward(
-                    b,
-                    (&s.dpatch, &st.dec_h),
-                    &p.write,
-                    &mut grads.write,
-                    &mut s.dh_dec,
-                );
+                linear_input_grad(b, &s.dp, h, &mut s.dh_dec);
+                linear_input_grad(b, &s.dpatch, &p.write, &mut s.dh_dec);
             }
             WriteTape::Full => {
                 linear_backward(
@@ -193,14 +239,15 @@ impl<B: Backend> Draw<B> {
         b.copy_cols(&s.ddec_in, zs, &mut s.dh_dec_next, 0, d, false);
     }
 
-    /// (4) the latent and its KL: gradients on μ, log σ, their heads and h^enc_t.
+    /// (4) the latent and its KL: gradients on μ and log σ (also into the all-steps rows
+    /// `copies`), then through their layers on h^enc_t.
     fn sample_backward(
         &self,
         b: &B,
         st: &StepTape<B::Tensor>,
         scale: f64,
         s: &mut Scratch<B::Tensor>,
-        grads: &mut DrawParams<B::Tensor>,
+        copies: (CopyTo<'_, B::Tensor>, CopyTo<'_, B::Tensor>),
     ) {
         let p = &self.params;
         let latent = Latent {
@@ -208,15 +255,10 @@ impl<B: Backend> Draw<B> {
             logsig: &st.logsig,
             eps: &st.eps,
         };
-        b.sample_latent_backward(latent, &s.dz, scale, &mut s.dmu, &mut s.dlogsig);
-        linear_backward(b, (&s.dmu, &st.enc_h), &p.mu, &mut grads.mu, &mut s.dh_enc);
-        linear_backward(
-            b,
-            (&s.dlogsig, &st.enc_h),
-            &p.logsigma,
-            &mut grads.logsigma,
-            &mut s.dh_enc,
-        );
+        let outs = (&mut s.dmu, &mut s.dlogsig);
+        b.sample_latent_backward_to(latent, (&s.dz, scale), outs, copies);
+        linear_input_grad(b, &s.dmu, &p.mu, &mut s.dh_enc);
+        linear_input_grad(b, &s.dlogsig, &p.logsigma, &mut s.dh_enc);
     }
 
     /// (3) encoder: gate gradients, then the gradients on its input `[r_t, h^dec_{t−1},
@@ -247,14 +289,14 @@ impl<B: Backend> Draw<B> {
     }
 
     /// (2) read: from the encoder input's gradient to x̂ and, through attention, to the read
-    /// head and h^dec_{t−1}.
+    /// head (its output gradient also into the all-steps rows `dp_copy`) and h^dec_{t−1}.
     fn read_backward(
         &self,
         b: &B,
         st: &StepTape<B::Tensor>,
         inputs: &StepInputs<'_, B::Tensor>,
         s: &mut Scratch<B::Tensor>,
-        grads: &mut DrawParams<B::Tensor>,
+        dp_copy: CopyTo<'_, B::Tensor>,
     ) -> Result<()> {
         match &st.read {
             ReadTape::Attention(a) => {
@@ -273,10 +315,10 @@ impl<B: Backend> Draw<B> {
                     &mut s.dxhat,
                     window_grads,
                 );
-                b.filterbank_backward(window(a), &s.dfx_read, &s.dfy_read, &mut s.dp);
+                let dfs = (&s.dfx_read, &s.dfy_read);
+                b.filterbank_backward_to(window(a), dfs, &mut s.dp, dp_copy);
                 let h = head(self.params.read_attn.as_ref(), "read")?;
-                let ghead = head(grads.read_attn.as_mut(), "read")?;
-                linear_backward(b, (&s.dp, inputs.prev.h_dec), h, ghead, &mut s.dh_dec_next);
+                linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
             }
             ReadTape::Full => {
                 let cab = self.config.image_size();

@@ -20,13 +20,17 @@ pub(super) fn window<T>(a: &Attn<T>) -> Window<'_, T> {
 
 /// The LSTMs' inputs in a forward step: this step's `[r_t, h^dec_{t−1}, h^enc_{t−1}]` and
 /// `[z_t, h^dec_{t−1}]`, whose recurrent columns the previous step's cells wrote, and the
-/// all-steps tensors (for the weight gradients) that receive them at row `row`.
+/// all-steps tensors (for the weight gradients) that receive them at row `row`, and the
+/// all-steps hidden states that the cells write (the linear layers' inputs, for theirs).
 struct LstmInputs<'a, T> {
     enc_step: &'a mut T,
     enc_all: &'a mut T,
     dec_step: &'a mut T,
     dec_all: &'a mut T,
+    h_enc_all: &'a mut T,
+    h_dec_all: &'a mut T,
     row: usize,
+    batch: usize,
 }
 
 impl<B: Backend> Draw<B> {
@@ -58,6 +62,7 @@ impl<B: Backend> Draw<B> {
         b.copy_cols(&ws.init.h_dec, 0, &mut ws.enc_in_step, rs, d, false);
         b.copy_cols(&ws.init.h_enc, 0, &mut ws.enc_in_step, rs + d, e, false);
         b.copy_cols(&ws.init.h_dec, 0, &mut ws.dec_in_step, zs, d, false);
+        b.copy_rows(&ws.init.h_dec, &mut ws.h_dec_all, 0);
         b.fill(&mut ws.kl, 0.0);
         if let Some(r) = ws.probe.as_mut().and_then(|p| p.log_ratio.as_mut()) {
             b.fill(r, 0.0);
@@ -92,7 +97,10 @@ impl<B: Backend> Draw<B> {
             enc_all: &mut ws.enc_in,
             dec_step: &mut ws.dec_in_step,
             dec_all: &mut ws.dec_in,
+            h_enc_all: &mut ws.h_enc_all,
+            h_dec_all: &mut ws.h_dec_all,
             row: t * ws.batch,
+            batch: ws.batch,
         };
         self.encode_step(b, st, &prev, &mut inputs);
         let key = step_noise(
@@ -149,7 +157,8 @@ impl<B: Backend> Draw<B> {
     }
 
     /// (3) h^enc_t = LSTM^enc(h^enc_{t−1}, [r_t, h^dec_{t−1}]): the input, complete once the
-    /// read is in, goes to the all-steps rows; the cell writes h^enc_t into the next step's.
+    /// read is in, goes to the all-steps rows; the cell writes h^enc_t into the next step's
+    /// and into the all-steps states.
     fn encode_step(
         &self,
         b: &B,
@@ -160,7 +169,10 @@ impl<B: Backend> Draw<B> {
         let (rs, d) = (self.config.read_size(), self.config.dec_size);
         lstm_gates(b, &mut st.enc_gates, io.enc_step, &self.fused.encoder);
         b.copy_rows(io.enc_step, io.enc_all, io.row);
-        let next_inputs = &mut [CopyTo::Cols(io.enc_step, rs + d)];
+        let next_inputs = &mut [
+            CopyTo::Cols(io.enc_step, rs + d),
+            CopyTo::Rows(io.h_enc_all, io.row),
+        ];
         let state = (&mut st.enc_c, &mut st.enc_h);
         b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
@@ -187,7 +199,8 @@ impl<B: Backend> Draw<B> {
     }
 
     /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t): the input (z_t written by the sample) goes to
-    /// the all-steps rows; the cell writes h^dec_t into both LSTMs' next inputs.
+    /// the all-steps rows; the cell writes h^dec_t into both LSTMs' next inputs and into the
+    /// all-steps states.
     fn decode_step(
         &self,
         b: &B,
@@ -198,7 +211,11 @@ impl<B: Backend> Draw<B> {
         let (rs, zs) = (self.config.read_size(), self.config.z_size);
         lstm_gates(b, &mut st.dec_gates, io.dec_step, &self.fused.decoder);
         b.copy_rows(io.dec_step, io.dec_all, io.row);
-        let next_inputs = &mut [CopyTo::Cols(io.enc_step, rs), CopyTo::Cols(io.dec_step, zs)];
+        let next_inputs = &mut [
+            CopyTo::Cols(io.enc_step, rs),
+            CopyTo::Cols(io.dec_step, zs),
+            CopyTo::Rows(io.h_dec_all, io.row + io.batch),
+        ];
         let state = (&mut st.dec_c, &mut st.dec_h);
         b.lstm_forward_to(&mut st.dec_gates, prev.c_dec, state, next_inputs);
     }

@@ -155,8 +155,23 @@ fn linear_backward<B: Backend>(
     g: &mut Linear<B::Tensor>,
     dx: &mut B::Tensor,
 ) {
+    linear_param_grads(b, (dy, x), g);
+    linear_input_grad(b, dy, l, dx);
+}
+
+/// Accumulates the weight and bias gradients of a linear layer from its output gradients and
+/// inputs: of one step, or of all steps stacked in rows (one GEMM for the whole sequence).
+fn linear_param_grads<B: Backend>(
+    b: &B,
+    (dy, x): (&B::Tensor, &B::Tensor),
+    g: &mut Linear<B::Tensor>,
+) {
     b.gemm(&mut g.weight, Gemm::add_to(Mat::t(dy), Mat::n(x)));
     b.sum_rows(dy, &mut g.bias);
+}
+
+/// Adds a linear layer's input gradient `dy·W` to `dx`.
+fn linear_input_grad<B: Backend>(b: &B, dy: &B::Tensor, l: &Linear<B::Tensor>, dx: &mut B::Tensor) {
     b.gemm(dx, Gemm::add_to(Mat::n(dy), Mat::n(&l.weight)));
 }
 

@@ -20,9 +20,9 @@
 //! | [`Storage`](crate::backend::Storage) | `storage.rs` | fill, copy_cols, copy_rows, transpose_rows |
 //! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows), gemm_bias |
 //! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward (alone and writing copies: `lstm_forward_to`, `lstm_backward_to`) |
-//! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write |
+//! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write; the backwards writing copies (`write_backward_to`, `filterbank_backward_to`) |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
-//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone and writing a copy: `sample_latent_to`), latent_log_ratio |
+//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone and writing a copy: `sample_latent_to`), its backward writing copies (`sample_latent_backward_to`), latent_log_ratio |
 //! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam |
 
 mod attention;

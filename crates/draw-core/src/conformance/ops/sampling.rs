@@ -1,5 +1,6 @@
 //! Cases for [`SamplingOps`](crate::backend::SamplingOps): counter-based normals and the
-//! reparameterised latent, forward then backward; the latent writing a copy of z.
+//! reparameterised latent, forward then backward; the latent writing a copy of z, and its
+//! backward writing copies of dμ and d log σ.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
 use crate::backend::{Backend, CopyTo, Latent};
@@ -23,15 +24,26 @@ pub(super) enum SamplingCase {
         z: usize,
         into_rows: bool,
     },
+    /// `sample_latent_backward_to`: dμ and d log σ also into columns 2.. of wider tensors, or
+    /// (`into_rows`) into rows `rows..` of taller ones.
+    BackwardTo {
+        rows: usize,
+        z: usize,
+        into_rows: bool,
+    },
 }
 
 /// The latent writing a copy: odd sizes into columns and into rows, and the paper's into
 /// columns (the decoder input's first).
 pub(super) fn copy_cases() -> Vec<SamplingCase> {
-    [(3, 7, false), (5, 3, true), (100, 100, false)]
+    let cases = [(3, 7, false), (5, 3, true), (100, 100, false)];
+    let to = cases
         .into_iter()
-        .map(|(rows, z, into_rows)| SamplingCase::LatentTo { rows, z, into_rows })
-        .collect()
+        .map(|(rows, z, into_rows)| SamplingCase::LatentTo { rows, z, into_rows });
+    let backward = [(3, 7, false), (5, 3, true), (100, 100, true)]
+        .into_iter()
+        .map(|(rows, z, into_rows)| SamplingCase::BackwardTo { rows, z, into_rows });
+    to.chain(backward).collect()
 }
 
 /// Normals at an odd size and at the paper's ε (batch 100, z = 100).
@@ -61,13 +73,19 @@ impl SamplingCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("sample_latent_to {to} rows={rows} z={z}")
             }
+            SamplingCase::BackwardTo { rows, z, into_rows } => {
+                let to = if *into_rows { "rows" } else { "columns" };
+                format!("sample_latent_backward_to {to} rows={rows} z={z}")
+            }
         }
     }
 
     pub(super) fn tolerance(&self) -> f64 {
         match self {
             SamplingCase::FillNormal { .. } => tolerance::NOISE,
-            SamplingCase::Latent { .. } | SamplingCase::LatentTo { .. } => tolerance::POINTWISE,
+            SamplingCase::Latent { .. }
+            | SamplingCase::LatentTo { .. }
+            | SamplingCase::BackwardTo { .. } => tolerance::POINTWISE,
         }
     }
 
@@ -95,6 +113,25 @@ impl SamplingCase {
                     signed(rows, z + 4, s)
                 },
             ],
+            SamplingCase::BackwardTo { rows, z, into_rows } => {
+                let wider = |s: &mut u64| {
+                    if into_rows {
+                        signed(3 * rows, z, s)
+                    } else {
+                        signed(rows, z + 4, s)
+                    }
+                };
+                vec![
+                    signed(rows, z, s),
+                    rand(rows, z, -2.0, 1.0, s),
+                    signed(rows, z, s),
+                    signed(rows, z, s),
+                    signed(rows, z, s),
+                    signed(rows, z, s),
+                    wider(s),
+                    wider(s),
+                ]
+            }
         }
     }
 
@@ -153,6 +190,36 @@ impl SamplingCase {
                     io.out("z copied", &copy),
                 ]
             }
+            SamplingCase::BackwardTo {
+                rows, into_rows, ..
+            } => run_backward_to(io, rows, into_rows),
         }
     }
+}
+
+fn run_backward_to<B: Backend>(io: &mut Io<'_, B>, rows: usize, into_rows: bool) -> Vec<Output> {
+    let b = io.b;
+    let (mu, logsig, eps, dz) = (io.next(), io.next(), io.next(), io.next());
+    let (mut dmu, mut dls, mut dmu_copy, mut dls_copy) =
+        (io.next(), io.next(), io.next(), io.next());
+    let latent = Latent {
+        mu: &mu,
+        logsig: &logsig,
+        eps: &eps,
+    };
+    let to = |t| {
+        if into_rows {
+            CopyTo::Rows(t, rows)
+        } else {
+            CopyTo::Cols(t, 2)
+        }
+    };
+    let copies = (to(&mut dmu_copy), to(&mut dls_copy));
+    b.sample_latent_backward_to(latent, (&dz, 0.3), (&mut dmu, &mut dls), copies);
+    vec![
+        io.out("dmu", &dmu),
+        io.out("dlogsig", &dls),
+        io.out("dmu copied", &dmu_copy),
+        io.out("dlogsig copied", &dls_copy),
+    ]
 }
