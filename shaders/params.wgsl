@@ -45,9 +45,8 @@ struct ShapeParams {
     _pad1: u32,
 }
 
-// lstm_forward, lstm_backward, sample_latent: rows × cols (H, or the latent size); copy k of
-// element (r, j) of h (of each gate's gradient, of z) goes to at_k + r·ld_k + j of its
-// binding, for k < copies.
+// lstm_forward, lstm_backward: rows × cols (H); copy k of element (r, j) of h (of each
+// gate's gradient) goes to at_k + r·ld_k + j of its binding, for k < copies.
 struct CopyOutParams {
     rows: u32,
     cols: u32,
@@ -63,8 +62,9 @@ struct CopyOutParams {
     _pad2: u32,
 }
 
-// sample_latent_backward: the rows × cols latent; copy k of element (r, j) of dμ (of
-// d log σ) goes to at_k + r·ld_k + j of its binding, for k < copies; scale is the KL scale.
+// sample_latent, sample_latent_backward: the rows × cols latent; copy k of element (r, j) of
+// z (of dμ, d log σ) goes to at_k + r·ld_k + j of its binding, for k < copies; scale is the
+// backward's KL scale; draw = 1 draws ε from the key first (index offset + r·cols + j).
 struct LatentParams {
     rows: u32,
     cols: u32,
@@ -74,6 +74,14 @@ struct LatentParams {
     ld1: u32,
     at1: u32,
     scale: f32,
+    draw: u32,
+    key_lo: u32,
+    key_hi: u32,
+    offset_lo: u32,
+    offset_hi: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 // softmax_xent, softmax_xent_backward.

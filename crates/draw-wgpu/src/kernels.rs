@@ -43,6 +43,8 @@ const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
 /// The softmax kernels (binding `logits`).
 const SOFTMAX: &[Wgsl] = &[wgsl!("softmax_common.wgsl")];
+/// The counter-based normal generator.
+const NORMAL: &[Wgsl] = &[wgsl!("normal_common.wgsl")];
 /// Kernels that sum within a workgroup.
 const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
 /// The filterbank decoding and the workgroup sum.
@@ -199,7 +201,7 @@ kernels! {
     }
     /// Standard normals from a `NoiseKey`.
     FillNormal {
-        shader: wgsl!("fill_normal.wgsl"), headers: PLAIN, entry: Threads,
+        shader: wgsl!("fill_normal.wgsl"), headers: NORMAL, entry: Threads,
         params: NormalParams,
         bindings: [T: ReadWrite],
     }
@@ -315,13 +317,14 @@ kernels! {
         params: ElementwiseParams,
         bindings: [x: Read, xhat: Read, dxhat: Read, dc: ReadWrite],
     }
-    /// z = μ + σ·ε (also written to a copy; the placeholder binds `z`) and the KL term per
-    /// row.
+    /// z = μ + σ·ε (ε drawn first when asked; z also written to a copy, the placeholder
+    /// binds `z`) and the KL term per row.
     SampleLatent {
-        shader: wgsl!("sample_latent.wgsl"), headers: PLAIN, entry: Threads,
-        params: CopyOutParams,
+        shader: wgsl!("sample_latent.wgsl"), headers: NORMAL, entry: Threads,
+        params: LatentParams,
         bindings: [
-            mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite,
+            mu: Read, logsig: Read, eps: ReadWrite, z: ReadWrite, kl: ReadWrite,
+            z_copy: ReadWrite,
         ],
     }
     /// The latent sample's and KL term's gradients, also written to copies (placeholders

@@ -725,7 +725,12 @@ impl SamplingOps for WgpuBackend {
     ) {
         let Latent { mu, logsig, eps } = latent;
         let tensors = [mu, logsig, eps, z, kl, z];
-        self.dispatch(Kernel::SampleLatent, copy_out(mu), &tensors, grid(mu.rows));
+        self.dispatch(
+            Kernel::SampleLatent,
+            latent_params(mu),
+            &tensors,
+            grid(mu.rows),
+        );
     }
 
     fn sample_latent_to(
@@ -735,8 +740,38 @@ impl SamplingOps for WgpuBackend {
         z_copy: CopyTo<'_, WgpuTensor>,
     ) {
         let Latent { mu, logsig, eps } = latent;
-        let (p, t) = one_copy(copy_out(mu), &z_copy, z);
+        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            ..latent_params(mu)
+        };
         let tensors = [mu, logsig, eps, z, kl, t];
+        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(mu.rows));
+    }
+
+    fn sample_latent_drawn_to(
+        &self,
+        (mu, logsig): (&WgpuTensor, &WgpuTensor),
+        (eps, key): (&mut WgpuTensor, NoiseKey),
+        (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
+        z_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
+        let noise = normal_params(eps.len(), key);
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            draw: 1,
+            key_lo: noise.key_lo,
+            key_hi: noise.key_hi,
+            offset_lo: noise.offset_lo,
+            offset_hi: noise.offset_hi,
+            ..latent_params(mu)
+        };
+        let tensors = [mu, logsig, &*eps, z, kl, t];
         self.dispatch(Kernel::SampleLatent, p, &tensors, grid(mu.rows));
     }
 

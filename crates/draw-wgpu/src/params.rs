@@ -105,10 +105,9 @@ params! {
         cols: u32,
     }
 
-    /// `lstm_forward`, `lstm_backward`, `sample_latent`: an op on `rows × cols` (the LSTM's
-    /// states, the latent) and where it also writes its output (h, up to three copies; the
-    /// gate gradients or z, one copy): copy k of element (r, j) goes to `at_k + r·ld_k + j` of
-    /// its binding.
+    /// `lstm_forward`, `lstm_backward`: an op on `rows × cols` (the LSTM's states) and where
+    /// it also writes its output (h, up to three copies; the gate gradients, one copy): copy k
+    /// of element (r, j) goes to `at_k + r·ld_k + j` of its binding.
     CopyOutParams {
         /// Rows (batch rows).
         rows: u32,
@@ -131,9 +130,11 @@ params! {
         at2: u32,
     }
 
-    /// `sample_latent_backward`: the `rows × cols` latent, where the op also writes its
-    /// outputs (dμ and d log σ, copies 0 and 1: element (r, j) to `at_k + r·ld_k + j` of its
-    /// binding), and the KL scale.
+    /// `sample_latent`, `sample_latent_backward`: the `rows × cols` latent, where the op also
+    /// writes its outputs (z, one copy; dμ and d log σ, copies 0 and 1: element (r, j) to
+    /// `at_k + r·ld_k + j` of its binding), the KL scale of the backward, and for a sample
+    /// that draws ε (`draw` = 1) the noise key as in [`NormalParams`] (element (r, j) uses
+    /// index offset + r·cols + j).
     LatentParams {
         /// Rows (batch rows).
         rows: u32,
@@ -151,6 +152,16 @@ params! {
         at1: u32,
         /// The backward's KL scale.
         scale: f32,
+        /// 1: the sample draws ε into `eps` first (`sample_latent_drawn_to`).
+        draw: u32,
+        /// Low half of the key's bits base.
+        key_lo: u32,
+        /// High half of the key's bits base.
+        key_hi: u32,
+        /// Low half of the index of element (0, 0).
+        offset_lo: u32,
+        /// High half of the index of element (0, 0).
+        offset_hi: u32,
     }
 
     /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the

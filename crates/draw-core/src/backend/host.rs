@@ -9,6 +9,7 @@ use super::{
 use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
 use crate::kernels::filterbank::{self, Geometry};
 use crate::kernels::{lstm, pointwise};
+use crate::rng::NoiseKey;
 use crate::Float;
 
 /// Runs `f` on the whole downloaded contents of `ins` and `out` (an elementwise op), then
@@ -217,6 +218,20 @@ pub fn sample_latent_backward_to<B: SamplingOps + ?Sized>(
     b.sample_latent_backward(latent, dz, kl_scale, dmu, dlogsig);
     dmu_copy.copy(b, dmu);
     dlogsig_copy.copy(b, dlogsig);
+}
+
+/// [`SamplingOps::sample_latent_drawn_to`] from the backend's own ops: ε from `key` into
+/// `eps` ([`SamplingOps::fill_normal`]), then [`SamplingOps::sample_latent_to`].
+pub fn sample_latent_drawn_to<B: SamplingOps + ?Sized>(
+    b: &B,
+    (mu, logsig): (&B::Tensor, &B::Tensor),
+    (eps, key): (&mut B::Tensor, NoiseKey),
+    (z, kl): (&mut B::Tensor, &mut B::Tensor),
+    z_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.fill_normal(eps, key);
+    let latent = Latent { mu, logsig, eps };
+    b.sample_latent_to(latent, (z, kl), z_copy);
 }
 
 /// [`super::LstmOps::lstm_backward`] on the host.

@@ -74,4 +74,16 @@ pub trait SamplingOps: Storage {
     ) {
         host::sample_latent_backward_to(self, latent, (dz, kl_scale), (dmu, dlogsig), copies);
     }
+    /// ε drawn from `key` into `eps` (as [`SamplingOps::fill_normal`]), then
+    /// [`SamplingOps::sample_latent_to`] with it: a forward step's sample in one op. Default:
+    /// the two ops.
+    fn sample_latent_drawn_to(
+        &self,
+        (mu, logsig): (&Self::Tensor, &Self::Tensor),
+        (eps, key): (&mut Self::Tensor, NoiseKey),
+        (z, kl): (&mut Self::Tensor, &mut Self::Tensor),
+        z_copy: CopyTo<'_, Self::Tensor>,
+    ) {
+        host::sample_latent_drawn_to(self, (mu, logsig), (eps, key), (z, kl), z_copy);
+    }
 }

@@ -177,8 +177,8 @@ impl<B: Backend> Draw<B> {
         b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
 
-    /// (4) z_t = μ + σ·ε with ε from `key`, also into the first columns of the decoder's input;
-    /// adds the step's KL to `kl`.
+    /// (4) z_t = μ + σ·ε with ε drawn from `key` by the same op, also into the first columns
+    /// of the decoder's input; adds the step's KL to `kl`.
     fn sample_step(
         &self,
         b: &B,
@@ -189,13 +189,12 @@ impl<B: Backend> Draw<B> {
         let p = &self.params;
         linear(b, &mut st.mu, &st.enc_h, &p.mu);
         linear(b, &mut st.logsig, &st.enc_h, &p.logsigma);
-        b.fill_normal(&mut st.eps, key);
-        let latent = Latent {
-            mu: &st.mu,
-            logsig: &st.logsig,
-            eps: &st.eps,
-        };
-        b.sample_latent_to(latent, (&mut st.z, kl), CopyTo::Cols(dec_in, 0));
+        b.sample_latent_drawn_to(
+            (&st.mu, &st.logsig),
+            (&mut st.eps, key),
+            (&mut st.z, kl),
+            CopyTo::Cols(dec_in, 0),
+        );
     }
 
     /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t): the input (z_t written by the sample) goes to

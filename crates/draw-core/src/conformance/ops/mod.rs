@@ -22,7 +22,7 @@
 //! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward (alone and writing copies: `lstm_forward_to`, `lstm_backward_to`) |
 //! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write; the backwards writing copies (`write_backward_to`, `filterbank_backward_to`) |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
-//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone and writing a copy: `sample_latent_to`), its backward writing copies (`sample_latent_backward_to`), latent_log_ratio |
+//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone, writing a copy: `sample_latent_to`, and drawing ε: `sample_latent_drawn_to`), its backward writing copies (`sample_latent_backward_to`), latent_log_ratio |
 //! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam |
 
 mod attention;

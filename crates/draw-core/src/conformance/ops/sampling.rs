@@ -1,6 +1,6 @@
 //! Cases for [`SamplingOps`](crate::backend::SamplingOps): counter-based normals and the
-//! reparameterised latent, forward then backward; the latent writing a copy of z, and its
-//! backward writing copies of dμ and d log σ.
+//! reparameterised latent, forward then backward; the latent writing a copy of z (also with
+//! ε drawn by the same op), and its backward writing copies of dμ and d log σ.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
 use crate::backend::{Backend, CopyTo, Latent};
@@ -24,6 +24,12 @@ pub(super) enum SamplingCase {
         z: usize,
         into_rows: bool,
     },
+    /// `sample_latent_drawn_to`: ε drawn by the op (key offset near 2³²), z also into
+    /// columns 2.. of a wider tensor.
+    Drawn {
+        rows: usize,
+        z: usize,
+    },
     /// `sample_latent_backward_to`: dμ and d log σ also into columns 2.. of wider tensors, or
     /// (`into_rows`) into rows `rows..` of taller ones.
     BackwardTo {
@@ -40,10 +46,13 @@ pub(super) fn copy_cases() -> Vec<SamplingCase> {
     let to = cases
         .into_iter()
         .map(|(rows, z, into_rows)| SamplingCase::LatentTo { rows, z, into_rows });
+    let drawn = [(3, 7), (100, 100)]
+        .into_iter()
+        .map(|(rows, z)| SamplingCase::Drawn { rows, z });
     let backward = [(3, 7, false), (5, 3, true), (100, 100, true)]
         .into_iter()
         .map(|(rows, z, into_rows)| SamplingCase::BackwardTo { rows, z, into_rows });
-    to.chain(backward).collect()
+    to.chain(drawn).chain(backward).collect()
 }
 
 /// Normals at an odd size and at the paper's ε (batch 100, z = 100).
@@ -73,6 +82,9 @@ impl SamplingCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("sample_latent_to {to} rows={rows} z={z}")
             }
+            SamplingCase::Drawn { rows, z } => {
+                format!("sample_latent_drawn_to columns rows={rows} z={z}")
+            }
             SamplingCase::BackwardTo { rows, z, into_rows } => {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("sample_latent_backward_to {to} rows={rows} z={z}")
@@ -83,6 +95,8 @@ impl SamplingCase {
     pub(super) fn tolerance(&self) -> f64 {
         match self {
             SamplingCase::FillNormal { .. } => tolerance::NOISE,
+            // ε as fill_normal's; z = μ + σ·ε then carries ε's error times σ ≤ e.
+            SamplingCase::Drawn { .. } => tolerance::NOISE,
             SamplingCase::Latent { .. }
             | SamplingCase::LatentTo { .. }
             | SamplingCase::BackwardTo { .. } => tolerance::POINTWISE,
@@ -112,6 +126,14 @@ impl SamplingCase {
                 } else {
                     signed(rows, z + 4, s)
                 },
+            ],
+            SamplingCase::Drawn { rows, z } => vec![
+                signed(rows, z, s),
+                rand(rows, z, -2.0, 1.0, s),
+                signed(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, 1, s),
+                signed(rows, z + 4, s),
             ],
             SamplingCase::BackwardTo { rows, z, into_rows } => {
                 let wider = |s: &mut u64| {
@@ -185,6 +207,19 @@ impl SamplingCase {
                 };
                 b.sample_latent_to(latent, (&mut z, &mut kl), to);
                 vec![
+                    io.out("z", &z),
+                    io.out("kl", &kl),
+                    io.out("z copied", &copy),
+                ]
+            }
+            SamplingCase::Drawn { .. } => {
+                let (mu, logsig, mut eps) = (io.next(), io.next(), io.next());
+                let (mut z, mut kl, mut copy) = (io.next(), io.next(), io.next());
+                let key = NoiseKey::new(42, 1_000_003).with_offset(0xffff_fff0);
+                let to = CopyTo::Cols(&mut copy, 2);
+                b.sample_latent_drawn_to((&mu, &logsig), (&mut eps, key), (&mut z, &mut kl), to);
+                vec![
+                    io.out("eps", &eps),
                     io.out("z", &z),
                     io.out("kl", &kl),
                     io.out("z copied", &copy),
