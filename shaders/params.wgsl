@@ -62,17 +62,16 @@ struct CopyOutParams {
     _pad2: u32,
 }
 
-// sample_latent, sample_latent_backward: the rows × cols latent; copy k of element (r, j) of
-// z (of dμ, d log σ) goes to at_k + r·ld_k + j of its binding, for k < copies; scale is the
-// backward's KL scale; draw = 1 draws ε from the key first (index offset + r·cols + j).
+// sample_latent, sample_latent_backward: the latent, cols = z ([μ | log σ] 2z per row);
+// element (r, j) of z (of [dμ | d log σ]) also goes to at0 + r·ld0 + j of the copy's binding
+// when copies = 1; scale is the backward's KL scale; draw = 1 draws ε from the key first
+// (index offset + r·cols + j).
 struct LatentParams {
     rows: u32,
     cols: u32,
     copies: u32,
     ld0: u32,
     at0: u32,
-    ld1: u32,
-    at1: u32,
     scale: f32,
     draw: u32,
     key_lo: u32,
@@ -80,8 +79,6 @@ struct LatentParams {
     offset_lo: u32,
     offset_hi: u32,
     _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }
 
 // softmax_xent, softmax_xent_backward.
@@ -106,8 +103,8 @@ struct CopyColsParams {
 struct CopyRowsParams {
     len: u32,
     offset: u32,
+    src_offset: u32,
     _pad0: u32,
-    _pad1: u32,
 }
 
 struct TransposeParams {

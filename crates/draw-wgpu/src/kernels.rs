@@ -169,7 +169,7 @@ kernels! {
         params: CopyColsParams,
         bindings: [src: Read, dst: ReadWrite],
     }
-    /// A matrix copied into rows of another.
+    /// A matrix copied into rows of another, or rows of a matrix copied out into another.
     CopyRows {
         shader: wgsl!("copy_rows.wgsl"), headers: PLAIN, entry: Threads,
         params: CopyRowsParams,
@@ -322,20 +322,14 @@ kernels! {
     SampleLatent {
         shader: wgsl!("sample_latent.wgsl"), headers: NORMAL, entry: Threads,
         params: LatentParams,
-        bindings: [
-            mu: Read, logsig: Read, eps: ReadWrite, z: ReadWrite, kl: ReadWrite,
-            z_copy: ReadWrite,
-        ],
+        bindings: [ml: Read, eps: ReadWrite, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite],
     }
-    /// The latent sample's and KL term's gradients, also written to copies (placeholders
-    /// bind `dmu` and `dlogsig`).
+    /// The latent sample's and KL term's gradients, also written to a copy (the placeholder
+    /// binds `dml`).
     SampleLatentBackward {
         shader: wgsl!("sample_latent_backward.wgsl"), headers: PLAIN, entry: Threads,
         params: LatentParams,
-        bindings: [
-            mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite,
-            dmu_copy: ReadWrite, dlogsig_copy: ReadWrite,
-        ],
+        bindings: [ml: Read, eps: Read, dz: Read, dml: ReadWrite, dml_copy: ReadWrite],
     }
     /// Bernoulli NLL on logits per row.
     Bce {

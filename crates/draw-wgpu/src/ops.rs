@@ -154,6 +154,20 @@ impl Storage for WgpuBackend {
         self.dispatch(Kernel::CopyRows, p, &[src, dst], grid(src.len()));
     }
 
+    fn copy_rows_from(&self, src: &WgpuTensor, src_row: usize, dst: &mut WgpuTensor) {
+        assert_eq!(src.cols, dst.cols, "copy_rows_from column counts");
+        assert!(
+            src_row + dst.rows <= src.rows,
+            "copy_rows_from past the end"
+        );
+        let p = CopyRowsParams {
+            len: dim(dst.len()),
+            src_offset: dim(src_row * src.cols),
+            ..Default::default()
+        };
+        self.dispatch(Kernel::CopyRows, p, &[src, dst], grid(dst.len()));
+    }
+
     fn transpose_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor, dst_row: usize) {
         assert_eq!(
             dst.cols, src.rows,
@@ -692,11 +706,11 @@ fn normal_params(len: usize, key: NoiseKey) -> NormalParams {
     }
 }
 
-/// [`LatentParams`] for the latent `mu`'s shape: no copies, no draw, no scale.
-fn latent_params(mu: &WgpuTensor) -> LatentParams {
+/// [`LatentParams`] for a latent of `eps`'s shape: no copies, no draw, no scale.
+fn latent_params(eps: &WgpuTensor) -> LatentParams {
     LatentParams {
-        rows: dim(mu.rows),
-        cols: dim(mu.cols),
+        rows: dim(eps.rows),
+        cols: dim(eps.cols),
         ..Default::default()
     }
 }
@@ -723,13 +737,13 @@ impl SamplingOps for WgpuBackend {
         z: &mut WgpuTensor,
         kl: &mut WgpuTensor,
     ) {
-        let Latent { mu, logsig, eps } = latent;
-        let tensors = [mu, logsig, eps, z, kl, z];
+        let Latent { mu_logsig, eps } = latent;
+        let tensors = [mu_logsig, eps, z, kl, z];
         self.dispatch(
             Kernel::SampleLatent,
-            latent_params(mu),
+            latent_params(eps),
             &tensors,
-            grid(mu.rows),
+            grid(eps.rows),
         );
     }
 
@@ -739,21 +753,21 @@ impl SamplingOps for WgpuBackend {
         (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
         z_copy: CopyTo<'_, WgpuTensor>,
     ) {
-        let Latent { mu, logsig, eps } = latent;
+        let Latent { mu_logsig, eps } = latent;
         let (t, ld0, at0) = copy_target(&z_copy, z.shape());
         let p = LatentParams {
             copies: 1,
             ld0,
             at0,
-            ..latent_params(mu)
+            ..latent_params(eps)
         };
-        let tensors = [mu, logsig, eps, z, kl, t];
-        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(mu.rows));
+        let tensors = [mu_logsig, eps, z, kl, t];
+        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(eps.rows));
     }
 
     fn sample_latent_drawn_to(
         &self,
-        (mu, logsig): (&WgpuTensor, &WgpuTensor),
+        mu_logsig: &WgpuTensor,
         (eps, key): (&mut WgpuTensor, NoiseKey),
         (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
         z_copy: CopyTo<'_, WgpuTensor>,
@@ -769,10 +783,10 @@ impl SamplingOps for WgpuBackend {
             key_hi: noise.key_hi,
             offset_lo: noise.offset_lo,
             offset_hi: noise.offset_hi,
-            ..latent_params(mu)
+            ..latent_params(eps)
         };
-        let tensors = [mu, logsig, &*eps, z, kl, t];
-        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(mu.rows));
+        let tensors = [mu_logsig, &*eps, z, kl, t];
+        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(eps.rows));
     }
 
     fn sample_latent_backward(
@@ -780,47 +794,35 @@ impl SamplingOps for WgpuBackend {
         latent: Latent<'_, WgpuTensor>,
         dz: &WgpuTensor,
         kl_scale: f64,
-        dmu: &mut WgpuTensor,
-        dlogsig: &mut WgpuTensor,
+        dmu_logsig: &mut WgpuTensor,
     ) {
-        let Latent { mu, logsig, eps } = latent;
+        let Latent { mu_logsig, eps } = latent;
         let p = LatentParams {
             scale: kl_scale as f32,
-            ..latent_params(mu)
+            ..latent_params(eps)
         };
-        self.dispatch(
-            Kernel::SampleLatentBackward,
-            p,
-            &[mu, logsig, eps, dz, dmu, dlogsig, dmu, dlogsig],
-            grid(mu.len()),
-        );
+        let tensors = [mu_logsig, eps, dz, dmu_logsig, dmu_logsig];
+        self.dispatch(Kernel::SampleLatentBackward, p, &tensors, grid(eps.len()));
     }
 
     fn sample_latent_backward_to(
         &self,
         latent: Latent<'_, WgpuTensor>,
         (dz, kl_scale): (&WgpuTensor, f64),
-        (dmu, dlogsig): (&mut WgpuTensor, &mut WgpuTensor),
-        (dmu_copy, dlogsig_copy): (CopyTo<'_, WgpuTensor>, CopyTo<'_, WgpuTensor>),
+        dmu_logsig: &mut WgpuTensor,
+        copy: CopyTo<'_, WgpuTensor>,
     ) {
-        let Latent { mu, logsig, eps } = latent;
-        let (t0, ld0, at0) = copy_target(&dmu_copy, dmu.shape());
-        let (t1, ld1, at1) = copy_target(&dlogsig_copy, dlogsig.shape());
+        let Latent { mu_logsig, eps } = latent;
+        let (t, ld0, at0) = copy_target(&copy, dmu_logsig.shape());
         let p = LatentParams {
-            copies: 2,
+            copies: 1,
             ld0,
             at0,
-            ld1,
-            at1,
             scale: kl_scale as f32,
-            ..latent_params(mu)
+            ..latent_params(eps)
         };
-        self.dispatch(
-            Kernel::SampleLatentBackward,
-            p,
-            &[mu, logsig, eps, dz, dmu, dlogsig, t0, t1],
-            grid(mu.len()),
-        );
+        let tensors = [mu_logsig, eps, dz, dmu_logsig, t];
+        self.dispatch(Kernel::SampleLatentBackward, p, &tensors, grid(eps.len()));
     }
 }
 

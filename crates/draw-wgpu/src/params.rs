@@ -130,11 +130,11 @@ params! {
         at2: u32,
     }
 
-    /// `sample_latent`, `sample_latent_backward`: the `rows × cols` latent, where the op also
-    /// writes its outputs (z, one copy; dμ and d log σ, copies 0 and 1: element (r, j) to
-    /// `at_k + r·ld_k + j` of its binding), the KL scale of the backward, and for a sample
-    /// that draws ε (`draw` = 1) the noise key as in [`NormalParams`] (element (r, j) uses
-    /// index offset + r·cols + j).
+    /// `sample_latent`, `sample_latent_backward`: the latent of `cols` = z per row (`[μ | log
+    /// σ]` 2z wide), where the op also writes its output (z, or `[dμ | d log σ]`, at most one
+    /// copy: element (r, j) to `at0 + r·ld0 + j` of its binding), the KL scale of the
+    /// backward, and for a sample that draws ε (`draw` = 1) the noise key as in
+    /// [`NormalParams`] (element (r, j) uses index offset + r·cols + j).
     LatentParams {
         /// Rows (batch rows).
         rows: u32,
@@ -142,14 +142,10 @@ params! {
         cols: u32,
         /// Copies written; the other copy bindings are placeholders, never written.
         copies: u32,
-        /// Row stride of copy 0's tensor.
+        /// Row stride of the copy's tensor.
         ld0: u32,
-        /// Flat index of copy 0's element (0, 0).
+        /// Flat index of the copy's element (0, 0).
         at0: u32,
-        /// Row stride of copy 1's tensor.
-        ld1: u32,
-        /// Flat index of copy 1's element (0, 0).
-        at1: u32,
         /// The backward's KL scale.
         scale: f32,
         /// 1: the sample draws ε into `eps` first (`sample_latent_drawn_to`).
@@ -199,6 +195,8 @@ params! {
         len: u32,
         /// Flat index in `dst` of the first element written.
         offset: u32,
+        /// Flat index in `src` of the first element read.
+        src_offset: u32,
     }
 
     /// `transpose_rows`: `dst[dst_row + j][i] = src[i][j]`.

@@ -130,8 +130,7 @@ impl<B: Backend> Draw<B> {
         lstm_param_grads(b, enc, &mut s.dfused_enc, &mut grads.encoder);
         let dec = (&all.dgates_dec, x.dec_in);
         lstm_param_grads(b, dec, &mut s.dfused_dec, &mut grads.decoder);
-        linear_param_grads(b, (&all.dmu, x.h_enc), &mut grads.mu);
-        linear_param_grads(b, (&all.dlogsig, x.h_enc), &mut grads.logsigma);
+        self.latent_param_grads(b, (&all.dmu_logsig, x.h_enc), s, grads);
         if let Glimpse::Attention { .. } = self.config.read {
             let g = head(grads.read_attn.as_mut(), "read")?;
             linear_param_grads(b, (&all.dp_read, x.h_dec), g);
@@ -142,6 +141,25 @@ impl<B: Backend> Draw<B> {
             linear_param_grads(b, (&all.dpatch, x.h_dec), &mut grads.write);
         }
         Ok(())
+    }
+
+    /// The μ and log σ layers' gradients from the fused layer's over all steps: one GEMM and
+    /// one column sum, split into the two layers' tensors.
+    fn latent_param_grads(
+        &self,
+        b: &B,
+        (dy, x): (&B::Tensor, &B::Tensor),
+        s: &mut Scratch<B::Tensor>,
+        grads: &mut DrawParams<B::Tensor>,
+    ) {
+        let z = self.config.z_size;
+        b.gemm(&mut s.dlatent_weight, Gemm::new(Mat::t(dy), Mat::n(x)));
+        b.copy_rows_from(&s.dlatent_weight, 0, &mut grads.mu.weight);
+        b.copy_rows_from(&s.dlatent_weight, z, &mut grads.logsigma.weight);
+        b.fill(&mut s.dlatent_bias, 0.0);
+        b.sum_rows(dy, &mut s.dlatent_bias);
+        b.copy_cols(&s.dlatent_bias, 0, &mut grads.mu.bias, 0, z, false);
+        b.copy_cols(&s.dlatent_bias, z, &mut grads.logsigma.bias, 0, z, false);
     }
 
     /// One time step in reverse. On entry `s.dh_dec`/`s.dh_enc` hold what step t + 1 sent back
@@ -161,10 +179,7 @@ impl<B: Backend> Draw<B> {
         self.write_backward(b, st, s, head_rows, grads)?;
         let dec_rows = CopyTo::Rows(&mut all.dgates_dec, row);
         self.decode_backward(b, (st, inputs), s, dec_rows);
-        let latent_rows = (
-            CopyTo::Rows(&mut all.dmu, row),
-            CopyTo::Rows(&mut all.dlogsig, row),
-        );
+        let latent_rows = CopyTo::Rows(&mut all.dmu_logsig, row);
         self.sample_backward(b, st, inputs.scale, s, latent_rows);
         let enc_rows = CopyTo::Rows(&mut all.dgates_enc, row);
         self.encode_backward(b, (st, inputs), s, enc_rows);
@@ -239,26 +254,22 @@ impl<B: Backend> Draw<B> {
         b.copy_cols(&s.ddec_in, zs, &mut s.dh_dec_next, 0, d, false);
     }
 
-    /// (4) the latent and its KL: gradients on μ and log σ (also into the all-steps rows
-    /// `copies`), then through their layers on h^enc_t.
+    /// (4) the latent and its KL: gradients on `[μ | log σ]` (also into the all-steps rows
+    /// `copy`), then through their fused layer on h^enc_t (one GEMM).
     fn sample_backward(
         &self,
         b: &B,
         st: &StepTape<B::Tensor>,
         scale: f64,
         s: &mut Scratch<B::Tensor>,
-        copies: (CopyTo<'_, B::Tensor>, CopyTo<'_, B::Tensor>),
+        copy: CopyTo<'_, B::Tensor>,
     ) {
-        let p = &self.params;
         let latent = Latent {
-            mu: &st.mu,
-            logsig: &st.logsig,
+            mu_logsig: &st.mu_logsig,
             eps: &st.eps,
         };
-        let outs = (&mut s.dmu, &mut s.dlogsig);
-        b.sample_latent_backward_to(latent, (&s.dz, scale), outs, copies);
-        linear_input_grad(b, &s.dmu, &p.mu, &mut s.dh_enc);
-        linear_input_grad(b, &s.dlogsig, &p.logsigma, &mut s.dh_enc);
+        b.sample_latent_backward_to(latent, (&s.dz, scale), &mut s.dmu_logsig, copy);
+        linear_input_grad(b, &s.dmu_logsig, &self.fused.latent, &mut s.dh_enc);
     }
 
     /// (3) encoder: gate gradients, then the gradients on its input `[r_t, h^dec_{t−1},

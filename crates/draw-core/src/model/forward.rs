@@ -115,8 +115,7 @@ impl<B: Backend> Draw<B> {
             b.copy_cols(&ws.kl, 0, &mut p.kl_after, t, 1, false);
             if let Some(r) = &mut p.log_ratio {
                 let latent = Latent {
-                    mu: &st.mu,
-                    logsig: &st.logsig,
+                    mu_logsig: &st.mu_logsig,
                     eps: &st.eps,
                 };
                 b.latent_log_ratio(latent, r);
@@ -177,8 +176,8 @@ impl<B: Backend> Draw<B> {
         b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
 
-    /// (4) z_t = μ + σ·ε with ε drawn from `key` by the same op, also into the first columns
-    /// of the decoder's input; adds the step's KL to `kl`.
+    /// (4) `[μ | log σ]` by one GEMM, then z_t = μ + σ·ε with ε drawn from `key` by the same
+    /// op, also into the first columns of the decoder's input; adds the step's KL to `kl`.
     fn sample_step(
         &self,
         b: &B,
@@ -186,11 +185,9 @@ impl<B: Backend> Draw<B> {
         key: NoiseKey,
         (kl, dec_in): (&mut B::Tensor, &mut B::Tensor),
     ) {
-        let p = &self.params;
-        linear(b, &mut st.mu, &st.enc_h, &p.mu);
-        linear(b, &mut st.logsig, &st.enc_h, &p.logsigma);
+        linear(b, &mut st.mu_logsig, &st.enc_h, &self.fused.latent);
         b.sample_latent_drawn_to(
-            (&st.mu, &st.logsig),
+            &st.mu_logsig,
             (&mut st.eps, key),
             (&mut st.z, kl),
             CopyTo::Cols(dec_in, 0),

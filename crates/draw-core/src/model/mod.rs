@@ -44,6 +44,9 @@ struct FusedGates<T> {
     encoder: FusedLstm<T>,
     /// Input width z + dec.
     decoder: FusedLstm<T>,
+    /// The μ and log σ layers as one, `[W_μ; W_logσ]` (2z × enc) and `[b_μ, b_logσ]`, so
+    /// that a step's `[μ | log σ]` is one GEMM ([`crate::backend::Latent`]).
+    latent: Linear<T>,
 }
 
 /// What an LSTM's gate ops read, derived from its parameters (H hidden units, input width
@@ -266,11 +269,15 @@ impl<B: Backend> Draw<B> {
             let data: Vec<B::F> = v.iter().map(|&x| B::F::of(x)).collect();
             b.tensor(s.rows, s.cols, &data)
         });
-        let (e, d) = (config.enc_size, config.dec_size);
+        let (e, d, z) = (config.enc_size, config.dec_size, config.z_size);
         let mut model = Draw {
             fused: FusedGates {
                 encoder: FusedLstm::zeros(b, e, config.read_size() + d + e),
-                decoder: FusedLstm::zeros(b, d, config.z_size + d),
+                decoder: FusedLstm::zeros(b, d, z + d),
+                latent: Linear {
+                    weight: b.zeros(2 * z, e),
+                    bias: b.zeros(1, 2 * z),
+                },
             },
             config,
             params,
@@ -309,6 +316,12 @@ impl<B: Backend> Draw<B> {
     fn sync(&mut self, b: &B) {
         fuse(b, &self.params.encoder, &mut self.fused.encoder);
         fuse(b, &self.params.decoder, &mut self.fused.decoder);
+        let (p, out) = (&self.params, &mut self.fused.latent);
+        let z = self.config.z_size;
+        b.copy_rows(&p.mu.weight, &mut out.weight, 0);
+        b.copy_rows(&p.logsigma.weight, &mut out.weight, z);
+        b.copy_cols(&p.mu.bias, 0, &mut out.bias, 0, z, false);
+        b.copy_cols(&p.logsigma.bias, 0, &mut out.bias, z, z, false);
     }
 
     /// A zeroed tensor per parameter (gradients, Adam moments).

@@ -43,8 +43,8 @@ pub(super) struct StepTape<T> {
     pub enc_gates: T,
     pub enc_c: T,
     pub enc_h: T,
-    pub mu: T,
-    pub logsig: T,
+    /// `[μ | log σ]`, one GEMM's output.
+    pub mu_logsig: T,
     pub eps: T,
     pub z: T,
     pub dec_gates: T,
@@ -96,8 +96,11 @@ pub(super) struct Scratch<T> {
     pub dfused_enc: T,
     pub dfused_dec: T,
     pub dz: T,
-    pub dmu: T,
-    pub dlogsig: T,
+    pub dmu_logsig: T,
+    /// The μ and log σ layer's weight gradient `[dW_μ; dW_logσ]` before it is split.
+    pub dlatent_weight: T,
+    /// Its bias gradient `[db_μ, db_logσ]` before it is split.
+    pub dlatent_bias: T,
     pub dxhat: T,
     pub dr: T,
     pub dp: T,
@@ -125,10 +128,8 @@ pub(super) struct GradsAll<T> {
     /// The write patch's gradients (no columns for a full write, whose layer keeps per-step
     /// gradients: its output is the whole image).
     pub dpatch: T,
-    /// dμ, rows as in `h_enc_all`.
-    pub dmu: T,
-    /// d log σ, rows as in `h_enc_all`.
-    pub dlogsig: T,
+    /// `[dμ | d log σ]`, rows as in `h_enc_all`.
+    pub dmu_logsig: T,
 }
 
 /// Preallocated activations and gradient buffers for one batch size: after its first
@@ -256,7 +257,8 @@ impl<B: Backend> Draw<B> {
             (t + 1) * n * (d + heads),
         ];
         let scratch = cab * 3 + 6 * d + 6 * e + 3 * z + 2 * rs + 5 + 2 * glimpse(gr.or(gw)) + patch;
-        let fused = 4 * e * (rs + d + e) + 4 * d * (z + d);
+        // The fused layers' weight gradients before they are split.
+        let fused = 4 * e * (rs + d + e) + 4 * d * (z + d) + 2 * z * e + 2 * z;
         let total = t * n * per_step
             + gathered.iter().sum::<u64>()
             + n * (scratch + 5 * e + 5 * d + 2 * cab + rs + 2)
@@ -329,8 +331,7 @@ impl<B: Backend> Draw<B> {
             enc_gates: z0(4 * e),
             enc_c: z0(e),
             enc_h: z0(e),
-            mu: z0(z),
-            logsig: z0(z),
+            mu_logsig: z0(2 * z),
             eps: z0(z),
             z: z0(z),
             dec_gates: z0(4 * d),
@@ -352,8 +353,7 @@ impl<B: Backend> Draw<B> {
             dp_read: head(gr),
             dp_write: head(gw),
             dpatch: b.zeros((t + 1) * n, gw.map_or(0, |g| g.patch_len())),
-            dmu: b.zeros(t * n, z),
-            dlogsig: b.zeros(t * n, z),
+            dmu_logsig: b.zeros(t * n, 2 * z),
         }
     }
 
@@ -385,8 +385,9 @@ impl<B: Backend> Draw<B> {
             dfused_enc: b.zeros(4 * e, rs + d + e),
             dfused_dec: b.zeros(4 * d, z + d),
             dz: z0(z),
-            dmu: z0(z),
-            dlogsig: z0(z),
+            dmu_logsig: z0(2 * z),
+            dlatent_weight: b.zeros(2 * z, e),
+            dlatent_bias: b.zeros(1, 2 * z),
             dxhat: z0(cab),
             dr: z0(rs),
             dp: z0(5),

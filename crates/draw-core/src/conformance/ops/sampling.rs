@@ -1,6 +1,6 @@
 //! Cases for [`SamplingOps`](crate::backend::SamplingOps): counter-based normals and the
 //! reparameterised latent, forward then backward; the latent writing a copy of z (also with
-//! ε drawn by the same op), and its backward writing copies of dμ and d log σ.
+//! ε drawn by the same op), and its backward writing a copy of `[dμ | d log σ]`.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
 use crate::backend::{Backend, CopyTo, Latent};
@@ -30,8 +30,8 @@ pub(super) enum SamplingCase {
         rows: usize,
         z: usize,
     },
-    /// `sample_latent_backward_to`: dμ and d log σ also into columns 2.. of wider tensors, or
-    /// (`into_rows`) into rows `rows..` of taller ones.
+    /// `sample_latent_backward_to`: `[dμ | d log σ]` also into columns 2.. of a wider tensor,
+    /// or (`into_rows`) into rows `rows..` of a taller one.
     BackwardTo {
         rows: usize,
         z: usize,
@@ -103,21 +103,19 @@ impl SamplingCase {
         }
     }
 
-    /// For the latent: μ, log σ in [−2, 1), ε, z and the KL column (random, so a backend
-    /// that sets the KL instead of adding to it is caught).
+    /// For the latent: `[μ | log σ]` (log σ in [−2, 1)), ε, z and the KL column (random, so
+    /// a backend that sets the KL instead of adding to it is caught).
     pub(super) fn inputs(&self, s: &mut u64) -> Vec<Host> {
         match *self {
             SamplingCase::FillNormal { rows, cols } => vec![signed(rows, cols, s)],
             SamplingCase::Latent { rows, z } => vec![
-                signed(rows, z, s),
-                rand(rows, z, -2.0, 1.0, s),
+                mu_logsig(rows, z, s),
                 signed(rows, z, s),
                 signed(rows, z, s),
                 signed(rows, 1, s),
             ],
             SamplingCase::LatentTo { rows, z, into_rows } => vec![
-                signed(rows, z, s),
-                rand(rows, z, -2.0, 1.0, s),
+                mu_logsig(rows, z, s),
                 signed(rows, z, s),
                 signed(rows, z, s),
                 signed(rows, 1, s),
@@ -128,32 +126,23 @@ impl SamplingCase {
                 },
             ],
             SamplingCase::Drawn { rows, z } => vec![
-                signed(rows, z, s),
-                rand(rows, z, -2.0, 1.0, s),
+                mu_logsig(rows, z, s),
                 signed(rows, z, s),
                 signed(rows, z, s),
                 signed(rows, 1, s),
                 signed(rows, z + 4, s),
             ],
-            SamplingCase::BackwardTo { rows, z, into_rows } => {
-                let wider = |s: &mut u64| {
-                    if into_rows {
-                        signed(3 * rows, z, s)
-                    } else {
-                        signed(rows, z + 4, s)
-                    }
-                };
-                vec![
-                    signed(rows, z, s),
-                    rand(rows, z, -2.0, 1.0, s),
-                    signed(rows, z, s),
-                    signed(rows, z, s),
-                    signed(rows, z, s),
-                    signed(rows, z, s),
-                    wider(s),
-                    wider(s),
-                ]
-            }
+            SamplingCase::BackwardTo { rows, z, into_rows } => vec![
+                mu_logsig(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, 2 * z, s),
+                if into_rows {
+                    signed(3 * rows, 2 * z, s)
+                } else {
+                    signed(rows, 2 * z + 4, s)
+                },
+            ],
         }
     }
 
@@ -170,34 +159,31 @@ impl SamplingCase {
                 vec![io.out("eps", &t)]
             }
             SamplingCase::Latent { .. } => {
-                let (mu, logsig, eps) = (io.next(), io.next(), io.next());
+                let (ml, eps) = (io.next(), io.next());
                 let (mut z, mut kl) = (io.next(), io.next());
                 let latent = Latent {
-                    mu: &mu,
-                    logsig: &logsig,
+                    mu_logsig: &ml,
                     eps: &eps,
                 };
                 b.sample_latent(latent, &mut z, &mut kl);
-                let (mut dmu, mut dls) = (io.again(0), io.again(1));
-                b.sample_latent_backward(latent, &z, 0.3, &mut dmu, &mut dls);
-                let mut ratio = io.again(4);
+                let mut dml = io.again(0);
+                b.sample_latent_backward(latent, &z, 0.3, &mut dml);
+                let mut ratio = io.again(3);
                 b.latent_log_ratio(latent, &mut ratio);
                 vec![
                     io.out("z", &z),
                     io.out("kl", &kl),
-                    io.out("dmu", &dmu),
-                    io.out("dlogsig", &dls),
+                    io.out("[dmu | dlogsig]", &dml),
                     io.out("log_ratio", &ratio),
                 ]
             }
             SamplingCase::LatentTo {
                 rows, into_rows, ..
             } => {
-                let (mu, logsig, eps) = (io.next(), io.next(), io.next());
+                let (ml, eps) = (io.next(), io.next());
                 let (mut z, mut kl, mut copy) = (io.next(), io.next(), io.next());
                 let latent = Latent {
-                    mu: &mu,
-                    logsig: &logsig,
+                    mu_logsig: &ml,
                     eps: &eps,
                 };
                 let to = if into_rows {
@@ -213,11 +199,11 @@ impl SamplingCase {
                 ]
             }
             SamplingCase::Drawn { .. } => {
-                let (mu, logsig, mut eps) = (io.next(), io.next(), io.next());
+                let (ml, mut eps) = (io.next(), io.next());
                 let (mut z, mut kl, mut copy) = (io.next(), io.next(), io.next());
                 let key = NoiseKey::new(42, 1_000_003).with_offset(0xffff_fff0);
                 let to = CopyTo::Cols(&mut copy, 2);
-                b.sample_latent_drawn_to((&mu, &logsig), (&mut eps, key), (&mut z, &mut kl), to);
+                b.sample_latent_drawn_to(&ml, (&mut eps, key), (&mut z, &mut kl), to);
                 vec![
                     io.out("eps", &eps),
                     io.out("z", &z),
@@ -232,29 +218,41 @@ impl SamplingCase {
     }
 }
 
+/// `[μ | log σ]` for `rows` rows of a latent of `z`: μ in [−1, 1), log σ in [−2, 1).
+fn mu_logsig(rows: usize, z: usize, s: &mut u64) -> Host {
+    let (mu, logsig) = (signed(rows, z, s), rand(rows, z, -2.0, 1.0, s));
+    let data = (0..rows)
+        .flat_map(|r| {
+            let row = r * z..(r + 1) * z;
+            mu.data[row.clone()]
+                .iter()
+                .chain(&logsig.data[row])
+                .copied()
+        })
+        .collect();
+    Host {
+        rows,
+        cols: 2 * z,
+        data,
+    }
+}
+
 fn run_backward_to<B: Backend>(io: &mut Io<'_, B>, rows: usize, into_rows: bool) -> Vec<Output> {
     let b = io.b;
-    let (mu, logsig, eps, dz) = (io.next(), io.next(), io.next(), io.next());
-    let (mut dmu, mut dls, mut dmu_copy, mut dls_copy) =
-        (io.next(), io.next(), io.next(), io.next());
+    let (ml, eps, dz) = (io.next(), io.next(), io.next());
+    let (mut dml, mut copy) = (io.next(), io.next());
     let latent = Latent {
-        mu: &mu,
-        logsig: &logsig,
+        mu_logsig: &ml,
         eps: &eps,
     };
-    let to = |t| {
-        if into_rows {
-            CopyTo::Rows(t, rows)
-        } else {
-            CopyTo::Cols(t, 2)
-        }
+    let to = if into_rows {
+        CopyTo::Rows(&mut copy, rows)
+    } else {
+        CopyTo::Cols(&mut copy, 2)
     };
-    let copies = (to(&mut dmu_copy), to(&mut dls_copy));
-    b.sample_latent_backward_to(latent, (&dz, 0.3), (&mut dmu, &mut dls), copies);
+    b.sample_latent_backward_to(latent, (&dz, 0.3), &mut dml, to);
     vec![
-        io.out("dmu", &dmu),
-        io.out("dlogsig", &dls),
-        io.out("dmu copied", &dmu_copy),
-        io.out("dlogsig copied", &dls_copy),
+        io.out("[dmu | dlogsig]", &dml),
+        io.out("[dmu | dlogsig] copied", &copy),
     ]
 }
