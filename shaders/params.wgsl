@@ -134,7 +134,8 @@ struct NormalParams {
 }
 
 // gemm, gemm_direct: C (m × n) ← α·op(A)·op(B) + β·C (+ the row `bias` when bias = 1),
-// op(A) m × k.
+// op(A) m × k; copy k < copies writes (adds, acc_k = 1) columns src_k..src_k + ncols_k of C
+// to column dst_k.. of its binding (row stride ld_k).
 struct GemmParams {
     m: u32,
     n: u32,
@@ -147,6 +148,22 @@ struct GemmParams {
     alpha: f32,
     beta: f32,
     bias: u32,
+    copies: u32,
+    src0: u32,
+    ncols0: u32,
+    ld0: u32,
+    dst0: u32,
+    acc0: u32,
+    src1: u32,
+    ncols1: u32,
+    ld1: u32,
+    dst1: u32,
+    acc1: u32,
+    src2: u32,
+    ncols2: u32,
+    ld2: u32,
+    dst2: u32,
+    acc2: u32,
     _pad0: u32,
 }
 

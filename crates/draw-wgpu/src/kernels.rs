@@ -43,6 +43,8 @@ const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
 /// The softmax kernels (binding `logits`).
 const SOFTMAX: &[Wgsl] = &[wgsl!("softmax_common.wgsl")];
+/// The GEMMs' store of C and of its column copies.
+const GEMM_STORE: &[Wgsl] = &[wgsl!("gemm_store.wgsl")];
 /// The counter-based normal generator.
 const NORMAL: &[Wgsl] = &[wgsl!("normal_common.wgsl")];
 /// Kernels that sum within a workgroup.
@@ -138,18 +140,25 @@ macro_rules! kernels {
 }
 
 kernels! {
-    /// C ← α·op(A)·op(B) + β·C (+ a bias row) on 64 × 64 tiles staged in workgroup memory
-    /// (for GPUs).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row; column blocks also written to up to three
+    /// copies, placeholders binding `C`) on 64 × 64 tiles staged in workgroup memory (for GPUs).
     Gemm {
-        shader: wgsl!("gemm.wgsl"), headers: PLAIN, entry: Own,
+        shader: wgsl!("gemm.wgsl"), headers: GEMM_STORE, entry: Own,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
+        bindings: [
+            A: Read, B: Read, C: ReadWrite, bias: Read, out0: ReadWrite, out1: ReadWrite,
+            out2: ReadWrite,
+        ],
     }
-    /// C ← α·op(A)·op(B) + β·C (+ a bias row), one thread per element (for CPU adapters).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row; column copies as `Gemm`), one thread per element
+    /// (for CPU adapters).
     GemmDirect {
-        shader: wgsl!("gemm_direct.wgsl"), headers: PLAIN, entry: Threads,
+        shader: wgsl!("gemm_direct.wgsl"), headers: GEMM_STORE, entry: Threads,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
+        bindings: [
+            A: Read, B: Read, C: ReadWrite, bias: Read, out0: ReadWrite, out1: ReadWrite,
+            out2: ReadWrite,
+        ],
     }
     /// Every element set to a value.
     Fill {

@@ -5,7 +5,7 @@ use draw_core::kernels::filterbank::Geometry;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
+    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
     Storage, Window, WindowGrads,
 };
 
@@ -194,12 +194,14 @@ impl Storage for WgpuBackend {
 
 impl WgpuBackend {
     /// One GEMM dispatch, with the bias row added in the epilogue when there is one (the
-    /// kernel's `bias` binding then holds `a`, read-only and never read).
+    /// kernel's `bias` binding then holds `a`, read-only and never read), and the first three
+    /// of `copies` written by the epilogue (the rest by `copy_cols` after it).
     fn gemm_dispatch(
         &self,
         c: &mut WgpuTensor,
         g: Gemm<'_, WgpuTensor>,
         bias: Option<&WgpuTensor>,
+        copies: &mut [ColsTo<'_, WgpuTensor>],
     ) {
         let Gemm { a, b, alpha, beta } = g;
         let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
@@ -215,7 +217,8 @@ impl WgpuBackend {
         };
         assert_eq!(k, kb, "gemm inner dimensions");
         assert_eq!((c.rows, c.cols), (m, n), "gemm output shape");
-        let p = GemmParams {
+        let (fused, rest) = copies.split_at_mut(copies.len().min(3));
+        let mut p = GemmParams {
             m: dim(m),
             n: dim(n),
             k: dim(k),
@@ -236,21 +239,57 @@ impl WgpuBackend {
                 "gemm_bias: a 1 × n bias row"
             );
         }
+        let mut outs: [&WgpuTensor; 3] = [c, c, c];
+        for (k, to) in fused.iter().enumerate() {
+            assert!(
+                to.src_col + to.ncols <= n && to.dst_col + to.ncols <= to.dst.cols,
+                "gemm_to: a copy outside its tensors"
+            );
+            assert_eq!(to.dst.rows, m, "gemm_to: a copy's row count");
+            let (src, ncols, ld, dst) = (
+                dim(to.src_col),
+                dim(to.ncols),
+                dim(to.dst.cols),
+                dim(to.dst_col),
+            );
+            let acc = to.accumulate.into();
+            match k {
+                0 => (p.src0, p.ncols0, p.ld0, p.dst0, p.acc0) = (src, ncols, ld, dst, acc),
+                1 => (p.src1, p.ncols1, p.ld1, p.dst1, p.acc1) = (src, ncols, ld, dst, acc),
+                _ => (p.src2, p.ncols2, p.ld2, p.dst2, p.acc2) = (src, ncols, ld, dst, acc),
+            }
+            outs[k] = &*to.dst;
+        }
+        p.copies = dim(fused.len());
         let groups = match self.gemm {
             Kernel::GemmDirect => grid(m * n),
             _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
         };
-        self.dispatch(self.gemm, p, &[a, b, c, bias.unwrap_or(a)], groups);
+        let tensors = [a, b, &*c, bias.unwrap_or(a), outs[0], outs[1], outs[2]];
+        self.dispatch(self.gemm, p, &tensors, groups);
+        for to in rest {
+            self.copy_cols(c, to.src_col, to.dst, to.dst_col, to.ncols, to.accumulate);
+        }
     }
 }
 
 impl MatrixOps for WgpuBackend {
     fn gemm(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>) {
-        self.gemm_dispatch(c, g, None);
+        self.gemm_dispatch(c, g, None, &mut []);
     }
 
     fn gemm_bias(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>, bias: &WgpuTensor) {
-        self.gemm_dispatch(c, g, Some(bias));
+        self.gemm_dispatch(c, g, Some(bias), &mut []);
+    }
+
+    fn gemm_to(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: Option<&WgpuTensor>,
+        copies: &mut [ColsTo<'_, WgpuTensor>],
+    ) {
+        self.gemm_dispatch(c, g, bias, copies);
     }
 
     fn scale(&self, t: &mut WgpuTensor, alpha: f64) {

@@ -259,6 +259,39 @@ params! {
         /// 1 to add the `1 × N` row `bias` to every row of C in the epilogue (`gemm_bias`); 0
         /// when the `bias` binding is a placeholder and not read.
         bias: u32,
+        /// Column copies of C written by the epilogue (`gemm_to`, at most 3); the other copy
+        /// bindings are placeholders, never written.
+        copies: u32,
+        /// Copy 0's first column of C.
+        src0: u32,
+        /// Copy 0's column count.
+        ncols0: u32,
+        /// Row stride of copy 0's tensor.
+        ld0: u32,
+        /// Copy 0's first column in its tensor.
+        dst0: u32,
+        /// 1: copy 0 adds to its tensor.
+        acc0: u32,
+        /// Copy 1's first column of C.
+        src1: u32,
+        /// Copy 1's column count.
+        ncols1: u32,
+        /// Row stride of copy 1's tensor.
+        ld1: u32,
+        /// Copy 1's first column in its tensor.
+        dst1: u32,
+        /// 1: copy 1 adds to its tensor.
+        acc1: u32,
+        /// Copy 2's first column of C.
+        src2: u32,
+        /// Copy 2's column count.
+        ncols2: u32,
+        /// Row stride of copy 2's tensor.
+        ld2: u32,
+        /// Copy 2's first column in its tensor.
+        dst2: u32,
+        /// 1: copy 2 adds to its tensor.
+        acc2: u32,
     }
 
     /// The filterbank and attention read/write kernels: the batch and glimpse geometry, and

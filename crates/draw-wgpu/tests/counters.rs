@@ -46,9 +46,9 @@ fn mnist_step_stays_within_its_dispatch_budget() {
     let c = step_counts("mnist", 4);
     eprintln!("mnist step at batch 4: {c}");
     let bounds = DeviceCounters {
-        dispatches: 2_765,
-        gemm_dispatches: 774,
-        submits: 7,
+        dispatches: 2_705,
+        gemm_dispatches: 710,
+        submits: 6,
         readbacks: 2,
         bytes_read: 100,
         uploads: 1,

@@ -3,7 +3,7 @@
 //! the five required methods; slow by design (every call round-trips through host memory).
 
 use super::{
-    AttentionOps, CopyTo, Gemm, Latent, LstmOps, MatrixOps, SamplingOps, Storage, Window,
+    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LstmOps, MatrixOps, SamplingOps, Storage, Window,
     WindowGrads,
 };
 use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
@@ -111,6 +111,23 @@ pub fn gemm_bias<B: MatrixOps + ?Sized>(
 ) {
     b.gemm(c, g);
     b.add_bias(c, bias);
+}
+
+/// [`super::MatrixOps::gemm_to`] from the backend's own ops: the product (with its bias),
+/// then one `copy_cols` per copy.
+pub fn gemm_to<B: MatrixOps + ?Sized>(
+    b: &B,
+    c: &mut B::Tensor,
+    (g, bias): (Gemm<'_, B::Tensor>, Option<&B::Tensor>),
+    copies: &mut [ColsTo<'_, B::Tensor>],
+) {
+    match bias {
+        Some(bias) => b.gemm_bias(c, g, bias),
+        None => b.gemm(c, g),
+    }
+    for to in copies {
+        b.copy_cols(c, to.src_col, to.dst, to.dst_col, to.ncols, to.accumulate);
+    }
 }
 
 /// [`super::MatrixOps::sum_rows`] on the host.

@@ -204,7 +204,7 @@ impl<B: Backend> Draw<B> {
     ) -> Result<()> {
         let p = &self.params;
         match &st.write {
-            WriteTape::Attention { attn: a, patch } => {
+            WriteTape::Attention { attn: a, patch, .. } => {
                 let window_grads = WindowGrads {
                     dfx: &mut s.dfx_write,
                     dfy: &mut s.dfy_write,

@@ -3,9 +3,10 @@
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
 use super::{head, linear, lstm_gates, step_noise, Draw, Loss};
-use crate::backend::{Backend, CopyTo, Gemm, Latent, Mat, Window};
+use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
+use crate::params::Linear;
 use crate::rng::NoiseKey;
 
 /// A window view of an attention state.
@@ -122,7 +123,8 @@ impl<B: Backend> Draw<B> {
             }
         }
         self.decode_step(b, st, &prev, &mut inputs);
-        write_step(b, &self.params, &st.dec_h, &mut st.write, &mut ws.canvas)
+        let layers = (&self.params, self.fused.write.as_ref());
+        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas)
     }
 
     /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input.
@@ -217,20 +219,27 @@ impl<B: Backend> Draw<B> {
     }
 }
 
-/// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29) or a linear map to every
-/// pixel.
+/// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29), whose head and patch
+/// are one GEMM through the fused write layer (`fused`), or a linear map to every pixel.
 pub(super) fn write_step<B: Backend>(
     b: &B,
-    p: &DrawParams<B::Tensor>,
+    (p, fused): (&DrawParams<B::Tensor>, Option<&Linear<B::Tensor>>),
     h_dec: &B::Tensor,
     tape: &mut WriteTape<B::Tensor>,
     canvas: &mut B::Tensor,
 ) -> Result<()> {
     match tape {
-        WriteTape::Attention { attn: a, patch } => {
-            linear(b, &mut a.p, h_dec, head(p.write_attn.as_ref(), "write")?);
+        WriteTape::Attention {
+            attn: a,
+            patch,
+            out,
+        } => {
+            let l = head(fused, "write")?;
+            let g = Gemm::new(Mat::n(h_dec), Mat::t(&l.weight));
+            let n = b.shape(patch).1;
+            let copies = &mut [ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n)];
+            b.gemm_to(out, g, Some(&l.bias), copies);
             b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
-            linear(b, patch, h_dec, &p.write);
             b.write_forward(patch, window(a), canvas);
         }
         WriteTape::Full => {

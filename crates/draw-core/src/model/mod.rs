@@ -47,6 +47,9 @@ struct FusedGates<T> {
     /// The μ and log σ layers as one, `[W_μ; W_logσ]` (2z × enc) and `[b_μ, b_logσ]`, so
     /// that a step's `[μ | log σ]` is one GEMM ([`crate::backend::Latent`]).
     latent: Linear<T>,
+    /// With an attention write, its head and patch layers as one, `[W_head; W_write]`
+    /// ((5 + patch) × dec) and `[b_head, b_write]`: a step's window and patch are one GEMM.
+    write: Option<Linear<T>>,
 }
 
 /// What an LSTM's gate ops read, derived from its parameters (H hidden units, input width
@@ -278,6 +281,10 @@ impl<B: Backend> Draw<B> {
                     weight: b.zeros(2 * z, e),
                     bias: b.zeros(1, 2 * z),
                 },
+                write: geometry(&config, config.write).map(|g| Linear {
+                    weight: b.zeros(5 + g.patch_len(), d),
+                    bias: b.zeros(1, 5 + g.patch_len()),
+                }),
             },
             config,
             params,
@@ -322,6 +329,13 @@ impl<B: Backend> Draw<B> {
         b.copy_rows(&p.logsigma.weight, &mut out.weight, z);
         b.copy_cols(&p.mu.bias, 0, &mut out.bias, 0, z, false);
         b.copy_cols(&p.logsigma.bias, 0, &mut out.bias, z, z, false);
+        if let (Some(out), Some(head)) = (&mut self.fused.write, &p.write_attn) {
+            let (heads, patch) = (b.shape(&head.bias).1, b.shape(&p.write.bias).1);
+            b.copy_rows(&head.weight, &mut out.weight, 0);
+            b.copy_rows(&p.write.weight, &mut out.weight, heads);
+            b.copy_cols(&head.bias, 0, &mut out.bias, 0, heads, false);
+            b.copy_cols(&p.write.bias, 0, &mut out.bias, heads, patch, false);
+        }
     }
 
     /// A zeroed tensor per parameter (gradients, Adam moments).

@@ -33,6 +33,9 @@ pub(super) enum WriteTape<T> {
         attn: Attn<T>,
         /// The N × N (per channel) patch written.
         patch: T,
+        /// `[p | patch]`, the fused head and patch layer's product, which its `gemm_to`
+        /// copies into `attn.p` and `patch`.
+        out: T,
     },
 }
 
@@ -213,6 +216,7 @@ pub(super) fn write_tape<B: Storage>(
         Some(g) => WriteTape::Attention {
             attn: attn(b, n, g),
             patch: b.zeros(n, g.patch_len()),
+            out: b.zeros(n, 5 + g.patch_len()),
         },
         None => WriteTape::Full,
     }
@@ -246,7 +250,8 @@ impl<B: Backend> Draw<B> {
         let glimpse_head = |g: Option<Geometry>| g.map_or(0, |_| 5);
         let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
         let patch = gw.map_or(0, |g| g.patch_len() as u64);
-        let per_step = cab + glimpse(gr) + 6 * e + 4 * z + 6 * d + glimpse(gw) + patch;
+        let write_out = gw.map_or(0, |g| 5 + g.patch_len() as u64);
+        let per_step = cab + glimpse(gr) + 6 * e + 4 * z + 6 * d + glimpse(gw) + patch + write_out;
         let heads = glimpse_head(gr) + glimpse_head(gw) + patch;
         let gathered = [
             t * n * (rs + d + e),

@@ -18,7 +18,7 @@
 //! | family | file | cases |
 //! |---|---|---|
 //! | [`Storage`](crate::backend::Storage) | `storage.rs` | fill, copy_cols, copy_rows, transpose_rows |
-//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows), gemm_bias |
+//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows), gemm_bias, gemm_to (column blocks copied) |
 //! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward (alone and writing copies: `lstm_forward_to`, `lstm_backward_to`) |
 //! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write; the backwards writing copies (`write_backward_to`, `filterbank_backward_to`) |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
@@ -261,6 +261,7 @@ fn cases() -> Vec<Op> {
     v.extend(loss::cases().into_iter().map(Op::Loss));
     v.extend(sampling::latent_cases().into_iter().map(Op::Sampling));
     v.extend(matrix::gemm_bias_cases().into_iter().map(Op::Matrix));
+    v.extend(matrix::gemm_to_cases().into_iter().map(Op::Matrix));
     v.extend(lstm::copy_cases().into_iter().map(Op::Lstm));
     v.extend(attention::copy_cases().into_iter().map(Op::Attention));
     v.extend(sampling::copy_cases().into_iter().map(Op::Sampling));
