@@ -8,7 +8,7 @@ use super::workspace::{
     previous, GradsAll, Previous, ReadTape, Scratch, StepTape, Workspace, WriteTape,
 };
 use super::{head, linear_backward, linear_input_grad, linear_param_grads, lstm_param_grads, Draw};
-use crate::backend::{Backend, CopyTo, Gemm, Latent, Mat, WindowGrads};
+use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, WindowGrads};
 use crate::config::Glimpse;
 use crate::error::Result;
 use crate::params::DrawParams;
@@ -47,18 +47,19 @@ struct StepInputsAll<'a, T> {
 
 /// An LSTM step in reverse: the gate gradients from `dh` and `dc` (`dc` then holds the
 /// gradient on c_{t−1}), also written to `dgates_all`, and through the fused `[W_ih | W_hh]`
-/// the gradient on the step's whole input `[input, h_{t−1}]` into `din`.
+/// the gradient on the step's whole input `[input, h_{t−1}]` into `din`, whose column blocks
+/// (the gradients of the input's parts) also go to `parts` from the same GEMM.
 fn lstm_step_backward<B: Backend>(
     b: &B,
     (gates, c_prev, c): (&B::Tensor, &B::Tensor, &B::Tensor),
     dh: &B::Tensor,
     (dc, dgates): (&mut B::Tensor, &mut B::Tensor),
     dgates_all: CopyTo<'_, B::Tensor>,
-    fused: &B::Tensor,
-    din: &mut B::Tensor,
+    (fused, din): (&B::Tensor, &mut B::Tensor),
+    parts: &mut [ColsTo<'_, B::Tensor>],
 ) {
     b.lstm_backward_to((gates, c_prev, c), dh, dc, dgates, dgates_all);
-    b.gemm(din, Gemm::new(Mat::n(dgates), Mat::n(fused)));
+    b.gemm_to(din, Gemm::new(Mat::n(dgates), Mat::n(fused)), None, parts);
 }
 
 impl<B: Backend> Draw<B> {
@@ -232,7 +233,8 @@ impl<B: Backend> Draw<B> {
         Ok(())
     }
 
-    /// (5) decoder: gate gradients, then the gradients on z_t and h^dec_{t−1}.
+    /// (5) decoder: gate gradients, then the gradients on z_t and h^dec_{t−1} (the input
+    /// gradient GEMM's two column blocks).
     fn decode_backward(
         &self,
         b: &B,
@@ -247,11 +249,12 @@ impl<B: Backend> Draw<B> {
             &s.dh_dec,
             (&mut s.dc_dec, &mut s.dgates_dec),
             dgates_all,
-            &self.fused.decoder.weights,
-            &mut s.ddec_in,
+            (&self.fused.decoder.weights, &mut s.ddec_in),
+            &mut [
+                ColsTo::set(&mut s.dz, 0, zs),
+                ColsTo::set(&mut s.dh_dec_next, zs, d),
+            ],
         );
-        b.copy_cols(&s.ddec_in, 0, &mut s.dz, 0, zs, false);
-        b.copy_cols(&s.ddec_in, zs, &mut s.dh_dec_next, 0, d, false);
     }
 
     /// (4) the latent and its KL: gradients on `[μ | log σ]` (also into the all-steps rows
@@ -273,7 +276,8 @@ impl<B: Backend> Draw<B> {
     }
 
     /// (3) encoder: gate gradients, then the gradients on its input `[r_t, h^dec_{t−1},
-    /// h^enc_{t−1}]`.
+    /// h^enc_{t−1}]`, split by the GEMM into the read's (r_t's, or x̂'s for a full read),
+    /// h^dec_{t−1}'s (added) and h^enc_{t−1}'s.
     fn encode_backward(
         &self,
         b: &B,
@@ -286,21 +290,32 @@ impl<B: Backend> Draw<B> {
             self.config.dec_size,
             self.config.enc_size,
         );
+        let read = match &st.read {
+            ReadTape::Attention(_) => ColsTo::set(&mut s.dr, 0, rs),
+            ReadTape::Full => {
+                let cab = self.config.image_size();
+                ColsTo::set(&mut s.dxhat, cab, cab)
+            }
+        };
         lstm_step_backward(
             b,
             (&st.enc_gates, inputs.prev.c_enc, &st.enc_c),
             &s.dh_enc,
             (&mut s.dc_enc, &mut s.dgates_enc),
             dgates_all,
-            &self.fused.encoder.weights,
-            &mut s.denc_in,
+            (&self.fused.encoder.weights, &mut s.denc_in),
+            &mut [
+                ColsTo::set(&mut s.dh_enc_next, rs + d, e),
+                ColsTo::add(&mut s.dh_dec_next, rs, d),
+                read,
+            ],
         );
-        b.copy_cols(&s.denc_in, rs + d, &mut s.dh_enc_next, 0, e, false);
-        b.copy_cols(&s.denc_in, rs, &mut s.dh_dec_next, 0, d, true);
     }
 
-    /// (2) read: from the encoder input's gradient to x̂ and, through attention, to the read
-    /// head (its output gradient also into the all-steps rows `dp_copy`) and h^dec_{t−1}.
+    /// (2) read: from r_t's gradient (which the encoder's backward left in `s.dr`) to x̂ and,
+    /// through attention, to the read head (its output gradient also into the all-steps rows
+    /// `dp_copy`) and h^dec_{t−1}. A full read has nothing left to do: the encoder's backward
+    /// wrote x̂'s gradient.
     fn read_backward(
         &self,
         b: &B,
@@ -311,8 +326,6 @@ impl<B: Backend> Draw<B> {
     ) -> Result<()> {
         match &st.read {
             ReadTape::Attention(a) => {
-                let rs = self.config.read_size();
-                b.copy_cols(&s.denc_in, 0, &mut s.dr, 0, rs, false);
                 let window_grads = WindowGrads {
                     dfx: &mut s.dfx_read,
                     dfy: &mut s.dfy_read,
@@ -331,10 +344,7 @@ impl<B: Backend> Draw<B> {
                 let h = head(self.params.read_attn.as_ref(), "read")?;
                 linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
             }
-            ReadTape::Full => {
-                let cab = self.config.image_size();
-                b.copy_cols(&s.denc_in, cab, &mut s.dxhat, 0, cab, false);
-            }
+            ReadTape::Full => {}
         }
         Ok(())
     }
