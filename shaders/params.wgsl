@@ -184,6 +184,10 @@ struct AttentionParams {
     gamma_sign: f32,
     copy_ld: u32,
     copy_at: u32,
+    copy1_ld: u32,
+    copy1_at: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 struct AdamParams {

@@ -246,12 +246,13 @@ kernels! {
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
     }
     /// The filterbanks' gradients carried back to the attention outputs, dp also written to
-    /// a copy (the placeholder binds `dp`).
+    /// up to two copies (placeholders bind `dp`).
     FilterbankBackward {
         shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [
             p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite, dp_copy: ReadWrite,
+            dp_copy1: ReadWrite,
         ],
     }
     /// Attention read, r also written to a copy (the placeholder binds `out`).
@@ -293,13 +294,14 @@ kernels! {
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
     }
-    /// Attention write backward, to the patch, also written to a copy (the placeholder binds
-    /// `dpatch`).
+    /// Attention write backward, to the patch, also written to up to two copies
+    /// (placeholders bind `dpatch`).
     WriteBackwardDpatch {
         shader: wgsl!("write_backward_dpatch.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
         bindings: [
             fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite, dpatch_copy: ReadWrite,
+            dpatch_copy1: ReadWrite,
         ],
     }
     /// Attention write backward, to F_X.

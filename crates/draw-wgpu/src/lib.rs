@@ -301,7 +301,7 @@ impl WgpuBackend {
         }
         let spec = kernel.spec();
         assert_eq!(P::LAYOUT.name, spec.params.name, "{kernel:?}'s parameters");
-        debug_assert_eq!(
+        assert_eq!(
             tensors.len(),
             spec.bindings.len(),
             "{kernel:?} binds {:?}",

@@ -469,7 +469,7 @@ impl AttentionOps for WgpuBackend {
         self.dispatch(
             Kernel::FilterbankBackward,
             a,
-            &[p, fx, fy, dfx, dfy, dp, dp],
+            &[p, fx, fy, dfx, dfy, dp, dp, dp],
             workgroups(rows as u64),
         );
     }
@@ -479,22 +479,21 @@ impl AttentionOps for WgpuBackend {
         win: Window<'_, WgpuTensor>,
         (dfx, dfy): (&WgpuTensor, &WgpuTensor),
         dp: &mut WgpuTensor,
-        dp_copy: CopyTo<'_, WgpuTensor>,
+        dp_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
         let Window { p, fx, fy, geo } = win;
         let rows = p.rows;
-        let (t, copy_ld, copy_at) = copy_target(&dp_copy, dp.shape());
-        let a = AttentionParams {
-            copy_ld,
-            copy_at,
-            ..attention(geo, rows)
-        };
+        let (fused, rest) = dp_copies.split_at_mut(dp_copies.len().min(2));
+        let (a, [t0, t1]) = attention_copies(attention(geo, rows), fused, dp);
         self.dispatch(
             Kernel::FilterbankBackward,
             a,
-            &[p, fx, fy, dfx, dfy, dp, t],
+            &[p, fx, fy, dfx, dfy, dp, t0, t1],
             workgroups(rows as u64),
         );
+        for to in rest {
+            to.copy(self, dp);
+        }
     }
 
     fn read_forward(
@@ -595,7 +594,7 @@ impl AttentionOps for WgpuBackend {
         dpatch: &mut WgpuTensor,
         grads: WindowGrads<'_, WgpuTensor>,
     ) {
-        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, None);
+        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, &mut []);
     }
 
     fn write_backward_to(
@@ -603,43 +602,60 @@ impl AttentionOps for WgpuBackend {
         (patch, win, dcanvas): (&WgpuTensor, Window<'_, WgpuTensor>, &WgpuTensor),
         dpatch: &mut WgpuTensor,
         grads: WindowGrads<'_, WgpuTensor>,
-        dpatch_copy: CopyTo<'_, WgpuTensor>,
+        dpatch_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
-        let to = Some(&dpatch_copy);
-        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, to);
+        let copies = dpatch_copies;
+        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, copies);
     }
+}
+
+/// `a` with the first two of `copies` of `out` (the attention backward kernels' `copy` and
+/// `copy1`), and the tensors to bind for them (`out` where there is no copy).
+fn attention_copies<'a>(
+    a: AttentionParams,
+    copies: &'a [CopyTo<'_, WgpuTensor>],
+    out: &'a WgpuTensor,
+) -> (AttentionParams, [&'a WgpuTensor; 2]) {
+    let mut p = a;
+    let mut bound = [out, out];
+    for (k, to) in copies.iter().take(2).enumerate() {
+        let (t, ld, at) = copy_target(to, out.shape());
+        bound[k] = t;
+        if k == 0 {
+            (p.copy_ld, p.copy_at) = (ld, at);
+        } else {
+            (p.copy1_ld, p.copy1_at) = (ld, at);
+        }
+    }
+    (p, bound)
 }
 
 impl WgpuBackend {
     /// The attention write backward's four dispatches, the patch's gradient also written to
-    /// `dpatch_copy` when there is one.
+    /// `dpatch_copies` (the first two by the kernel, any more by copy ops).
     fn write_backward_dispatches(
         &self,
         (patch, win, dcanvas): (&WgpuTensor, Window<'_, WgpuTensor>, &WgpuTensor),
         dpatch: &mut WgpuTensor,
         grads: WindowGrads<'_, WgpuTensor>,
-        dpatch_copy: Option<&CopyTo<'_, WgpuTensor>>,
+        dpatch_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
         let Window { p, fx, fy, geo } = win;
         let WindowGrads { dfx, dfy, dp } = grads;
         let rows = patch.rows;
         let a = attention(geo, rows);
         let dc = dcanvas;
-        let (copy, copy_ld, copy_at) = match dpatch_copy {
-            Some(to) => copy_target(to, dpatch.shape()),
-            None => (&*dpatch, 0, 0),
-        };
-        let ap = AttentionParams {
-            copy_ld,
-            copy_at,
-            ..a
-        };
+        let (fused, rest) = dpatch_copies.split_at_mut(dpatch_copies.len().min(2));
+        let (ap, [t0, t1]) = attention_copies(a, fused, dpatch);
         self.dispatch(
             Kernel::WriteBackwardDpatch,
             ap,
-            &[fx, fy, p, dc, dpatch, copy],
+            &[fx, fy, p, dc, dpatch, t0, t1],
             grid(dpatch.len()),
         );
+        for to in rest {
+            to.copy(self, dpatch);
+        }
         self.dispatch(
             Kernel::WriteBackwardDfx,
             a,

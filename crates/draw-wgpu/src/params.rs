@@ -318,10 +318,16 @@ params! {
         /// The sign of d log γ = ±Σ dF_X ⊙ F_X in `gamma_backward`: +1 for a read, −1 for a
         /// write (0 elsewhere).
         gamma_sign: f32,
-        /// `read_forward`: the row stride of the copy of r (`read_forward_to`), 0 for none.
+        /// The row stride of the copy of the kernel's output (r of `read_forward_to`, dp of
+        /// `filterbank_backward_to`, dpatch of `write_backward_to`), 0 for none.
         copy_ld: u32,
-        /// `read_forward`: the flat index of the copy's element (0, 0).
+        /// The flat index of the copy's element (0, 0).
         copy_at: u32,
+        /// The row stride of a second copy (`filterbank_backward_to`, `write_backward_to`), 0
+        /// for none.
+        copy1_ld: u32,
+        /// The flat index of the second copy's element (0, 0).
+        copy1_at: u32,
     }
 
     /// `adam`: one Adam step with clipping folded into the gradient scale.

@@ -46,8 +46,8 @@ fn mnist_step_stays_within_its_dispatch_budget() {
     let c = step_counts("mnist", 4);
     eprintln!("mnist step at batch 4: {c}");
     let bounds = DeviceCounters {
-        dispatches: 2_385,
-        gemm_dispatches: 710,
+        dispatches: 2_320,
+        gemm_dispatches: 646,
         submits: 6,
         readbacks: 2,
         bytes_read: 100,

@@ -48,17 +48,18 @@ pub trait AttentionOps: Storage {
     ) {
         host::filterbank_backward(self, win, (dfx, dfy), dp);
     }
-    /// [`AttentionOps::filterbank_backward`], the finished `dp` also written to `dp_copy`
-    /// (the rows of all steps that the head's weight-gradient GEMM reads). Default: the
-    /// filterbank backward, then the copy.
+    /// [`AttentionOps::filterbank_backward`], the finished `dp` also written to each of
+    /// `dp_copies` (the rows of all steps that the head's weight-gradient GEMM reads; the
+    /// columns of the write's fused input-gradient GEMM). Default: the filterbank backward,
+    /// then one copy each.
     fn filterbank_backward_to(
         &self,
         win: Window<'_, Self::Tensor>,
         (dfx, dfy): (&Self::Tensor, &Self::Tensor),
         dp: &mut Self::Tensor,
-        dp_copy: CopyTo<'_, Self::Tensor>,
+        dp_copies: &mut [CopyTo<'_, Self::Tensor>],
     ) {
-        host::filterbank_backward_to(self, win, (dfx, dfy), dp, dp_copy);
+        host::filterbank_backward_to(self, win, (dfx, dfy), dp, dp_copies);
     }
     /// Attention read: `r = γ·[F_Y x F_Xᵀ, F_Y x̂ F_Xᵀ]`.
     fn read_forward(
@@ -115,16 +116,17 @@ pub trait AttentionOps: Storage {
     ) {
         host::write_backward(self, patch, win, dcanvas, dpatch, grads);
     }
-    /// [`AttentionOps::write_backward`], `dpatch` also written to `dpatch_copy` (the rows of
-    /// all steps that the patch layer's weight-gradient GEMM reads). Default: the write
-    /// backward, then the copy.
+    /// [`AttentionOps::write_backward`], `dpatch` also written to each of `dpatch_copies`
+    /// (the rows of all steps that the patch layer's weight-gradient GEMM reads; the columns
+    /// of the write's fused input-gradient GEMM). Default: the write backward, then one copy
+    /// each.
     fn write_backward_to(
         &self,
         (patch, win, dcanvas): (&Self::Tensor, Window<'_, Self::Tensor>, &Self::Tensor),
         dpatch: &mut Self::Tensor,
         grads: WindowGrads<'_, Self::Tensor>,
-        dpatch_copy: CopyTo<'_, Self::Tensor>,
+        dpatch_copies: &mut [CopyTo<'_, Self::Tensor>],
     ) {
-        host::write_backward_to(self, (patch, win, dcanvas), dpatch, grads, dpatch_copy);
+        host::write_backward_to(self, (patch, win, dcanvas), dpatch, grads, dpatch_copies);
     }
 }

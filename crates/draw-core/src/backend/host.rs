@@ -214,29 +214,33 @@ pub fn sample_latent_to<B: SamplingOps + ?Sized>(
 }
 
 /// [`AttentionOps::filterbank_backward_to`] from the backend's own ops: the filterbank
-/// backward, then the copy of the whole `dp`.
+/// backward, then each copy of the whole `dp`.
 pub fn filterbank_backward_to<B: AttentionOps + ?Sized>(
     b: &B,
     win: Window<'_, B::Tensor>,
     (dfx, dfy): (&B::Tensor, &B::Tensor),
     dp: &mut B::Tensor,
-    mut dp_copy: CopyTo<'_, B::Tensor>,
+    dp_copies: &mut [CopyTo<'_, B::Tensor>],
 ) {
     b.filterbank_backward(win, dfx, dfy, dp);
-    dp_copy.copy(b, dp);
+    for to in dp_copies {
+        to.copy(b, dp);
+    }
 }
 
 /// [`AttentionOps::write_backward_to`] from the backend's own ops: the write backward, then
-/// the copy of `dpatch`.
+/// each copy of `dpatch`.
 pub fn write_backward_to<B: AttentionOps + ?Sized>(
     b: &B,
     (patch, win, dcanvas): (&B::Tensor, Window<'_, B::Tensor>, &B::Tensor),
     dpatch: &mut B::Tensor,
     grads: WindowGrads<'_, B::Tensor>,
-    mut dpatch_copy: CopyTo<'_, B::Tensor>,
+    dpatch_copies: &mut [CopyTo<'_, B::Tensor>],
 ) {
     b.write_backward(patch, win, dcanvas, dpatch, grads);
-    dpatch_copy.copy(b, dpatch);
+    for to in dpatch_copies {
+        to.copy(b, dpatch);
+    }
 }
 
 /// [`SamplingOps::sample_latent_backward_to`] from the backend's own ops: the backward, then

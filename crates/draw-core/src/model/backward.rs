@@ -211,14 +211,22 @@ impl<B: Backend> Draw<B> {
                     dfy: &mut s.dfy_write,
                     dp: &mut s.dp,
                 };
-                let to = CopyTo::Rows(dpatch_all, row);
+                // dp and dpatch side by side in `dwrite_out` for the fused layer's one
+                // input-gradient GEMM, and into their all-steps rows.
+                let to = &mut [
+                    CopyTo::Rows(dpatch_all, row),
+                    CopyTo::Cols(&mut s.dwrite_out, 5),
+                ];
                 let fwd = (patch, window(a), &s.dcanvas);
                 b.write_backward_to(fwd, &mut s.dpatch, window_grads, to);
                 let dfs = (&s.dfx_write, &s.dfy_write);
-                b.filterbank_backward_to(window(a), dfs, &mut s.dp, CopyTo::Rows(dp_all, row));
-                let h = head(p.write_attn.as_ref(), "write")?;
-                linear_input_grad(b, &s.dp, h, &mut s.dh_dec);
-                linear_input_grad(b, &s.dpatch, &p.write, &mut s.dh_dec);
+                let to = &mut [
+                    CopyTo::Rows(dp_all, row),
+                    CopyTo::Cols(&mut s.dwrite_out, 0),
+                ];
+                b.filterbank_backward_to(window(a), dfs, &mut s.dp, to);
+                let l = head(self.fused.write.as_ref(), "write")?;
+                linear_input_grad(b, &s.dwrite_out, l, &mut s.dh_dec);
             }
             WriteTape::Full => {
                 linear_backward(
@@ -340,7 +348,7 @@ impl<B: Backend> Draw<B> {
                     window_grads,
                 );
                 let dfs = (&s.dfx_read, &s.dfy_read);
-                b.filterbank_backward_to(window(a), dfs, &mut s.dp, dp_copy);
+                b.filterbank_backward_to(window(a), dfs, &mut s.dp, &mut [dp_copy]);
                 let h = head(self.params.read_attn.as_ref(), "read")?;
                 linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
             }

@@ -112,6 +112,8 @@ pub(super) struct Scratch<T> {
     pub dfx_write: T,
     pub dfy_write: T,
     pub dpatch: T,
+    /// `[dp | dpatch]` of the attention write, the fused write layer's output gradient.
+    pub dwrite_out: T,
 }
 
 /// The output gradients of all T steps, written by the ops that compute them (`_to`
@@ -261,7 +263,15 @@ impl<B: Backend> Draw<B> {
             t * n * (e + 2 * z),
             (t + 1) * n * (d + heads),
         ];
-        let scratch = cab * 3 + 6 * d + 6 * e + 3 * z + 2 * rs + 5 + 2 * glimpse(gr.or(gw)) + patch;
+        let scratch = cab * 3
+            + 6 * d
+            + 6 * e
+            + 3 * z
+            + 2 * rs
+            + 5
+            + 2 * glimpse(gr.or(gw))
+            + patch
+            + write_out;
         // The fused layers' weight gradients before they are split.
         let fused = 4 * e * (rs + d + e) + 4 * d * (z + d) + 2 * z * e + 2 * z;
         let total = t * n * per_step
@@ -401,6 +411,7 @@ impl<B: Backend> Draw<B> {
             dfx_write: z0(fx_len(gw)),
             dfy_write: z0(fy_len(gw)),
             dpatch: z0(gw.map_or(0, |g| g.patch_len())),
+            dwrite_out: z0(gw.map_or(0, |g| 5 + g.patch_len())),
         }
     }
 }

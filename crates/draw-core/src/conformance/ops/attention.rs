@@ -29,8 +29,9 @@ pub(super) enum AttentionCase {
         into_rows: bool,
     },
     /// `write_backward_to` then `filterbank_backward_to`: dpatch and the finished dp also
-    /// into columns 3.. of wider tensors, or (`into_rows`) into rows `rows..` of taller ones
-    /// (random, so a copy that writes too much is caught).
+    /// into columns 3.. of wider tensors, or (`into_rows`) into rows `rows..` of taller ones,
+    /// and each into two more (columns 1.. and rows 2..; random, so a copy that writes too much
+    /// is caught).
     BackwardTo {
         rows: usize,
         geo: Geometry,
@@ -233,7 +234,11 @@ impl AttentionCase {
                     signed(rows, geo.fy_len(), s),
                     signed(rows, 5, s),
                     wider(geo.patch_len(), s),
+                    signed(rows, geo.patch_len() + 3, s),
+                    signed(3 * rows, geo.patch_len(), s),
                     wider(5, s),
+                    signed(rows, 5 + 3, s),
+                    signed(3 * rows, 5, s),
                 ]
             }
         }
@@ -275,7 +280,8 @@ fn run_backward_to<B: Backend>(
     let b = io.b;
     let (p, patch, dcanvas, mut dpatch) = (io.next(), io.next(), io.next(), io.next());
     let (mut dfx, mut dfy, mut dp) = (io.next(), io.next(), io.next());
-    let (mut dpatch_copy, mut dp_copy) = (io.next(), io.next());
+    let (mut dpatch_copy, mut dpatch_cols, mut dpatch_rows) = (io.next(), io.next(), io.next());
+    let (mut dp_copy, mut dp_cols, mut dp_rows) = (io.next(), io.next(), io.next());
     let banks = filterbanks(b, &p, rows, geo);
     let win = window_of(&p, &banks, geo);
     let grads = WindowGrads {
@@ -283,15 +289,28 @@ fn run_backward_to<B: Backend>(
         dfy: &mut dfy,
         dp: &mut dp,
     };
-    let to = copy_to(&mut dpatch_copy, rows, into_rows);
+    // Three copies each: past the two a device may write from its kernel.
+    let to = &mut [
+        copy_to(&mut dpatch_copy, rows, into_rows),
+        CopyTo::Cols(&mut dpatch_cols, 1),
+        CopyTo::Rows(&mut dpatch_rows, 2),
+    ];
     b.write_backward_to((&patch, win, &dcanvas), &mut dpatch, grads, to);
-    let to = copy_to(&mut dp_copy, rows, into_rows);
+    let to = &mut [
+        copy_to(&mut dp_copy, rows, into_rows),
+        CopyTo::Cols(&mut dp_cols, 1),
+        CopyTo::Rows(&mut dp_rows, 2),
+    ];
     b.filterbank_backward_to(win, (&dfx, &dfy), &mut dp, to);
     vec![
         io.out("dpatch", &dpatch),
         io.out("dpatch copied", &dpatch_copy),
+        io.out("dpatch copied (2)", &dpatch_cols),
+        io.out("dpatch copied (3)", &dpatch_rows),
         io.out("dp", &dp),
         io.out("dp copied", &dp_copy),
+        io.out("dp copied (2)", &dp_cols),
+        io.out("dp copied (3)", &dp_rows),
     ]
 }
 
