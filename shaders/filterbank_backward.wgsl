@@ -1,5 +1,7 @@
 // dp[r] += ∂/∂(attention outputs) from dF_X, dF_Y, one workgroup per row, one thread per
-// filter (softmax backward, then the chain through μ_i = g + (i − centre)·δ and σ²).
+// filter (softmax backward, then the chain through μ_i = g + (i − centre)·δ and σ²). With
+// P.copy_ld ≠ 0 the finished row of dp also goes to dp_copy, and with P.copy1_ld ≠ 0 to
+// dp_copy1 (filterbank_backward_to).
 
 fn f_at(axis: u32, at: u32) -> f32 {
     if (axis == 0u) {
@@ -80,5 +82,14 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     }
     if (d.delta_passes) {
         dp[row * 5u + 3u] += (bx.y + by.y) * d.delta;
+    }
+    for (var k = 0u; k < 5u; k++) {
+        let v = dp[row * 5u + k];
+        if (P.copy_ld != 0u) {
+            dp_copy[P.copy_at + row * P.copy_ld + k] = v;
+        }
+        if (P.copy1_ld != 0u) {
+            dp_copy1[P.copy1_at + row * P.copy1_ld + k] = v;
+        }
     }
 }

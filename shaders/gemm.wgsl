@@ -92,7 +92,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
                 if (P.bias != 0u) {
                     v += bias[c];
                 }
-                C[at] = v;
+                store_c(r, c, v);
             }
         }
     }

@@ -1,4 +1,5 @@
-// C ← α·op(A)·op(B) + β·C (+ the row `bias` when P.bias = 1), one thread per element of C,
+// C ← α·op(A)·op(B) + β·C (+ the row `bias` when P.bias = 1; column copies through
+// gemm_store.wgsl), one thread per element of C,
 // no workgroup memory or barriers.
 // Chosen on CPU adapters (lavapipe), which run neighbouring threads as SIMD lanes: lanes share
 // a row of op(A) and read neighbouring columns of op(B), and the CPU's caches do the tiling.
@@ -38,5 +39,5 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     if (P.bias != 0u) {
         v += bias[c];
     }
-    C[at] = v;
+    store_c(r, c, v);
 }

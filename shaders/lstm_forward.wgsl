@@ -1,6 +1,6 @@
 // LSTM cell forward (gate order i, f, g, o), one thread per (row, unit). gates hold the
 // pre-activations on entry and the activations on exit. P.cols = H. h is also written to
-// P.copies copies (lstm_forward_to: the next step's inputs).
+// P.copies copies (lstm_forward_to: the next step's inputs, the rows of all steps).
 fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.cols;
     if (t >= P.rows * n) {
@@ -26,5 +26,8 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     }
     if (P.copies > 1u) {
         h_copy1[P.at1 + r * P.ld1 + k] = hk;
+    }
+    if (P.copies > 2u) {
+        h_copy2[P.at2 + r * P.ld2 + k] = hk;
     }
 }

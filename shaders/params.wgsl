@@ -13,7 +13,7 @@ struct FillParams {
     _pad1: u32,
 }
 
-// scale, bce_backward, sample_latent_backward.
+// scale, bce_backward.
 struct ScaleParams {
     len: u32,
     scale: f32,
@@ -45,9 +45,8 @@ struct ShapeParams {
     _pad1: u32,
 }
 
-// lstm_forward, lstm_backward, sample_latent: rows × cols (H, or the latent size); copy k of
-// element (r, j) of h (of each gate's gradient, of z) goes to at_k + r·ld_k + j of its
-// binding, for k < copies.
+// lstm_forward, lstm_backward: rows × cols (H); copy k of element (r, j) of h (of each
+// gate's gradient) goes to at_k + r·ld_k + j of its binding, for k < copies.
 struct CopyOutParams {
     rows: u32,
     cols: u32,
@@ -56,6 +55,29 @@ struct CopyOutParams {
     at0: u32,
     ld1: u32,
     at1: u32,
+    ld2: u32,
+    at2: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// sample_latent, sample_latent_backward: the latent, cols = z ([μ | log σ] 2z per row);
+// element (r, j) of z (of [dμ | d log σ]) also goes to at0 + r·ld0 + j of the copy's binding
+// when copies = 1; scale is the backward's KL scale; draw = 1 draws ε from the key first
+// (index offset + r·cols + j).
+struct LatentParams {
+    rows: u32,
+    cols: u32,
+    copies: u32,
+    ld0: u32,
+    at0: u32,
+    scale: f32,
+    draw: u32,
+    key_lo: u32,
+    key_hi: u32,
+    offset_lo: u32,
+    offset_hi: u32,
     _pad0: u32,
 }
 
@@ -81,8 +103,8 @@ struct CopyColsParams {
 struct CopyRowsParams {
     len: u32,
     offset: u32,
+    src_offset: u32,
     _pad0: u32,
-    _pad1: u32,
 }
 
 struct TransposeParams {
@@ -112,7 +134,8 @@ struct NormalParams {
 }
 
 // gemm, gemm_direct: C (m × n) ← α·op(A)·op(B) + β·C (+ the row `bias` when bias = 1),
-// op(A) m × k.
+// op(A) m × k; copy k < copies writes (adds, acc_k = 1) columns src_k..src_k + ncols_k of C
+// to column dst_k.. of its binding (row stride ld_k).
 struct GemmParams {
     m: u32,
     n: u32,
@@ -125,6 +148,22 @@ struct GemmParams {
     alpha: f32,
     beta: f32,
     bias: u32,
+    copies: u32,
+    src0: u32,
+    ncols0: u32,
+    ld0: u32,
+    dst0: u32,
+    acc0: u32,
+    src1: u32,
+    ncols1: u32,
+    ld1: u32,
+    dst1: u32,
+    acc1: u32,
+    src2: u32,
+    ncols2: u32,
+    ld2: u32,
+    dst2: u32,
+    acc2: u32,
     _pad0: u32,
 }
 
@@ -145,6 +184,10 @@ struct AttentionParams {
     gamma_sign: f32,
     copy_ld: u32,
     copy_at: u32,
+    copy1_ld: u32,
+    copy1_at: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 struct AdamParams {

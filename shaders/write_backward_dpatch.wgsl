@@ -1,5 +1,6 @@
 // Write backward, dP[j][i] = (1/γ)·Σ_x (Σ_y F_Y[j][y]·dc[y][x])·F_X[i][x], one thread per
-// (row, channel, j, i).
+// (row, channel, j, i). With P.copy_ld ≠ 0 dP also goes to dpatch_copy, and with
+// P.copy1_ld ≠ 0 to dpatch_copy1 (write_backward_to).
 fn kernel(t: u32, wg: u32, lid: u32) {
     let n = P.n;
     let w = P.width;
@@ -23,5 +24,12 @@ fn kernel(t: u32, wg: u32, lid: u32) {
         }
         acc += v * fx[(r * n + i) * w + xx];
     }
-    dpatch[t] = s * acc;
+    let v = s * acc;
+    dpatch[t] = v;
+    if (P.copy_ld != 0u) {
+        dpatch_copy[P.copy_at + r * P.copy_ld + t % per_row] = v;
+    }
+    if (P.copy1_ld != 0u) {
+        dpatch_copy1[P.copy1_at + r * P.copy1_ld + t % per_row] = v;
+    }
 }

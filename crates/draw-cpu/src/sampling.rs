@@ -22,47 +22,47 @@ impl<F: Float> SamplingOps for CpuBackend<F> {
     }
 
     fn sample_latent(&self, latent: Latent<'_, Array2<F>>, z: &mut Array2<F>, kl: &mut Array2<F>) {
-        let n = latent.mu.ncols();
-        let (m, l, e) = (slice(latent.mu), slice(latent.logsig), slice(latent.eps));
+        let n = latent.eps.ncols();
+        let (ml, e) = (slice(latent.mu_logsig), slice(latent.eps));
         par_rows(
             (rows_mut(z), rows_mut(kl)),
             #[inline(always)]
             |r, (z, k)| {
-                k[0] += pointwise::sample_latent_row(row(m, r, n), row(l, r, n), row(e, r, n), z)
+                let (m, l) = row(ml, r, 2 * n).split_at(n);
+                k[0] += pointwise::sample_latent_row(m, l, row(e, r, n), z)
             },
         );
     }
 
     fn latent_log_ratio(&self, latent: Latent<'_, Array2<F>>, out: &mut Array2<F>) {
-        let n = latent.mu.ncols();
-        let (m, l, e) = (slice(latent.mu), slice(latent.logsig), slice(latent.eps));
+        let n = latent.eps.ncols();
+        let (ml, e) = (slice(latent.mu_logsig), slice(latent.eps));
         par_rows(
             rows_mut(out),
             #[inline(always)]
             |r, o| {
-                o[0] += pointwise::latent_log_ratio_row(row(m, r, n), row(l, r, n), row(e, r, n))
+                let (m, l) = row(ml, r, 2 * n).split_at(n);
+                o[0] += pointwise::latent_log_ratio_row(m, l, row(e, r, n))
             },
         );
     }
 
-    /// Elementwise over the whole buffers on the calling thread.
+    /// Row by row on the calling thread.
     fn sample_latent_backward(
         &self,
         latent: Latent<'_, Array2<F>>,
         dz: &Array2<F>,
         kl_scale: f64,
-        dmu: &mut Array2<F>,
-        dlogsig: &mut Array2<F>,
+        dmu_logsig: &mut Array2<F>,
     ) {
-        pointwise::sample_latent_backward_row(
-            slice(latent.mu),
-            slice(latent.logsig),
-            slice(latent.eps),
-            slice(dz),
-            F::of(kl_scale),
-            slice_mut(dmu),
-            slice_mut(dlogsig),
-        );
+        let n = latent.eps.ncols();
+        let (ml, e, d) = (slice(latent.mu_logsig), slice(latent.eps), slice(dz));
+        for (r, out) in slice_mut(dmu_logsig).chunks_mut(2 * n).enumerate() {
+            let (m, l) = row(ml, r, 2 * n).split_at(n);
+            let (dm, dl) = out.split_at_mut(n);
+            let k = F::of(kl_scale);
+            pointwise::sample_latent_backward_row(m, l, row(e, r, n), row(d, r, n), k, dm, dl);
+        }
     }
 }
 
@@ -75,13 +75,12 @@ mod tests {
     fn sample_latent_keeps_kl_rows_in_order() {
         // The KL column must line up with its rows.
         let b = CpuBackend::<f64>::new();
-        let mu = b.tensor(2, 1, &[0.0, 2.0]);
-        let ls = b.tensor(2, 1, &[0.0, 0.0]);
+        // [μ | log σ] rows: (0, 0) and (2, 0).
+        let ml = b.tensor(2, 2, &[0.0, 0.0, 2.0, 0.0]);
         let eps = b.tensor(2, 1, &[0.0, 0.0]);
         let (mut z, mut kl) = (b.zeros(2, 1), b.zeros(2, 1));
         let latent = Latent {
-            mu: &mu,
-            logsig: &ls,
+            mu_logsig: &ml,
             eps: &eps,
         };
         b.sample_latent(latent, &mut z, &mut kl);

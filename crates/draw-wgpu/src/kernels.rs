@@ -3,15 +3,16 @@
 //! device.
 //!
 //! Binding 0 of every kernel is its parameter struct (`P`, a uniform slot of the arena, bound
-//! with a dynamic offset); bindings 1.. are storage buffers of `f32`, at most 7, named and
+//! with a dynamic offset); bindings 1.. are storage buffers of `f32`, at most 8, named and
 //! read-only or read-write as listed. The declarations are generated from the row, and so is
 //! the entry point of every 256-thread kernel ([`Entry`]): a shader file holds only its maths.
 //! The naga tests below check that every kernel validates and uses what its row declares.
 
 use crate::params::{
     AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams, CopyRowsParams,
-    ElementwiseParams, FillParams, GemmParams, KernelParams, NormalParams, ParamsLayout,
-    ReduceParams, ScaleParams, ShapeParams, TransposeParams, VerdictParams, XentParams,
+    ElementwiseParams, FillParams, GemmParams, KernelParams, LatentParams, NormalParams,
+    ParamsLayout, ReduceParams, ScaleParams, ShapeParams, TransposeParams, VerdictParams,
+    XentParams,
 };
 
 /// A file under `shaders/`, compiled in.
@@ -43,6 +44,10 @@ const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
 /// The softmax kernels (binding `logits`).
 const SOFTMAX: &[Wgsl] = &[wgsl!("softmax_common.wgsl")];
+/// The GEMMs' store of C and of its column copies.
+const GEMM_STORE: &[Wgsl] = &[wgsl!("gemm_store.wgsl")];
+/// The counter-based normal generator.
+const NORMAL: &[Wgsl] = &[wgsl!("normal_common.wgsl")];
 /// Kernels that sum within a workgroup.
 const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
 /// The filterbank decoding and the workgroup sum.
@@ -136,18 +141,25 @@ macro_rules! kernels {
 }
 
 kernels! {
-    /// C ← α·op(A)·op(B) + β·C (+ a bias row) on 64 × 64 tiles staged in workgroup memory
-    /// (for GPUs).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row; column blocks also written to up to three
+    /// copies, placeholders binding `C`) on 64 × 64 tiles staged in workgroup memory (for GPUs).
     Gemm {
-        shader: wgsl!("gemm.wgsl"), headers: PLAIN, entry: Own,
+        shader: wgsl!("gemm.wgsl"), headers: GEMM_STORE, entry: Own,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
+        bindings: [
+            A: Read, B: Read, C: ReadWrite, bias: Read, out0: ReadWrite, out1: ReadWrite,
+            out2: ReadWrite,
+        ],
     }
-    /// C ← α·op(A)·op(B) + β·C (+ a bias row), one thread per element (for CPU adapters).
+    /// C ← α·op(A)·op(B) + β·C (+ a bias row; column copies as `Gemm`), one thread per element
+    /// (for CPU adapters).
     GemmDirect {
-        shader: wgsl!("gemm_direct.wgsl"), headers: PLAIN, entry: Threads,
+        shader: wgsl!("gemm_direct.wgsl"), headers: GEMM_STORE, entry: Threads,
         params: GemmParams,
-        bindings: [A: Read, B: Read, C: ReadWrite, bias: Read],
+        bindings: [
+            A: Read, B: Read, C: ReadWrite, bias: Read, out0: ReadWrite, out1: ReadWrite,
+            out2: ReadWrite,
+        ],
     }
     /// Every element set to a value.
     Fill {
@@ -167,7 +179,7 @@ kernels! {
         params: CopyColsParams,
         bindings: [src: Read, dst: ReadWrite],
     }
-    /// A matrix copied into rows of another.
+    /// A matrix copied into rows of another, or rows of a matrix copied out into another.
     CopyRows {
         shader: wgsl!("copy_rows.wgsl"), headers: PLAIN, entry: Threads,
         params: CopyRowsParams,
@@ -199,7 +211,7 @@ kernels! {
     }
     /// Standard normals from a `NoiseKey`.
     FillNormal {
-        shader: wgsl!("fill_normal.wgsl"), headers: PLAIN, entry: Threads,
+        shader: wgsl!("fill_normal.wgsl"), headers: NORMAL, entry: Threads,
         params: NormalParams,
         bindings: [T: ReadWrite],
     }
@@ -209,13 +221,13 @@ kernels! {
         params: ReduceParams,
         bindings: [src: Read, out: ReadWrite],
     }
-    /// LSTM cell forward, h also written to up to two copies (placeholders bind `h`).
+    /// LSTM cell forward, h also written to up to three copies (placeholders bind `h`).
     LstmForward {
         shader: wgsl!("lstm_forward.wgsl"), headers: PLAIN, entry: Threads,
         params: CopyOutParams,
         bindings: [
             gates: ReadWrite, c_prev: Read, c: ReadWrite, h: ReadWrite, h_copy0: ReadWrite,
-            h_copy1: ReadWrite,
+            h_copy1: ReadWrite, h_copy2: ReadWrite,
         ],
     }
     /// LSTM cell backward, the gate gradients also written to a copy (the placeholder binds
@@ -234,11 +246,15 @@ kernels! {
         params: AttentionParams,
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
     }
-    /// The filterbanks' gradients carried back to the attention outputs.
+    /// The filterbanks' gradients carried back to the attention outputs, dp also written to
+    /// up to two copies (placeholders bind `dp`).
     FilterbankBackward {
         shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
-        bindings: [p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite],
+        bindings: [
+            p: Read, fx: Read, fy: Read, dfx: Read, dfy: Read, dp: ReadWrite, dp_copy: ReadWrite,
+            dp_copy1: ReadWrite,
+        ],
     }
     /// Attention read, r also written to a copy (the placeholder binds `out`).
     ReadForward {
@@ -279,11 +295,15 @@ kernels! {
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
     }
-    /// Attention write backward, to the patch.
+    /// Attention write backward, to the patch, also written to up to two copies
+    /// (placeholders bind `dpatch`).
     WriteBackwardDpatch {
         shader: wgsl!("write_backward_dpatch.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
-        bindings: [fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite],
+        bindings: [
+            fx: Read, fy: Read, p: Read, dc: Read, dpatch: ReadWrite, dpatch_copy: ReadWrite,
+            dpatch_copy1: ReadWrite,
+        ],
     }
     /// Attention write backward, to F_X.
     WriteBackwardDfx {
@@ -309,20 +329,19 @@ kernels! {
         params: ElementwiseParams,
         bindings: [x: Read, xhat: Read, dxhat: Read, dc: ReadWrite],
     }
-    /// z = μ + σ·ε (also written to a copy; the placeholder binds `z`) and the KL term per
-    /// row.
+    /// z = μ + σ·ε (ε drawn first when asked; z also written to a copy, the placeholder
+    /// binds `z`) and the KL term per row.
     SampleLatent {
-        shader: wgsl!("sample_latent.wgsl"), headers: PLAIN, entry: Threads,
-        params: CopyOutParams,
-        bindings: [
-            mu: Read, logsig: Read, eps: Read, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite,
-        ],
+        shader: wgsl!("sample_latent.wgsl"), headers: NORMAL, entry: Threads,
+        params: LatentParams,
+        bindings: [ml: Read, eps: ReadWrite, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite],
     }
-    /// The latent sample's and KL term's gradients.
+    /// The latent sample's and KL term's gradients, also written to a copy (the placeholder
+    /// binds `dml`).
     SampleLatentBackward {
         shader: wgsl!("sample_latent_backward.wgsl"), headers: PLAIN, entry: Threads,
-        params: ScaleParams,
-        bindings: [mu: Read, logsig: Read, eps: Read, dz: Read, dmu: ReadWrite, dlogsig: ReadWrite],
+        params: LatentParams,
+        bindings: [ml: Read, eps: Read, dz: Read, dml: ReadWrite, dml_copy: ReadWrite],
     }
     /// Bernoulli NLL on logits per row.
     Bce {

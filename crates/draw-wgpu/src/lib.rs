@@ -76,7 +76,7 @@ struct Recorder {
     pass: Option<wgpu::ComputePass<'static>>,
     /// Parameters of the recorded dispatches, one `stride`-byte slot each.
     arena: Vec<u8>,
-    bind_groups: HashMap<(Kernel, [u64; 7]), wgpu::BindGroup>,
+    bind_groups: HashMap<(Kernel, [u64; 8]), wgpu::BindGroup>,
     staging: Option<wgpu::Buffer>,
 }
 
@@ -158,11 +158,11 @@ impl WgpuBackend {
         let adapter = device::choose(name)?;
         let info = adapter.get_info();
         let limits = adapter.limits();
-        if limits.max_storage_buffers_per_shader_stage < 7 {
+        if limits.max_storage_buffers_per_shader_stage < 8 {
             return Err(WgpuError::Unsuitable {
                 adapter: describe(&info),
                 why: format!(
-                    "{} storage buffers per shader stage (7 needed)",
+                    "{} storage buffers per shader stage (8 needed)",
                     limits.max_storage_buffers_per_shader_stage
                 ),
             });
@@ -301,7 +301,7 @@ impl WgpuBackend {
         }
         let spec = kernel.spec();
         assert_eq!(P::LAYOUT.name, spec.params.name, "{kernel:?}'s parameters");
-        debug_assert_eq!(
+        assert_eq!(
             tensors.len(),
             spec.bindings.len(),
             "{kernel:?} binds {:?}",
@@ -315,7 +315,7 @@ impl WgpuBackend {
         let offset = rec.arena.len();
         rec.arena.extend_from_slice(bytemuck::bytes_of(&params));
         rec.arena.resize(offset + self.stride as usize, 0);
-        let mut ids = [0u64; 7];
+        let mut ids = [0u64; 8];
         for (slot, t) in ids.iter_mut().zip(tensors) {
             *slot = t.id;
         }

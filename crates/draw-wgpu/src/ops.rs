@@ -7,15 +7,15 @@ use draw_core::kernels::ledger::Verdict;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
+    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
     Storage, Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
 use crate::params::{
     dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams,
-    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, NormalParams, ReduceParams,
-    ScaleParams, ShapeParams, TransposeParams, VerdictParams, XentParams,
+    CopyRowsParams, ElementwiseParams, FillParams, GemmParams, LatentParams, NormalParams,
+    ReduceParams, ScaleParams, ShapeParams, TransposeParams, VerdictParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
@@ -156,6 +156,20 @@ impl Storage for WgpuBackend {
         self.dispatch(Kernel::CopyRows, p, &[src, dst], grid(src.len()));
     }
 
+    fn copy_rows_from(&self, src: &WgpuTensor, src_row: usize, dst: &mut WgpuTensor) {
+        assert_eq!(src.cols, dst.cols, "copy_rows_from column counts");
+        assert!(
+            src_row + dst.rows <= src.rows,
+            "copy_rows_from past the end"
+        );
+        let p = CopyRowsParams {
+            len: dim(dst.len()),
+            src_offset: dim(src_row * src.cols),
+            ..Default::default()
+        };
+        self.dispatch(Kernel::CopyRows, p, &[src, dst], grid(dst.len()));
+    }
+
     fn transpose_rows(&self, src: &WgpuTensor, dst: &mut WgpuTensor, dst_row: usize) {
         assert_eq!(
             dst.cols, src.rows,
@@ -182,12 +196,14 @@ impl Storage for WgpuBackend {
 
 impl WgpuBackend {
     /// One GEMM dispatch, with the bias row added in the epilogue when there is one (the
-    /// kernel's `bias` binding then holds `a`, read-only and never read).
+    /// kernel's `bias` binding then holds `a`, read-only and never read), and the first three
+    /// of `copies` written by the epilogue (the rest by `copy_cols` after it).
     fn gemm_dispatch(
         &self,
         c: &mut WgpuTensor,
         g: Gemm<'_, WgpuTensor>,
         bias: Option<&WgpuTensor>,
+        copies: &mut [ColsTo<'_, WgpuTensor>],
     ) {
         let Gemm { a, b, alpha, beta } = g;
         let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
@@ -203,7 +219,8 @@ impl WgpuBackend {
         };
         assert_eq!(k, kb, "gemm inner dimensions");
         assert_eq!((c.rows, c.cols), (m, n), "gemm output shape");
-        let p = GemmParams {
+        let (fused, rest) = copies.split_at_mut(copies.len().min(3));
+        let mut p = GemmParams {
             m: dim(m),
             n: dim(n),
             k: dim(k),
@@ -224,21 +241,57 @@ impl WgpuBackend {
                 "gemm_bias: a 1 × n bias row"
             );
         }
+        let mut outs: [&WgpuTensor; 3] = [c, c, c];
+        for (k, to) in fused.iter().enumerate() {
+            assert!(
+                to.src_col + to.ncols <= n && to.dst_col + to.ncols <= to.dst.cols,
+                "gemm_to: a copy outside its tensors"
+            );
+            assert_eq!(to.dst.rows, m, "gemm_to: a copy's row count");
+            let (src, ncols, ld, dst) = (
+                dim(to.src_col),
+                dim(to.ncols),
+                dim(to.dst.cols),
+                dim(to.dst_col),
+            );
+            let acc = to.accumulate.into();
+            match k {
+                0 => (p.src0, p.ncols0, p.ld0, p.dst0, p.acc0) = (src, ncols, ld, dst, acc),
+                1 => (p.src1, p.ncols1, p.ld1, p.dst1, p.acc1) = (src, ncols, ld, dst, acc),
+                _ => (p.src2, p.ncols2, p.ld2, p.dst2, p.acc2) = (src, ncols, ld, dst, acc),
+            }
+            outs[k] = &*to.dst;
+        }
+        p.copies = dim(fused.len());
         let groups = match self.gemm {
             Kernel::GemmDirect => grid(m * n),
             _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
         };
-        self.dispatch(self.gemm, p, &[a, b, c, bias.unwrap_or(a)], groups);
+        let tensors = [a, b, &*c, bias.unwrap_or(a), outs[0], outs[1], outs[2]];
+        self.dispatch(self.gemm, p, &tensors, groups);
+        for to in rest {
+            self.copy_cols(c, to.src_col, to.dst, to.dst_col, to.ncols, to.accumulate);
+        }
     }
 }
 
 impl MatrixOps for WgpuBackend {
     fn gemm(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>) {
-        self.gemm_dispatch(c, g, None);
+        self.gemm_dispatch(c, g, None, &mut []);
     }
 
     fn gemm_bias(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>, bias: &WgpuTensor) {
-        self.gemm_dispatch(c, g, Some(bias));
+        self.gemm_dispatch(c, g, Some(bias), &mut []);
+    }
+
+    fn gemm_to(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: Option<&WgpuTensor>,
+        copies: &mut [ColsTo<'_, WgpuTensor>],
+    ) {
+        self.gemm_dispatch(c, g, bias, copies);
     }
 
     fn scale(&self, t: &mut WgpuTensor, alpha: f64) {
@@ -340,20 +393,20 @@ impl LstmOps for WgpuBackend {
         (c, h): (&mut WgpuTensor, &mut WgpuTensor),
         h_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
-        let (fused, rest) = h_copies.split_at_mut(h_copies.len().min(2));
+        let (fused, rest) = h_copies.split_at_mut(h_copies.len().min(3));
         let mut p = copy_out(c);
-        let mut bound: [&WgpuTensor; 2] = [h, h];
+        let mut bound: [&WgpuTensor; 3] = [h, h, h];
         for (k, to) in fused.iter().enumerate() {
             let (t, ld, at) = copy_target(to, h.shape());
             bound[k] = t;
-            if k == 0 {
-                (p.ld0, p.at0) = (ld, at);
-            } else {
-                (p.ld1, p.at1) = (ld, at);
+            match k {
+                0 => (p.ld0, p.at0) = (ld, at),
+                1 => (p.ld1, p.at1) = (ld, at),
+                _ => (p.ld2, p.at2) = (ld, at),
             }
         }
         p.copies = dim(fused.len());
-        let tensors = [&*gates, c_prev, c, h, bound[0], bound[1]];
+        let tensors = [&*gates, c_prev, c, h, bound[0], bound[1], bound[2]];
         self.dispatch(Kernel::LstmForward, p, &tensors, grid(c.len()));
         for to in rest {
             to.copy(self, h);
@@ -418,9 +471,31 @@ impl AttentionOps for WgpuBackend {
         self.dispatch(
             Kernel::FilterbankBackward,
             a,
-            &[p, fx, fy, dfx, dfy, dp],
+            &[p, fx, fy, dfx, dfy, dp, dp, dp],
             workgroups(rows as u64),
         );
+    }
+
+    fn filterbank_backward_to(
+        &self,
+        win: Window<'_, WgpuTensor>,
+        (dfx, dfy): (&WgpuTensor, &WgpuTensor),
+        dp: &mut WgpuTensor,
+        dp_copies: &mut [CopyTo<'_, WgpuTensor>],
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let rows = p.rows;
+        let (fused, rest) = dp_copies.split_at_mut(dp_copies.len().min(2));
+        let (a, [t0, t1]) = attention_copies(attention(geo, rows), fused, dp);
+        self.dispatch(
+            Kernel::FilterbankBackward,
+            a,
+            &[p, fx, fy, dfx, dfy, dp, t0, t1],
+            workgroups(rows as u64),
+        );
+        for to in rest {
+            to.copy(self, dp);
+        }
     }
 
     fn read_forward(
@@ -521,17 +596,68 @@ impl AttentionOps for WgpuBackend {
         dpatch: &mut WgpuTensor,
         grads: WindowGrads<'_, WgpuTensor>,
     ) {
+        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, &mut []);
+    }
+
+    fn write_backward_to(
+        &self,
+        (patch, win, dcanvas): (&WgpuTensor, Window<'_, WgpuTensor>, &WgpuTensor),
+        dpatch: &mut WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
+        dpatch_copies: &mut [CopyTo<'_, WgpuTensor>],
+    ) {
+        let copies = dpatch_copies;
+        self.write_backward_dispatches((patch, win, dcanvas), dpatch, grads, copies);
+    }
+}
+
+/// `a` with the first two of `copies` of `out` (the attention backward kernels' `copy` and
+/// `copy1`), and the tensors to bind for them (`out` where there is no copy).
+fn attention_copies<'a>(
+    a: AttentionParams,
+    copies: &'a [CopyTo<'_, WgpuTensor>],
+    out: &'a WgpuTensor,
+) -> (AttentionParams, [&'a WgpuTensor; 2]) {
+    let mut p = a;
+    let mut bound = [out, out];
+    for (k, to) in copies.iter().take(2).enumerate() {
+        let (t, ld, at) = copy_target(to, out.shape());
+        bound[k] = t;
+        if k == 0 {
+            (p.copy_ld, p.copy_at) = (ld, at);
+        } else {
+            (p.copy1_ld, p.copy1_at) = (ld, at);
+        }
+    }
+    (p, bound)
+}
+
+impl WgpuBackend {
+    /// The attention write backward's four dispatches, the patch's gradient also written to
+    /// `dpatch_copies` (the first two by the kernel, any more by copy ops).
+    fn write_backward_dispatches(
+        &self,
+        (patch, win, dcanvas): (&WgpuTensor, Window<'_, WgpuTensor>, &WgpuTensor),
+        dpatch: &mut WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
+        dpatch_copies: &mut [CopyTo<'_, WgpuTensor>],
+    ) {
         let Window { p, fx, fy, geo } = win;
         let WindowGrads { dfx, dfy, dp } = grads;
         let rows = patch.rows;
         let a = attention(geo, rows);
         let dc = dcanvas;
+        let (fused, rest) = dpatch_copies.split_at_mut(dpatch_copies.len().min(2));
+        let (ap, [t0, t1]) = attention_copies(a, fused, dpatch);
         self.dispatch(
             Kernel::WriteBackwardDpatch,
-            a,
-            &[fx, fy, p, dc, dpatch],
+            ap,
+            &[fx, fy, p, dc, dpatch, t0, t1],
             grid(dpatch.len()),
         );
+        for to in rest {
+            to.copy(self, dpatch);
+        }
         self.dispatch(
             Kernel::WriteBackwardDfx,
             a,
@@ -623,6 +749,29 @@ impl LossOps for WgpuBackend {
     }
 }
 
+/// The generator's parameters for `len` normals from `key`.
+fn normal_params(len: usize, key: NoiseKey) -> NormalParams {
+    let base = key.bits_base();
+    let lo = |v: u64| (v & 0xffff_ffff) as u32;
+    NormalParams {
+        len: dim(len),
+        key_lo: lo(base),
+        key_hi: lo(base >> 32),
+        offset_lo: lo(key.offset),
+        offset_hi: lo(key.offset >> 32),
+        ..Default::default()
+    }
+}
+
+/// [`LatentParams`] for a latent of `eps`'s shape: no copies, no draw, no scale.
+fn latent_params(eps: &WgpuTensor) -> LatentParams {
+    LatentParams {
+        rows: dim(eps.rows),
+        cols: dim(eps.cols),
+        ..Default::default()
+    }
+}
+
 /// The cross-entropy kernels' parameters for `logits`.
 fn xent(logits: &WgpuTensor, scale: f64) -> XentParams {
     XentParams {
@@ -635,16 +784,7 @@ fn xent(logits: &WgpuTensor, scale: f64) -> XentParams {
 
 impl SamplingOps for WgpuBackend {
     fn fill_normal(&self, t: &mut WgpuTensor, key: NoiseKey) {
-        let base = key.bits_base();
-        let lo = |v: u64| (v & 0xffff_ffff) as u32;
-        let p = NormalParams {
-            len: dim(t.len()),
-            key_lo: lo(base),
-            key_hi: lo(base >> 32),
-            offset_lo: lo(key.offset),
-            offset_hi: lo(key.offset >> 32),
-            ..Default::default()
-        };
+        let p = normal_params(t.len(), key);
         self.dispatch(Kernel::FillNormal, p, &[t], grid(t.len()));
     }
 
@@ -654,9 +794,14 @@ impl SamplingOps for WgpuBackend {
         z: &mut WgpuTensor,
         kl: &mut WgpuTensor,
     ) {
-        let Latent { mu, logsig, eps } = latent;
-        let tensors = [mu, logsig, eps, z, kl, z];
-        self.dispatch(Kernel::SampleLatent, copy_out(mu), &tensors, grid(mu.rows));
+        let Latent { mu_logsig, eps } = latent;
+        let tensors = [mu_logsig, eps, z, kl, z];
+        self.dispatch(
+            Kernel::SampleLatent,
+            latent_params(eps),
+            &tensors,
+            grid(eps.rows),
+        );
     }
 
     fn sample_latent_to(
@@ -665,10 +810,40 @@ impl SamplingOps for WgpuBackend {
         (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
         z_copy: CopyTo<'_, WgpuTensor>,
     ) {
-        let Latent { mu, logsig, eps } = latent;
-        let (p, t) = one_copy(copy_out(mu), &z_copy, z);
-        let tensors = [mu, logsig, eps, z, kl, t];
-        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(mu.rows));
+        let Latent { mu_logsig, eps } = latent;
+        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            ..latent_params(eps)
+        };
+        let tensors = [mu_logsig, eps, z, kl, t];
+        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(eps.rows));
+    }
+
+    fn sample_latent_drawn_to(
+        &self,
+        mu_logsig: &WgpuTensor,
+        (eps, key): (&mut WgpuTensor, NoiseKey),
+        (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
+        z_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
+        let noise = normal_params(eps.len(), key);
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            draw: 1,
+            key_lo: noise.key_lo,
+            key_hi: noise.key_hi,
+            offset_lo: noise.offset_lo,
+            offset_hi: noise.offset_hi,
+            ..latent_params(eps)
+        };
+        let tensors = [mu_logsig, &*eps, z, kl, t];
+        self.dispatch(Kernel::SampleLatent, p, &tensors, grid(eps.rows));
     }
 
     fn sample_latent_backward(
@@ -676,17 +851,35 @@ impl SamplingOps for WgpuBackend {
         latent: Latent<'_, WgpuTensor>,
         dz: &WgpuTensor,
         kl_scale: f64,
-        dmu: &mut WgpuTensor,
-        dlogsig: &mut WgpuTensor,
+        dmu_logsig: &mut WgpuTensor,
     ) {
-        let Latent { mu, logsig, eps } = latent;
-        let p = scaled(mu.len(), kl_scale);
-        self.dispatch(
-            Kernel::SampleLatentBackward,
-            p,
-            &[mu, logsig, eps, dz, dmu, dlogsig],
-            grid(mu.len()),
-        );
+        let Latent { mu_logsig, eps } = latent;
+        let p = LatentParams {
+            scale: kl_scale as f32,
+            ..latent_params(eps)
+        };
+        let tensors = [mu_logsig, eps, dz, dmu_logsig, dmu_logsig];
+        self.dispatch(Kernel::SampleLatentBackward, p, &tensors, grid(eps.len()));
+    }
+
+    fn sample_latent_backward_to(
+        &self,
+        latent: Latent<'_, WgpuTensor>,
+        (dz, kl_scale): (&WgpuTensor, f64),
+        dmu_logsig: &mut WgpuTensor,
+        copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let Latent { mu_logsig, eps } = latent;
+        let (t, ld0, at0) = copy_target(&copy, dmu_logsig.shape());
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            scale: kl_scale as f32,
+            ..latent_params(eps)
+        };
+        let tensors = [mu_logsig, eps, dz, dmu_logsig, t];
+        self.dispatch(Kernel::SampleLatentBackward, p, &tensors, grid(eps.len()));
     }
 }
 

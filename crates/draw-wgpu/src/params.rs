@@ -75,12 +75,11 @@ params! {
         value: f32,
     }
 
-    /// `scale`, `bce_backward`, `sample_latent_backward`: an elementwise op with one factor.
+    /// `scale`, `bce_backward`: an elementwise op with one factor.
     ScaleParams {
         /// Elements.
         len: u32,
-        /// The factor: α of `scale`, the loss scale of `bce_backward`, the KL scale of
-        /// `sample_latent_backward`.
+        /// The factor: α of `scale`, the loss scale of `bce_backward`.
         scale: f32,
     }
 
@@ -106,16 +105,15 @@ params! {
         cols: u32,
     }
 
-    /// `lstm_forward`, `lstm_backward`, `sample_latent`: an op on `rows × cols` (the LSTM's
-    /// states, the latent) and where it also writes its output (h, up to two copies; the gate
-    /// gradients or z, one copy): copy k of element (r, j) goes to `at_k + r·ld_k + j` of its
-    /// binding.
+    /// `lstm_forward`, `lstm_backward`: an op on `rows × cols` (the LSTM's states) and where
+    /// it also writes its output (h, up to three copies; the gate gradients, one copy): copy k
+    /// of element (r, j) goes to `at_k + r·ld_k + j` of its binding.
     CopyOutParams {
         /// Rows (batch rows).
         rows: u32,
         /// Columns: hidden units H, or the latent size.
         cols: u32,
-        /// Copies written (0 to 2 forward, 0 or 1 backward); the other copy bindings are
+        /// Copies written (0 to 3 forward, 0 or 1 backward); the other copy bindings are
         /// placeholders, never written.
         copies: u32,
         /// Row stride of copy 0's tensor.
@@ -126,6 +124,40 @@ params! {
         ld1: u32,
         /// Flat index of copy 1's element (0, 0).
         at1: u32,
+        /// Row stride of copy 2's tensor.
+        ld2: u32,
+        /// Flat index of copy 2's element (0, 0).
+        at2: u32,
+    }
+
+    /// `sample_latent`, `sample_latent_backward`: the latent of `cols` = z per row (`[μ | log
+    /// σ]` 2z wide), where the op also writes its output (z, or `[dμ | d log σ]`, at most one
+    /// copy: element (r, j) to `at0 + r·ld0 + j` of its binding), the KL scale of the
+    /// backward, and for a sample that draws ε (`draw` = 1) the noise key as in
+    /// [`NormalParams`] (element (r, j) uses index offset + r·cols + j).
+    LatentParams {
+        /// Rows (batch rows).
+        rows: u32,
+        /// The latent size.
+        cols: u32,
+        /// Copies written; the other copy bindings are placeholders, never written.
+        copies: u32,
+        /// Row stride of the copy's tensor.
+        ld0: u32,
+        /// Flat index of the copy's element (0, 0).
+        at0: u32,
+        /// The backward's KL scale.
+        scale: f32,
+        /// 1: the sample draws ε into `eps` first (`sample_latent_drawn_to`).
+        draw: u32,
+        /// Low half of the key's bits base.
+        key_lo: u32,
+        /// High half of the key's bits base.
+        key_hi: u32,
+        /// Low half of the index of element (0, 0).
+        offset_lo: u32,
+        /// High half of the index of element (0, 0).
+        offset_hi: u32,
     }
 
     /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the
@@ -163,6 +195,8 @@ params! {
         len: u32,
         /// Flat index in `dst` of the first element written.
         offset: u32,
+        /// Flat index in `src` of the first element read.
+        src_offset: u32,
     }
 
     /// `transpose_rows`: `dst[dst_row + j][i] = src[i][j]`.
@@ -225,6 +259,39 @@ params! {
         /// 1 to add the `1 × N` row `bias` to every row of C in the epilogue (`gemm_bias`); 0
         /// when the `bias` binding is a placeholder and not read.
         bias: u32,
+        /// Column copies of C written by the epilogue (`gemm_to`, at most 3); the other copy
+        /// bindings are placeholders, never written.
+        copies: u32,
+        /// Copy 0's first column of C.
+        src0: u32,
+        /// Copy 0's column count.
+        ncols0: u32,
+        /// Row stride of copy 0's tensor.
+        ld0: u32,
+        /// Copy 0's first column in its tensor.
+        dst0: u32,
+        /// 1: copy 0 adds to its tensor.
+        acc0: u32,
+        /// Copy 1's first column of C.
+        src1: u32,
+        /// Copy 1's column count.
+        ncols1: u32,
+        /// Row stride of copy 1's tensor.
+        ld1: u32,
+        /// Copy 1's first column in its tensor.
+        dst1: u32,
+        /// 1: copy 1 adds to its tensor.
+        acc1: u32,
+        /// Copy 2's first column of C.
+        src2: u32,
+        /// Copy 2's column count.
+        ncols2: u32,
+        /// Row stride of copy 2's tensor.
+        ld2: u32,
+        /// Copy 2's first column in its tensor.
+        dst2: u32,
+        /// 1: copy 2 adds to its tensor.
+        acc2: u32,
     }
 
     /// The filterbank and attention read/write kernels: the batch and glimpse geometry, and
@@ -251,10 +318,16 @@ params! {
         /// The sign of d log γ = ±Σ dF_X ⊙ F_X in `gamma_backward`: +1 for a read, −1 for a
         /// write (0 elsewhere).
         gamma_sign: f32,
-        /// `read_forward`: the row stride of the copy of r (`read_forward_to`), 0 for none.
+        /// The row stride of the copy of the kernel's output (r of `read_forward_to`, dp of
+        /// `filterbank_backward_to`, dpatch of `write_backward_to`), 0 for none.
         copy_ld: u32,
-        /// `read_forward`: the flat index of the copy's element (0, 0).
+        /// The flat index of the copy's element (0, 0).
         copy_at: u32,
+        /// The row stride of a second copy (`filterbank_backward_to`, `write_backward_to`), 0
+        /// for none.
+        copy1_ld: u32,
+        /// The flat index of the second copy's element (0, 0).
+        copy1_at: u32,
     }
 
     /// `adam`: one Adam step with clipping folded into the gradient scale.

@@ -50,9 +50,9 @@ fn mnist_step_stays_within_its_dispatch_budget() {
     let c = step_counts("mnist", 4);
     eprintln!("mnist step at batch 4: {c}");
     let bounds = DeviceCounters {
-        dispatches: 3_580,
-        gemm_dispatches: 1_218,
-        submits: 4,
+        dispatches: 2_320,
+        gemm_dispatches: 646,
+        submits: 3,
         readbacks: 0,
         bytes_read: 0,
         uploads: 1,

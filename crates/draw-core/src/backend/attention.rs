@@ -48,6 +48,19 @@ pub trait AttentionOps: Storage {
     ) {
         host::filterbank_backward(self, win, (dfx, dfy), dp);
     }
+    /// [`AttentionOps::filterbank_backward`], the finished `dp` also written to each of
+    /// `dp_copies` (the rows of all steps that the head's weight-gradient GEMM reads; the
+    /// columns of the write's fused input-gradient GEMM). Default: the filterbank backward,
+    /// then one copy each.
+    fn filterbank_backward_to(
+        &self,
+        win: Window<'_, Self::Tensor>,
+        (dfx, dfy): (&Self::Tensor, &Self::Tensor),
+        dp: &mut Self::Tensor,
+        dp_copies: &mut [CopyTo<'_, Self::Tensor>],
+    ) {
+        host::filterbank_backward_to(self, win, (dfx, dfy), dp, dp_copies);
+    }
     /// Attention read: `r = γ·[F_Y x F_Xᵀ, F_Y x̂ F_Xᵀ]`.
     fn read_forward(
         &self,
@@ -102,5 +115,18 @@ pub trait AttentionOps: Storage {
         grads: WindowGrads<'_, Self::Tensor>,
     ) {
         host::write_backward(self, patch, win, dcanvas, dpatch, grads);
+    }
+    /// [`AttentionOps::write_backward`], `dpatch` also written to each of `dpatch_copies`
+    /// (the rows of all steps that the patch layer's weight-gradient GEMM reads; the columns
+    /// of the write's fused input-gradient GEMM). Default: the write backward, then one copy
+    /// each.
+    fn write_backward_to(
+        &self,
+        (patch, win, dcanvas): (&Self::Tensor, Window<'_, Self::Tensor>, &Self::Tensor),
+        dpatch: &mut Self::Tensor,
+        grads: WindowGrads<'_, Self::Tensor>,
+        dpatch_copies: &mut [CopyTo<'_, Self::Tensor>],
+    ) {
+        host::write_backward_to(self, (patch, win, dcanvas), dpatch, grads, dpatch_copies);
     }
 }

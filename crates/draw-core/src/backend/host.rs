@@ -3,12 +3,13 @@
 //! the five required methods; slow by design (every call round-trips through host memory).
 
 use super::{
-    AttentionOps, CopyTo, Gemm, Latent, LstmOps, MatrixOps, SamplingOps, Storage, Window,
+    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LstmOps, MatrixOps, SamplingOps, Storage, Window,
     WindowGrads,
 };
 use crate::kernels::attention::{self, WindowRow, WindowRowGrads};
 use crate::kernels::filterbank::{self, Geometry};
 use crate::kernels::{lstm, pointwise};
+use crate::rng::NoiseKey;
 use crate::Float;
 
 /// Runs `f` on the whole downloaded contents of `ins` and `out` (an elementwise op), then
@@ -56,6 +57,22 @@ pub fn copy_rows<B: Storage + ?Sized>(b: &B, src: &B::Tensor, dst: &mut B::Tenso
     b.upload(dst, &d);
 }
 
+/// [`Storage::copy_rows_from`] on the host.
+pub fn copy_rows_from<B: Storage + ?Sized>(
+    b: &B,
+    (src, src_row): (&B::Tensor, usize),
+    dst: &mut B::Tensor,
+) {
+    let (rows, cols) = b.shape(dst);
+    assert_eq!(b.shape(src).1, cols, "copy_rows_from column counts");
+    assert!(
+        src_row + rows <= b.shape(src).0,
+        "copy_rows_from past the end"
+    );
+    let s = b.download(src);
+    b.upload(dst, &s[src_row * cols..(src_row + rows) * cols]);
+}
+
 /// [`Storage::transpose_rows`] on the host.
 pub fn transpose_rows<B: Storage + ?Sized>(
     b: &B,
@@ -94,6 +111,23 @@ pub fn gemm_bias<B: MatrixOps + ?Sized>(
 ) {
     b.gemm(c, g);
     b.add_bias(c, bias);
+}
+
+/// [`super::MatrixOps::gemm_to`] from the backend's own ops: the product (with its bias),
+/// then one `copy_cols` per copy.
+pub fn gemm_to<B: MatrixOps + ?Sized>(
+    b: &B,
+    c: &mut B::Tensor,
+    (g, bias): (Gemm<'_, B::Tensor>, Option<&B::Tensor>),
+    copies: &mut [ColsTo<'_, B::Tensor>],
+) {
+    match bias {
+        Some(bias) => b.gemm_bias(c, g, bias),
+        None => b.gemm(c, g),
+    }
+    for to in copies {
+        b.copy_cols(c, to.src_col, to.dst, to.dst_col, to.ncols, to.accumulate);
+    }
 }
 
 /// [`super::MatrixOps::sum_rows`] on the host.
@@ -177,6 +211,63 @@ pub fn sample_latent_to<B: SamplingOps + ?Sized>(
 ) {
     b.sample_latent(latent, z, kl);
     z_copy.copy(b, z);
+}
+
+/// [`AttentionOps::filterbank_backward_to`] from the backend's own ops: the filterbank
+/// backward, then each copy of the whole `dp`.
+pub fn filterbank_backward_to<B: AttentionOps + ?Sized>(
+    b: &B,
+    win: Window<'_, B::Tensor>,
+    (dfx, dfy): (&B::Tensor, &B::Tensor),
+    dp: &mut B::Tensor,
+    dp_copies: &mut [CopyTo<'_, B::Tensor>],
+) {
+    b.filterbank_backward(win, dfx, dfy, dp);
+    for to in dp_copies {
+        to.copy(b, dp);
+    }
+}
+
+/// [`AttentionOps::write_backward_to`] from the backend's own ops: the write backward, then
+/// each copy of `dpatch`.
+pub fn write_backward_to<B: AttentionOps + ?Sized>(
+    b: &B,
+    (patch, win, dcanvas): (&B::Tensor, Window<'_, B::Tensor>, &B::Tensor),
+    dpatch: &mut B::Tensor,
+    grads: WindowGrads<'_, B::Tensor>,
+    dpatch_copies: &mut [CopyTo<'_, B::Tensor>],
+) {
+    b.write_backward(patch, win, dcanvas, dpatch, grads);
+    for to in dpatch_copies {
+        to.copy(b, dpatch);
+    }
+}
+
+/// [`SamplingOps::sample_latent_backward_to`] from the backend's own ops: the backward, then
+/// the copy.
+pub fn sample_latent_backward_to<B: SamplingOps + ?Sized>(
+    b: &B,
+    latent: Latent<'_, B::Tensor>,
+    (dz, kl_scale): (&B::Tensor, f64),
+    dmu_logsig: &mut B::Tensor,
+    mut copy: CopyTo<'_, B::Tensor>,
+) {
+    b.sample_latent_backward(latent, dz, kl_scale, dmu_logsig);
+    copy.copy(b, dmu_logsig);
+}
+
+/// [`SamplingOps::sample_latent_drawn_to`] from the backend's own ops: ε from `key` into
+/// `eps` ([`SamplingOps::fill_normal`]), then [`SamplingOps::sample_latent_to`].
+pub fn sample_latent_drawn_to<B: SamplingOps + ?Sized>(
+    b: &B,
+    mu_logsig: &B::Tensor,
+    (eps, key): (&mut B::Tensor, NoiseKey),
+    (z, kl): (&mut B::Tensor, &mut B::Tensor),
+    z_copy: CopyTo<'_, B::Tensor>,
+) {
+    b.fill_normal(eps, key);
+    let latent = Latent { mu_logsig, eps };
+    b.sample_latent_to(latent, (z, kl), z_copy);
 }
 
 /// [`super::LstmOps::lstm_backward`] on the host.
@@ -432,15 +523,14 @@ pub fn bce<B: Storage + ?Sized>(b: &B, x: &B::Tensor, c: &B::Tensor, out: &mut B
     b.upload(out, &o);
 }
 
-/// A latent's width and its μ, log σ and ε, on the host.
-type HostLatent<F> = (usize, Vec<F>, Vec<F>, Vec<F>);
+/// A latent's width z, its `[μ | log σ]` rows (2z wide) and ε, on the host.
+type HostLatent<F> = (usize, Vec<F>, Vec<F>);
 
-/// A latent's width and its μ, log σ and ε, downloaded.
+/// A latent's width z, its `[μ | log σ]` rows and ε, downloaded.
 fn download_latent<B: Storage + ?Sized>(b: &B, latent: Latent<'_, B::Tensor>) -> HostLatent<B::F> {
     (
-        b.shape(latent.mu).1,
-        b.download(latent.mu),
-        b.download(latent.logsig),
+        b.shape(latent.eps).1,
+        b.download(latent.mu_logsig),
         b.download(latent.eps),
     )
 }
@@ -452,12 +542,12 @@ pub fn sample_latent<B: Storage + ?Sized>(
     z: &mut B::Tensor,
     kl: &mut B::Tensor,
 ) {
-    let (n, m, l, e) = download_latent(b, latent);
+    let (n, ml, e) = download_latent(b, latent);
     let (mut zv, mut k) = (b.download(z), b.download(kl));
     for (r, kr) in k.iter_mut().enumerate() {
+        let (m, l) = ml[2 * r * n..2 * (r + 1) * n].split_at(n);
         let s = r * n..(r + 1) * n;
-        *kr +=
-            pointwise::sample_latent_row(&m[s.clone()], &l[s.clone()], &e[s.clone()], &mut zv[s]);
+        *kr += pointwise::sample_latent_row(m, l, &e[s.clone()], &mut zv[s]);
     }
     b.upload(z, &zv);
     b.upload(kl, &k);
@@ -469,11 +559,11 @@ pub fn latent_log_ratio<B: Storage + ?Sized>(
     latent: Latent<'_, B::Tensor>,
     out: &mut B::Tensor,
 ) {
-    let (n, m, l, e) = download_latent(b, latent);
+    let (n, ml, e) = download_latent(b, latent);
     let mut o = b.download(out);
     for (r, v) in o.iter_mut().enumerate() {
-        let s = r * n..(r + 1) * n;
-        *v += pointwise::latent_log_ratio_row(&m[s.clone()], &l[s.clone()], &e[s]);
+        let (m, l) = ml[2 * r * n..2 * (r + 1) * n].split_at(n);
+        *v += pointwise::latent_log_ratio_row(m, l, &e[r * n..(r + 1) * n]);
     }
     b.upload(out, &o);
 }
@@ -483,19 +573,19 @@ pub fn sample_latent_backward<B: Storage + ?Sized>(
     b: &B,
     latent: Latent<'_, B::Tensor>,
     (dz, kl_scale): (&B::Tensor, f64),
-    dmu: &mut B::Tensor,
-    dlogsig: &mut B::Tensor,
+    dmu_logsig: &mut B::Tensor,
 ) {
-    let (m, l, e, d) = (
-        b.download(latent.mu),
-        b.download(latent.logsig),
-        b.download(latent.eps),
-        b.download(dz),
-    );
-    let (mut dm, mut dl) = (b.download(dmu), b.download(dlogsig));
-    pointwise::sample_latent_backward_row(&m, &l, &e, &d, B::F::of(kl_scale), &mut dm, &mut dl);
-    b.upload(dmu, &dm);
-    b.upload(dlogsig, &dl);
+    let (n, ml, e) = download_latent(b, latent);
+    let d = b.download(dz);
+    let mut dml = b.download(dmu_logsig);
+    for r in 0..b.shape(dz).0 {
+        let (m, l) = ml[2 * r * n..2 * (r + 1) * n].split_at(n);
+        let (dm, dl) = dml[2 * r * n..2 * (r + 1) * n].split_at_mut(n);
+        let s = r * n..(r + 1) * n;
+        let k = B::F::of(kl_scale);
+        pointwise::sample_latent_backward_row(m, l, &e[s.clone()], &d[s], k, dm, dl);
+    }
+    b.upload(dmu_logsig, &dml);
 }
 
 /// [`super::LossOps::softmax_xent`] on the host.

@@ -55,6 +55,42 @@ impl<'a, T> Gemm<'a, T> {
     }
 }
 
+/// Where a product's columns also go ([`MatrixOps::gemm_to`]):
+/// `dst[:, dst_col..dst_col + ncols] (+)= c[:, src_col..src_col + ncols]` (same rows), added
+/// when `accumulate`.
+pub struct ColsTo<'a, T> {
+    /// The destination tensor.
+    pub dst: &'a mut T,
+    /// First column of the product copied.
+    pub src_col: usize,
+    /// Where it lands in `dst`.
+    pub dst_col: usize,
+    /// Columns copied.
+    pub ncols: usize,
+    /// Add to `dst` instead of overwriting it.
+    pub accumulate: bool,
+}
+
+impl<'a, T> ColsTo<'a, T> {
+    /// Columns `src_col..src_col + ncols` of the product written to `dst` from its column 0.
+    pub fn set(dst: &'a mut T, src_col: usize, ncols: usize) -> Self {
+        ColsTo {
+            dst,
+            src_col,
+            dst_col: 0,
+            ncols,
+            accumulate: false,
+        }
+    }
+    /// Columns `src_col..src_col + ncols` of the product added to `dst` from its column 0.
+    pub fn add(dst: &'a mut T, src_col: usize, ncols: usize) -> Self {
+        ColsTo {
+            accumulate: true,
+            ..Self::set(dst, src_col, ncols)
+        }
+    }
+}
+
 /// Dense linear algebra and reductions. `gemm` is required.
 pub trait MatrixOps: Storage {
     /// `c ← α·op(a)·op(b) + β·c` ([`Gemm`]), where op transposes when the operand says so.
@@ -66,6 +102,22 @@ pub trait MatrixOps: Storage {
     /// product's epilogue). Default: [`MatrixOps::gemm`], then [`MatrixOps::add_bias`].
     fn gemm_bias(&self, c: &mut Self::Tensor, g: Gemm<'_, Self::Tensor>, bias: &Self::Tensor) {
         host::gemm_bias(self, c, g, bias);
+    }
+
+    /// [`MatrixOps::gemm`] (or [`MatrixOps::gemm_bias`] with `bias`) into `c`, then column
+    /// blocks of `c` also written to (or added into) other tensors, `copies` (a product whose
+    /// column ranges feed different tensors: an LSTM's input gradient split into the
+    /// gradients of its parts, two linear layers computed as one). Default: the product, then
+    /// one [`Storage::copy_cols`] per copy; a device backend writes them from the product's
+    /// epilogue.
+    fn gemm_to(
+        &self,
+        c: &mut Self::Tensor,
+        g: Gemm<'_, Self::Tensor>,
+        bias: Option<&Self::Tensor>,
+        copies: &mut [ColsTo<'_, Self::Tensor>],
+    ) {
+        host::gemm_to(self, c, (g, bias), copies);
     }
 
     /// Multiplies every element by `alpha`.

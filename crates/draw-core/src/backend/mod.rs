@@ -7,7 +7,7 @@
 //! | family | file | ops |
 //! |---|---|---|
 //! | [`Storage`] | `storage.rs` | allocation, shape, upload, download, copies, execution (`run`, shards) |
-//! | [`MatrixOps`] | `matrix.rs` | GEMM, bias, scaling, reductions |
+//! | [`MatrixOps`] | `matrix.rs` | GEMM, bias, scaling, reductions (also writing column blocks of a product to other tensors) |
 //! | [`LstmOps`] | `lstm.rs` | the LSTM cell, forward and backward (also writing a copy of h or of the gate gradients) |
 //! | [`AttentionOps`] | `attention.rs` | filterbanks, attention read (also writing a copy of r) and write |
 //! | [`LossOps`] | `loss.rs` | canvas error, Bernoulli likelihood, softmax cross-entropy |
@@ -45,7 +45,7 @@ mod storage;
 pub use attention::{AttentionOps, Window, WindowGrads};
 pub use loss::LossOps;
 pub use lstm::LstmOps;
-pub use matrix::{Gemm, Mat, MatrixOps};
+pub use matrix::{ColsTo, Gemm, Mat, MatrixOps};
 pub use optim::OptimOps;
 pub use sampling::{Latent, SamplingOps};
 pub use storage::{CopyTo, DeviceCounters, Storage};

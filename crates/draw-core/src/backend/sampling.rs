@@ -7,10 +7,9 @@ use crate::Float;
 
 /// The posterior's parameters and the noise a step drew: z = μ + exp(log σ)·ε.
 pub struct Latent<'a, T> {
-    /// μ, rows × z.
-    pub mu: &'a T,
-    /// log σ, rows × z.
-    pub logsig: &'a T,
+    /// `[μ | log σ]`, rows × 2z: μ in columns 0..z, log σ in z..2z (one linear layer's
+    /// output, so that the model computes both with one GEMM).
+    pub mu_logsig: &'a T,
     /// ε, rows × z.
     pub eps: &'a T,
 }
@@ -51,15 +50,39 @@ pub trait SamplingOps: Storage {
     fn latent_log_ratio(&self, latent: Latent<'_, Self::Tensor>, out: &mut Self::Tensor) {
         host::latent_log_ratio(self, latent, out);
     }
-    /// Gradients of μ and log σ from `dz` and `kl_scale` × KL.
+    /// Gradients of μ and log σ from `dz` and `kl_scale` × KL, as `[dμ | d log σ]` (rows ×
+    /// 2z, laid out as [`Latent::mu_logsig`]).
     fn sample_latent_backward(
         &self,
         latent: Latent<'_, Self::Tensor>,
         dz: &Self::Tensor,
         kl_scale: f64,
-        dmu: &mut Self::Tensor,
-        dlogsig: &mut Self::Tensor,
+        dmu_logsig: &mut Self::Tensor,
     ) {
-        host::sample_latent_backward(self, latent, (dz, kl_scale), dmu, dlogsig);
+        host::sample_latent_backward(self, latent, (dz, kl_scale), dmu_logsig);
+    }
+    /// [`SamplingOps::sample_latent_backward`], `[dμ | d log σ]` also written to `copy` (the
+    /// rows of all steps that the μ and log σ layer's weight-gradient GEMM reads). Default:
+    /// the backward, then the copy.
+    fn sample_latent_backward_to(
+        &self,
+        latent: Latent<'_, Self::Tensor>,
+        (dz, kl_scale): (&Self::Tensor, f64),
+        dmu_logsig: &mut Self::Tensor,
+        copy: CopyTo<'_, Self::Tensor>,
+    ) {
+        host::sample_latent_backward_to(self, latent, (dz, kl_scale), dmu_logsig, copy);
+    }
+    /// ε drawn from `key` into `eps` (as [`SamplingOps::fill_normal`]), then
+    /// [`SamplingOps::sample_latent_to`] with it: a forward step's sample in one op. Default:
+    /// the two ops.
+    fn sample_latent_drawn_to(
+        &self,
+        mu_logsig: &Self::Tensor,
+        (eps, key): (&mut Self::Tensor, NoiseKey),
+        (z, kl): (&mut Self::Tensor, &mut Self::Tensor),
+        z_copy: CopyTo<'_, Self::Tensor>,
+    ) {
+        host::sample_latent_drawn_to(self, mu_logsig, (eps, key), (z, kl), z_copy);
     }
 }

@@ -191,6 +191,12 @@ pub trait Storage: Send + Sync {
     fn copy_rows(&self, src: &Self::Tensor, dst: &mut Self::Tensor, dst_row: usize) {
         host::copy_rows(self, src, dst, dst_row);
     }
+    /// `dst = src[src_row..src_row + dst.rows, :]` (same column count): the inverse of
+    /// [`Storage::copy_rows`], splitting a tall tensor (the concatenated μ and log σ layer's
+    /// weight gradient) into its parts.
+    fn copy_rows_from(&self, src: &Self::Tensor, src_row: usize, dst: &mut Self::Tensor) {
+        host::copy_rows_from(self, (src, src_row), dst);
+    }
     /// `dst[dst_row + j][i] = src[i][j]`: writes srcᵀ (cols × rows) into `dst` (which has
     /// `src.rows` columns) from row `dst_row` on. Keeps the forward pass's transposed copy of
     /// the LSTM weights, whose row-major layout the gate GEMM reads fastest.

@@ -3,9 +3,10 @@
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
 use super::{head, linear, lstm_gates, step_noise, Draw, Loss};
-use crate::backend::{Backend, CopyTo, Gemm, Latent, Mat, Window};
+use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
+use crate::params::Linear;
 use crate::rng::NoiseKey;
 
 /// A window view of an attention state.
@@ -20,13 +21,17 @@ pub(super) fn window<T>(a: &Attn<T>) -> Window<'_, T> {
 
 /// The LSTMs' inputs in a forward step: this step's `[r_t, h^dec_{t−1}, h^enc_{t−1}]` and
 /// `[z_t, h^dec_{t−1}]`, whose recurrent columns the previous step's cells wrote, and the
-/// all-steps tensors (for the weight gradients) that receive them at row `row`.
+/// all-steps tensors (for the weight gradients) that receive them at row `row`, and the
+/// all-steps hidden states that the cells write (the linear layers' inputs, for theirs).
 struct LstmInputs<'a, T> {
     enc_step: &'a mut T,
     enc_all: &'a mut T,
     dec_step: &'a mut T,
     dec_all: &'a mut T,
+    h_enc_all: &'a mut T,
+    h_dec_all: &'a mut T,
     row: usize,
+    batch: usize,
 }
 
 impl<B: Backend> Draw<B> {
@@ -83,6 +88,7 @@ impl<B: Backend> Draw<B> {
         b.copy_cols(&ws.init.h_dec, 0, &mut ws.enc_in_step, rs, d, false);
         b.copy_cols(&ws.init.h_enc, 0, &mut ws.enc_in_step, rs + d, e, false);
         b.copy_cols(&ws.init.h_dec, 0, &mut ws.dec_in_step, zs, d, false);
+        b.copy_rows(&ws.init.h_dec, &mut ws.h_dec_all, 0);
         b.fill(&mut ws.kl, 0.0);
         if let Some(r) = ws.probe.as_mut().and_then(|p| p.log_ratio.as_mut()) {
             b.fill(r, 0.0);
@@ -112,7 +118,10 @@ impl<B: Backend> Draw<B> {
             enc_all: &mut ws.enc_in,
             dec_step: &mut ws.dec_in_step,
             dec_all: &mut ws.dec_in,
+            h_enc_all: &mut ws.h_enc_all,
+            h_dec_all: &mut ws.h_dec_all,
             row: t * ws.batch,
+            batch: ws.batch,
         };
         self.encode_step(b, st, &prev, &mut inputs);
         let key = step_noise(
@@ -127,15 +136,15 @@ impl<B: Backend> Draw<B> {
             b.copy_cols(&ws.kl, 0, &mut p.kl_after, t, 1, false);
             if let Some(r) = &mut p.log_ratio {
                 let latent = Latent {
-                    mu: &st.mu,
-                    logsig: &st.logsig,
+                    mu_logsig: &st.mu_logsig,
                     eps: &st.eps,
                 };
                 b.latent_log_ratio(latent, r);
             }
         }
         self.decode_step(b, st, &prev, &mut inputs);
-        write_step(b, &self.params, &st.dec_h, &mut st.write, &mut ws.canvas)
+        let layers = (&self.params, self.fused.write.as_ref());
+        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas)
     }
 
     /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input.
@@ -169,7 +178,8 @@ impl<B: Backend> Draw<B> {
     }
 
     /// (3) h^enc_t = LSTM^enc(h^enc_{t−1}, [r_t, h^dec_{t−1}]): the input, complete once the
-    /// read is in, goes to the all-steps rows; the cell writes h^enc_t into the next step's.
+    /// read is in, goes to the all-steps rows; the cell writes h^enc_t into the next step's
+    /// and into the all-steps states.
     fn encode_step(
         &self,
         b: &B,
@@ -180,13 +190,16 @@ impl<B: Backend> Draw<B> {
         let (rs, d) = (self.config.read_size(), self.config.dec_size);
         lstm_gates(b, &mut st.enc_gates, io.enc_step, &self.fused.encoder);
         b.copy_rows(io.enc_step, io.enc_all, io.row);
-        let next_inputs = &mut [CopyTo::Cols(io.enc_step, rs + d)];
+        let next_inputs = &mut [
+            CopyTo::Cols(io.enc_step, rs + d),
+            CopyTo::Rows(io.h_enc_all, io.row),
+        ];
         let state = (&mut st.enc_c, &mut st.enc_h);
         b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
 
-    /// (4) z_t = μ + σ·ε with ε from `key`, also into the first columns of the decoder's input;
-    /// adds the step's KL to `kl`.
+    /// (4) `[μ | log σ]` by one GEMM, then z_t = μ + σ·ε with ε drawn from `key` by the same
+    /// op, also into the first columns of the decoder's input; adds the step's KL to `kl`.
     fn sample_step(
         &self,
         b: &B,
@@ -194,20 +207,18 @@ impl<B: Backend> Draw<B> {
         key: NoiseKey,
         (kl, dec_in): (&mut B::Tensor, &mut B::Tensor),
     ) {
-        let p = &self.params;
-        linear(b, &mut st.mu, &st.enc_h, &p.mu);
-        linear(b, &mut st.logsig, &st.enc_h, &p.logsigma);
-        b.fill_normal(&mut st.eps, key);
-        let latent = Latent {
-            mu: &st.mu,
-            logsig: &st.logsig,
-            eps: &st.eps,
-        };
-        b.sample_latent_to(latent, (&mut st.z, kl), CopyTo::Cols(dec_in, 0));
+        linear(b, &mut st.mu_logsig, &st.enc_h, &self.fused.latent);
+        b.sample_latent_drawn_to(
+            &st.mu_logsig,
+            (&mut st.eps, key),
+            (&mut st.z, kl),
+            CopyTo::Cols(dec_in, 0),
+        );
     }
 
     /// (5) h^dec_t = LSTM^dec(h^dec_{t−1}, z_t): the input (z_t written by the sample) goes to
-    /// the all-steps rows; the cell writes h^dec_t into both LSTMs' next inputs.
+    /// the all-steps rows; the cell writes h^dec_t into both LSTMs' next inputs and into the
+    /// all-steps states.
     fn decode_step(
         &self,
         b: &B,
@@ -218,26 +229,37 @@ impl<B: Backend> Draw<B> {
         let (rs, zs) = (self.config.read_size(), self.config.z_size);
         lstm_gates(b, &mut st.dec_gates, io.dec_step, &self.fused.decoder);
         b.copy_rows(io.dec_step, io.dec_all, io.row);
-        let next_inputs = &mut [CopyTo::Cols(io.enc_step, rs), CopyTo::Cols(io.dec_step, zs)];
+        let next_inputs = &mut [
+            CopyTo::Cols(io.enc_step, rs),
+            CopyTo::Cols(io.dec_step, zs),
+            CopyTo::Rows(io.h_dec_all, io.row + io.batch),
+        ];
         let state = (&mut st.dec_c, &mut st.dec_h);
         b.lstm_forward_to(&mut st.dec_gates, prev.c_dec, state, next_inputs);
     }
 }
 
-/// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29) or a linear map to every
-/// pixel.
+/// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29), whose head and patch
+/// are one GEMM through the fused write layer (`fused`), or a linear map to every pixel.
 pub(super) fn write_step<B: Backend>(
     b: &B,
-    p: &DrawParams<B::Tensor>,
+    (p, fused): (&DrawParams<B::Tensor>, Option<&Linear<B::Tensor>>),
     h_dec: &B::Tensor,
     tape: &mut WriteTape<B::Tensor>,
     canvas: &mut B::Tensor,
 ) -> Result<()> {
     match tape {
-        WriteTape::Attention { attn: a, patch } => {
-            linear(b, &mut a.p, h_dec, head(p.write_attn.as_ref(), "write")?);
+        WriteTape::Attention {
+            attn: a,
+            patch,
+            out,
+        } => {
+            let l = head(fused, "write")?;
+            let g = Gemm::new(Mat::n(h_dec), Mat::t(&l.weight));
+            let n = b.shape(patch).1;
+            let copies = &mut [ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n)];
+            b.gemm_to(out, g, Some(&l.bias), copies);
             b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
-            linear(b, patch, h_dec, &p.write);
             b.write_forward(patch, window(a), canvas);
         }
         WriteTape::Full => {

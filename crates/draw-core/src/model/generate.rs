@@ -99,7 +99,13 @@ impl<B: Backend> Draw<B> {
             b.lstm_forward(&mut gates, &c, &mut c_new, &mut h_new);
             std::mem::swap(&mut h, &mut h_new);
             std::mem::swap(&mut c, &mut c_new);
-            write_step(b, p, &h, &mut write, &mut canvas)?;
+            write_step(
+                b,
+                (p, self.fused.write.as_ref()),
+                &h,
+                &mut write,
+                &mut canvas,
+            )?;
             if let WriteTape::Attention { attn, .. } = &write {
                 windows.push(b.download(&attn.p).into_iter().map(|v| v.f64()).collect());
             }

@@ -44,6 +44,12 @@ struct FusedGates<T> {
     encoder: FusedLstm<T>,
     /// Input width z + dec.
     decoder: FusedLstm<T>,
+    /// The μ and log σ layers as one, `[W_μ; W_logσ]` (2z × enc) and `[b_μ, b_logσ]`, so
+    /// that a step's `[μ | log σ]` is one GEMM ([`crate::backend::Latent`]).
+    latent: Linear<T>,
+    /// With an attention write, its head and patch layers as one, `[W_head; W_write]`
+    /// ((5 + patch) × dec) and `[b_head, b_write]`: a step's window and patch are one GEMM.
+    write: Option<Linear<T>>,
 }
 
 /// What an LSTM's gate ops read, derived from its parameters (H hidden units, input width
@@ -155,8 +161,23 @@ fn linear_backward<B: Backend>(
     g: &mut Linear<B::Tensor>,
     dx: &mut B::Tensor,
 ) {
+    linear_param_grads(b, (dy, x), g);
+    linear_input_grad(b, dy, l, dx);
+}
+
+/// Accumulates the weight and bias gradients of a linear layer from its output gradients and
+/// inputs: of one step, or of all steps stacked in rows (one GEMM for the whole sequence).
+fn linear_param_grads<B: Backend>(
+    b: &B,
+    (dy, x): (&B::Tensor, &B::Tensor),
+    g: &mut Linear<B::Tensor>,
+) {
     b.gemm(&mut g.weight, Gemm::add_to(Mat::t(dy), Mat::n(x)));
     b.sum_rows(dy, &mut g.bias);
+}
+
+/// Adds a linear layer's input gradient `dy·W` to `dx`.
+fn linear_input_grad<B: Backend>(b: &B, dy: &B::Tensor, l: &Linear<B::Tensor>, dx: &mut B::Tensor) {
     b.gemm(dx, Gemm::add_to(Mat::n(dy), Mat::n(&l.weight)));
 }
 
@@ -251,11 +272,19 @@ impl<B: Backend> Draw<B> {
             let data: Vec<B::F> = v.iter().map(|&x| B::F::of(x)).collect();
             b.tensor(s.rows, s.cols, &data)
         });
-        let (e, d) = (config.enc_size, config.dec_size);
+        let (e, d, z) = (config.enc_size, config.dec_size, config.z_size);
         let mut model = Draw {
             fused: FusedGates {
                 encoder: FusedLstm::zeros(b, e, config.read_size() + d + e),
-                decoder: FusedLstm::zeros(b, d, config.z_size + d),
+                decoder: FusedLstm::zeros(b, d, z + d),
+                latent: Linear {
+                    weight: b.zeros(2 * z, e),
+                    bias: b.zeros(1, 2 * z),
+                },
+                write: geometry(&config, config.write).map(|g| Linear {
+                    weight: b.zeros(5 + g.patch_len(), d),
+                    bias: b.zeros(1, 5 + g.patch_len()),
+                }),
             },
             config,
             params,
@@ -294,6 +323,19 @@ impl<B: Backend> Draw<B> {
     fn sync(&mut self, b: &B) {
         fuse(b, &self.params.encoder, &mut self.fused.encoder);
         fuse(b, &self.params.decoder, &mut self.fused.decoder);
+        let (p, out) = (&self.params, &mut self.fused.latent);
+        let z = self.config.z_size;
+        b.copy_rows(&p.mu.weight, &mut out.weight, 0);
+        b.copy_rows(&p.logsigma.weight, &mut out.weight, z);
+        b.copy_cols(&p.mu.bias, 0, &mut out.bias, 0, z, false);
+        b.copy_cols(&p.logsigma.bias, 0, &mut out.bias, z, z, false);
+        if let (Some(out), Some(head)) = (&mut self.fused.write, &p.write_attn) {
+            let (heads, patch) = (b.shape(&head.bias).1, b.shape(&p.write.bias).1);
+            b.copy_rows(&head.weight, &mut out.weight, 0);
+            b.copy_rows(&p.write.weight, &mut out.weight, heads);
+            b.copy_cols(&head.bias, 0, &mut out.bias, 0, heads, false);
+            b.copy_cols(&p.write.bias, 0, &mut out.bias, heads, patch, false);
+        }
     }
 
     /// A zeroed tensor per parameter (gradients, Adam moments).

@@ -33,6 +33,9 @@ pub(super) enum WriteTape<T> {
         attn: Attn<T>,
         /// The N × N (per channel) patch written.
         patch: T,
+        /// `[p | patch]`, the fused head and patch layer's product, which its `gemm_to`
+        /// copies into `attn.p` and `patch`.
+        out: T,
     },
 }
 
@@ -43,8 +46,8 @@ pub(super) struct StepTape<T> {
     pub enc_gates: T,
     pub enc_c: T,
     pub enc_h: T,
-    pub mu: T,
-    pub logsig: T,
+    /// `[μ | log σ]`, one GEMM's output.
+    pub mu_logsig: T,
     pub eps: T,
     pub z: T,
     pub dec_gates: T,
@@ -96,8 +99,11 @@ pub(super) struct Scratch<T> {
     pub dfused_enc: T,
     pub dfused_dec: T,
     pub dz: T,
-    pub dmu: T,
-    pub dlogsig: T,
+    pub dmu_logsig: T,
+    /// The μ and log σ layer's weight gradient `[dW_μ; dW_logσ]` before it is split.
+    pub dlatent_weight: T,
+    /// Its bias gradient `[db_μ, db_logσ]` before it is split.
+    pub dlatent_bias: T,
     pub dxhat: T,
     pub dr: T,
     pub dp: T,
@@ -106,6 +112,29 @@ pub(super) struct Scratch<T> {
     pub dfx_write: T,
     pub dfy_write: T,
     pub dpatch: T,
+    /// `[dp | dpatch]` of the attention write, the fused write layer's output gradient.
+    pub dwrite_out: T,
+}
+
+/// The output gradients of all T steps, written by the ops that compute them (`_to`
+/// destinations), so that each layer's weight and bias gradients are one GEMM and one column
+/// sum after the backward loop. The heads that read h^dec have `(T + 1)·B` rows aligned with
+/// [`Workspace::h_dec_all`]: the read head's step t in block t, the write head's and the
+/// patch's in block t + 1; the block no step writes stays zero.
+pub(super) struct GradsAll<T> {
+    /// Encoder gate gradients, rows as in `enc_in`.
+    pub dgates_enc: T,
+    /// Decoder gate gradients, rows as in `dec_in`.
+    pub dgates_dec: T,
+    /// The read head's outputs' gradients (no columns for a full read).
+    pub dp_read: T,
+    /// The write head's outputs' gradients (no columns for a full write).
+    pub dp_write: T,
+    /// The write patch's gradients (no columns for a full write, whose layer keeps per-step
+    /// gradients: its output is the whole image).
+    pub dpatch: T,
+    /// `[dμ | d log σ]`, rows as in `h_enc_all`.
+    pub dmu_logsig: T,
 }
 
 /// Preallocated activations and gradient buffers for one batch size: after its first
@@ -129,9 +158,16 @@ pub struct Workspace<B: Backend> {
     pub(super) enc_in_step: B::Tensor,
     /// One step's decoder input.
     pub(super) dec_in_step: B::Tensor,
-    /// Encoder and decoder gate gradients of every step, rows as in `enc_in`: allocated by the
-    /// first backward pass, so that evaluation-only workspaces stay small.
-    pub(super) dgates_all: Option<(B::Tensor, B::Tensor)>,
+    /// h^enc_t of step t in rows t·B..(t+1)·B (written by the encoder cell): the input of the
+    /// μ and log σ layers, whose weight gradients are one GEMM over all steps.
+    pub(super) h_enc_all: B::Tensor,
+    /// The initial h^dec in rows 0..B and h^dec_t of step t in rows (t+1)·B..(t+2)·B (written
+    /// by the decoder cell): the read head's inputs are its first T·B rows, the write head's
+    /// and the patch's its last T·B.
+    pub(super) h_dec_all: B::Tensor,
+    /// The output gradients of every step: allocated by the first backward pass, so that
+    /// evaluation-only workspaces stay small.
+    pub(super) grads_all: Option<GradsAll<B::Tensor>>,
     pub(super) kl: B::Tensor,
     pub(super) bce: B::Tensor,
     pub(super) scratch: Scratch<B::Tensor>,
@@ -182,6 +218,7 @@ pub(super) fn write_tape<B: Storage>(
         Some(g) => WriteTape::Attention {
             attn: attn(b, n, g),
             patch: b.zeros(n, g.patch_len()),
+            out: b.zeros(n, 5 + g.patch_len()),
         },
         None => WriteTape::Full,
     }
@@ -212,17 +249,31 @@ impl<B: Backend> Draw<B> {
             cfg.steps as u64,
         );
         let glimpse = |g: Option<Geometry>| g.map_or(0, |g| 5 + (g.fx_len() + g.fy_len()) as u64);
+        let glimpse_head = |g: Option<Geometry>| g.map_or(0, |_| 5);
         let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
         let patch = gw.map_or(0, |g| g.patch_len() as u64);
-        let per_step = cab + glimpse(gr) + 6 * e + 4 * z + 6 * d + glimpse(gw) + patch;
+        let write_out = gw.map_or(0, |g| 5 + g.patch_len() as u64);
+        let per_step = cab + glimpse(gr) + 6 * e + 4 * z + 6 * d + glimpse(gw) + patch + write_out;
+        let heads = glimpse_head(gr) + glimpse_head(gw) + patch;
         let gathered = [
             t * n * (rs + d + e),
             t * n * (z + d),
             t * n * 4 * e,
             t * n * 4 * d,
+            t * n * (e + 2 * z),
+            (t + 1) * n * (d + heads),
         ];
-        let scratch = cab * 3 + 6 * d + 6 * e + 3 * z + 2 * rs + 5 + 2 * glimpse(gr.or(gw)) + patch;
-        let fused = 4 * e * (rs + d + e) + 4 * d * (z + d);
+        let scratch = cab * 3
+            + 6 * d
+            + 6 * e
+            + 3 * z
+            + 2 * rs
+            + 5
+            + 2 * glimpse(gr.or(gw))
+            + patch
+            + write_out;
+        // The fused layers' weight gradients before they are split.
+        let fused = 4 * e * (rs + d + e) + 4 * d * (z + d) + 2 * z * e + 2 * z;
         let total = t * n * per_step
             + gathered.iter().sum::<u64>()
             + n * (scratch + 5 * e + 5 * d + 2 * cab + rs + 2)
@@ -271,7 +322,9 @@ impl<B: Backend> Draw<B> {
             dec_in: b.zeros(cfg.steps * n, cfg.z_size + d),
             enc_in_step: z0(rs + d + e),
             dec_in_step: z0(cfg.z_size + d),
-            dgates_all: None,
+            h_enc_all: b.zeros(cfg.steps * n, e),
+            h_dec_all: b.zeros((cfg.steps + 1) * n, d),
+            grads_all: None,
             kl: z0(1),
             bce: z0(1),
             scratch: self.scratch(b, n, (gr, gw)),
@@ -293,14 +346,29 @@ impl<B: Backend> Draw<B> {
             enc_gates: z0(4 * e),
             enc_c: z0(e),
             enc_h: z0(e),
-            mu: z0(z),
-            logsig: z0(z),
+            mu_logsig: z0(2 * z),
             eps: z0(z),
             z: z0(z),
             dec_gates: z0(4 * d),
             dec_c: z0(d),
             dec_h: z0(d),
             write: write_tape(b, n, geometry(cfg, cfg.write)),
+        }
+    }
+
+    /// The all-steps output gradients for `n` rows a step ([`GradsAll`]).
+    pub(super) fn grads_all(&self, b: &B, n: usize) -> GradsAll<B::Tensor> {
+        let cfg = &self.config;
+        let (t, z) = (cfg.steps, cfg.z_size);
+        let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
+        let head = |g: Option<Geometry>| b.zeros((t + 1) * n, g.map_or(0, |_| 5));
+        GradsAll {
+            dgates_enc: b.zeros(t * n, 4 * cfg.enc_size),
+            dgates_dec: b.zeros(t * n, 4 * cfg.dec_size),
+            dp_read: head(gr),
+            dp_write: head(gw),
+            dpatch: b.zeros((t + 1) * n, gw.map_or(0, |g| g.patch_len())),
+            dmu_logsig: b.zeros(t * n, 2 * z),
         }
     }
 
@@ -332,8 +400,9 @@ impl<B: Backend> Draw<B> {
             dfused_enc: b.zeros(4 * e, rs + d + e),
             dfused_dec: b.zeros(4 * d, z + d),
             dz: z0(z),
-            dmu: z0(z),
-            dlogsig: z0(z),
+            dmu_logsig: z0(2 * z),
+            dlatent_weight: b.zeros(2 * z, e),
+            dlatent_bias: b.zeros(1, 2 * z),
             dxhat: z0(cab),
             dr: z0(rs),
             dp: z0(5),
@@ -342,6 +411,7 @@ impl<B: Backend> Draw<B> {
             dfx_write: z0(fx_len(gw)),
             dfy_write: z0(fy_len(gw)),
             dpatch: z0(gw.map_or(0, |g| g.patch_len())),
+            dwrite_out: z0(gw.map_or(0, |g| 5 + g.patch_len())),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Cases for [`AttentionOps`](crate::backend::AttentionOps): the filterbanks, the read and
-//! the write, each forward then backward; the read writing a copy of r ([`CopyTo`]).
+//! the write, each forward then backward; the read writing a copy of r, and the write
+//! backward and the filterbank backward writing copies of dpatch and dp ([`CopyTo`]).
 
 use super::{rand, signed, tolerance, Host, Io, Output};
 use crate::backend::{Backend, CopyTo, Window, WindowGrads};
@@ -23,6 +24,15 @@ pub(super) enum AttentionCase {
     /// `read_forward_to`: r also into columns 3.. of a wider tensor, or (`into_rows`) into rows
     /// `rows..` of a taller one (random, so a copy that writes too much is caught).
     ReadTo {
+        rows: usize,
+        geo: Geometry,
+        into_rows: bool,
+    },
+    /// `write_backward_to` then `filterbank_backward_to`: dpatch and the finished dp also
+    /// into columns 3.. of wider tensors, or (`into_rows`) into rows `rows..` of taller ones,
+    /// and each into two more (columns 1.. and rows 2..; random, so a copy that writes too much
+    /// is caught).
+    BackwardTo {
         rows: usize,
         geo: Geometry,
         into_rows: bool,
@@ -53,6 +63,21 @@ pub(super) fn copy_cases() -> Vec<AttentionCase> {
             rows: 100,
             geo: geo(2, 28, 28, 1),
             into_rows: false,
+        },
+        AttentionCase::BackwardTo {
+            rows: 3,
+            geo: geo(4, 11, 9, 3),
+            into_rows: false,
+        },
+        AttentionCase::BackwardTo {
+            rows: 3,
+            geo: geo(3, 7, 5, 1),
+            into_rows: true,
+        },
+        AttentionCase::BackwardTo {
+            rows: 100,
+            geo: geo(5, 28, 28, 1),
+            into_rows: true,
         },
     ]
 }
@@ -122,6 +147,15 @@ impl AttentionCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("read_forward_to {to} rows={rows} {}", g(geo))
             }
+            AttentionCase::BackwardTo {
+                rows,
+                geo,
+                into_rows,
+            } => {
+                let to = if *into_rows { "rows" } else { "columns" };
+                let ops = "write_backward_to+filterbank_backward_to";
+                format!("{ops} {to} rows={rows} {}", g(geo))
+            }
         }
     }
 
@@ -179,6 +213,34 @@ impl AttentionCase {
                     },
                 ]
             }
+            AttentionCase::BackwardTo {
+                rows,
+                geo,
+                into_rows,
+            } => {
+                let wider = |cols: usize, s: &mut u64| {
+                    if into_rows {
+                        signed(3 * rows, cols, s)
+                    } else {
+                        signed(rows, cols + 5, s)
+                    }
+                };
+                vec![
+                    attention_params(rows, s),
+                    signed(rows, geo.patch_len(), s),
+                    signed(rows, geo.image_len(), s),
+                    signed(rows, geo.patch_len(), s),
+                    signed(rows, geo.fx_len(), s),
+                    signed(rows, geo.fy_len(), s),
+                    signed(rows, 5, s),
+                    wider(geo.patch_len(), s),
+                    signed(rows, geo.patch_len() + 3, s),
+                    signed(3 * rows, geo.patch_len(), s),
+                    wider(5, s),
+                    signed(rows, 5 + 3, s),
+                    signed(3 * rows, 5, s),
+                ]
+            }
         }
     }
 
@@ -192,8 +254,64 @@ impl AttentionCase {
                 geo,
                 into_rows,
             } => run_read_to(io, (rows, &geo), into_rows),
+            AttentionCase::BackwardTo {
+                rows,
+                geo,
+                into_rows,
+            } => run_backward_to(io, (rows, &geo), into_rows),
         }
     }
+}
+
+/// A copy destination at row `rows` of a taller tensor or column 3 of a wider one.
+fn copy_to<T>(t: &mut T, rows: usize, into_rows: bool) -> CopyTo<'_, T> {
+    if into_rows {
+        CopyTo::Rows(t, rows)
+    } else {
+        CopyTo::Cols(t, 3)
+    }
+}
+
+fn run_backward_to<B: Backend>(
+    io: &mut Io<'_, B>,
+    (rows, geo): (usize, &Geometry),
+    into_rows: bool,
+) -> Vec<Output> {
+    let b = io.b;
+    let (p, patch, dcanvas, mut dpatch) = (io.next(), io.next(), io.next(), io.next());
+    let (mut dfx, mut dfy, mut dp) = (io.next(), io.next(), io.next());
+    let (mut dpatch_copy, mut dpatch_cols, mut dpatch_rows) = (io.next(), io.next(), io.next());
+    let (mut dp_copy, mut dp_cols, mut dp_rows) = (io.next(), io.next(), io.next());
+    let banks = filterbanks(b, &p, rows, geo);
+    let win = window_of(&p, &banks, geo);
+    let grads = WindowGrads {
+        dfx: &mut dfx,
+        dfy: &mut dfy,
+        dp: &mut dp,
+    };
+    // Three copies each: past the two a device may write from its kernel.
+    let to = &mut [
+        copy_to(&mut dpatch_copy, rows, into_rows),
+        CopyTo::Cols(&mut dpatch_cols, 1),
+        CopyTo::Rows(&mut dpatch_rows, 2),
+    ];
+    b.write_backward_to((&patch, win, &dcanvas), &mut dpatch, grads, to);
+    let to = &mut [
+        copy_to(&mut dp_copy, rows, into_rows),
+        CopyTo::Cols(&mut dp_cols, 1),
+        CopyTo::Rows(&mut dp_rows, 2),
+    ];
+    b.filterbank_backward_to(win, (&dfx, &dfy), &mut dp, to);
+    vec![
+        io.out("dpatch", &dpatch),
+        io.out("dpatch copied", &dpatch_copy),
+        io.out("dpatch copied (2)", &dpatch_cols),
+        io.out("dpatch copied (3)", &dpatch_rows),
+        io.out("dp", &dp),
+        io.out("dp copied", &dp_copy),
+        io.out("dp copied (2)", &dp_cols),
+        io.out("dp copied (3)", &dp_rows),
+    ]
 }
 
 fn run_read_to<B: Backend>(

@@ -1,11 +1,11 @@
 //! Cases for [`MatrixOps`](crate::backend::MatrixOps): the GEMM in every transpose (alone and
-//! with a bias row, `gemm_bias`), scaling, the reductions, and bias rows (with [`Storage::broadcast_rows`], which fills the same
+//! with a bias row, `gemm_bias`; writing column blocks to other tensors, `gemm_to`), scaling, the reductions, and bias rows (with [`Storage::broadcast_rows`], which fills the same
 //! tensor shape).
 //!
 //! [`Storage::broadcast_rows`]: crate::backend::Storage::broadcast_rows
 
 use super::{signed, tolerance, Host, Io, Output};
-use crate::backend::{Backend, Gemm, Mat};
+use crate::backend::{Backend, ColsTo, Gemm, Mat};
 
 /// A matrix op and its sizes.
 #[derive(Clone, Debug)]
@@ -19,6 +19,16 @@ pub(super) enum MatrixCase {
         alpha: f64,
         beta: f64,
         /// Through `gemm_bias`, with a random bias row.
+        bias: bool,
+    },
+    /// `gemm_to` (`n` ≥ 8) with four copies of column blocks (the first, overwriting, from
+    /// column 1 of its destination; an accumulating one of n − 5 columns; the last two
+    /// columns; and a fourth, accumulating, past the three a device may fuse).
+    GemmTo {
+        m: usize,
+        n: usize,
+        k: usize,
+        tb: bool,
         bias: bool,
     },
     Scale {
@@ -118,6 +128,21 @@ pub(super) fn gemm_bias_cases() -> Vec<MatrixCase> {
     v
 }
 
+/// `gemm_to` at odd sizes, with and without a bias, and at the model's uses: an LSTM's input
+/// gradient (100 × 1024 · 1024 × 520) split into its parts, and the write head and patch as
+/// one layer (30 outputs from h^dec, with the bias).
+pub(super) fn gemm_to_cases() -> Vec<MatrixCase> {
+    [
+        (7, 11, 5, false, false),
+        (9, 13, 50, true, true),
+        (100, 520, 1024, false, false),
+        (100, 30, 256, true, true),
+    ]
+    .into_iter()
+    .map(|(m, n, k, tb, bias)| MatrixCase::GemmTo { m, n, k, tb, bias })
+    .collect()
+}
+
 /// Bias rows at odd sizes and at the gates'.
 pub(super) fn bias_cases() -> Vec<MatrixCase> {
     [(3, 7), (100, 1024)]
@@ -142,6 +167,9 @@ impl MatrixCase {
                 let op = if bias { "gemm_bias" } else { "gemm" };
                 format!("{op} {m}x{k}·{k}x{n} ta={ta} tb={tb} α={alpha} β={beta}")
             }
+            MatrixCase::GemmTo { m, n, k, tb, bias } => {
+                format!("gemm_to {m}x{k}·{k}x{n} tb={tb} bias={bias}, 4 column copies")
+            }
             MatrixCase::Scale { n } => format!("scale n={n}"),
             MatrixCase::Sums { rows, cols } => format!("sum/sum_squares/sum_rows {rows}x{cols}"),
             MatrixCase::Bias { rows, cols } => format!("add_bias/broadcast_rows {rows}x{cols}"),
@@ -150,7 +178,9 @@ impl MatrixCase {
 
     pub(super) fn tolerance(&self) -> f64 {
         match self {
-            MatrixCase::Gemm { .. } | MatrixCase::Sums { .. } => tolerance::GEMM,
+            MatrixCase::Gemm { .. } | MatrixCase::GemmTo { .. } | MatrixCase::Sums { .. } => {
+                tolerance::GEMM
+            }
             MatrixCase::Scale { .. } | MatrixCase::Bias { .. } => tolerance::POINTWISE,
         }
     }
@@ -174,6 +204,24 @@ impl MatrixCase {
                     v.push(signed(1, n, s));
                 }
                 v
+            }
+            MatrixCase::GemmTo { m, n, k, tb, bias } => {
+                let b = if tb { signed(n, k, s) } else { signed(k, n, s) };
+                vec![
+                    signed(m, k, s),
+                    b,
+                    signed(m, n, s),
+                    signed(1, n, s),
+                    signed(m, 6, s),
+                    signed(m, n - 3, s),
+                    signed(m, 7, s),
+                    signed(m, 3, s),
+                ]
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| bias || *i != 3)
+                .map(|(_, h)| h)
+                .collect()
             }
             MatrixCase::Scale { n } => vec![signed(1, n, s)],
             MatrixCase::Sums { rows, cols } | MatrixCase::Bias { rows, cols } => {
@@ -203,6 +251,7 @@ impl MatrixCase {
                 }
                 vec![io.out("c", &c)]
             }
+            MatrixCase::GemmTo { n, tb, bias, .. } => run_gemm_to(io, n, tb, bias),
             MatrixCase::Scale { .. } => {
                 let mut t = io.next();
                 b.scale(&mut t, 1.7);
@@ -222,6 +271,40 @@ impl MatrixCase {
 
 /// Every reduction of one tensor (and of it with the row tensor), then the column sums
 /// added into the row tensor.
+fn run_gemm_to<B: Backend>(io: &mut Io<'_, B>, n: usize, tb: bool, bias: bool) -> Vec<Output> {
+    let b = io.b;
+    let (a, bb, mut c) = (io.next(), io.next(), io.next());
+    let bias_row = bias.then(|| io.next());
+    let (mut d0, mut d1, mut d2, mut d3) = (io.next(), io.next(), io.next(), io.next());
+    let g = Gemm::new(
+        Mat::n(&a),
+        Mat {
+            t: &bb,
+            transposed: tb,
+        },
+    );
+    let mut copies = [
+        ColsTo {
+            dst_col: 1,
+            ..ColsTo::set(&mut d0, 0, 3)
+        },
+        ColsTo::add(&mut d1, 3, n - 5),
+        ColsTo {
+            dst_col: 4,
+            ..ColsTo::set(&mut d2, n - 2, 2)
+        },
+        ColsTo::add(&mut d3, 1, 2),
+    ];
+    b.gemm_to(&mut c, g, bias_row.as_ref(), &mut copies);
+    vec![
+        io.out("c", &c),
+        io.out("copy 0", &d0),
+        io.out("copy 1 (added)", &d1),
+        io.out("copy 2", &d2),
+        io.out("copy 3 (added)", &d3),
+    ]
+}
+
 fn run_sums<B: Backend>(io: &mut Io<'_, B>) -> Vec<Output> {
     let b = io.b;
     let (src, mut dst) = (io.next(), io.next());

@@ -18,11 +18,11 @@
 //! | family | file | cases |
 //! |---|---|---|
 //! | [`Storage`](crate::backend::Storage) | `storage.rs` | fill, copy_cols, copy_rows, transpose_rows |
-//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows), gemm_bias |
+//! | [`MatrixOps`](crate::backend::MatrixOps) | `matrix.rs` | gemm, scale, the sums, add_bias (with broadcast_rows), gemm_bias, gemm_to (column blocks copied) |
 //! | [`LstmOps`](crate::backend::LstmOps) | `lstm.rs` | the cell forward and backward (alone and writing copies: `lstm_forward_to`, `lstm_backward_to`) |
-//! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write |
+//! | [`AttentionOps`](crate::backend::AttentionOps) | `attention.rs` | filterbanks, read (alone and writing a copy: `read_forward_to`), write; the backwards writing copies (`write_backward_to`, `filterbank_backward_to`) |
 //! | [`LossOps`](crate::backend::LossOps) | `loss.rs` | canvas error, Bernoulli loss, softmax cross-entropy |
-//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone and writing a copy: `sample_latent_to`), latent_log_ratio |
+//! | [`SamplingOps`](crate::backend::SamplingOps) | `sampling.rs` | fill_normal, sample_latent (alone, writing a copy: `sample_latent_to`, and drawing ε: `sample_latent_drawn_to`), its backward writing copies (`sample_latent_backward_to`), latent_log_ratio |
 //! | [`OptimOps`](crate::backend::OptimOps) | `optim.rs` | adam, the ledger (sums_into, step_verdict, adam_checked) |
 
 mod attention;
@@ -261,6 +261,7 @@ fn cases() -> Vec<Op> {
     v.extend(loss::cases().into_iter().map(Op::Loss));
     v.extend(sampling::latent_cases().into_iter().map(Op::Sampling));
     v.extend(matrix::gemm_bias_cases().into_iter().map(Op::Matrix));
+    v.extend(matrix::gemm_to_cases().into_iter().map(Op::Matrix));
     v.extend(lstm::copy_cases().into_iter().map(Op::Lstm));
     v.extend(attention::copy_cases().into_iter().map(Op::Attention));
     v.extend(sampling::copy_cases().into_iter().map(Op::Sampling));

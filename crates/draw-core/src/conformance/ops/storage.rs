@@ -19,6 +19,11 @@ pub(super) enum StorageCase {
         rows: usize,
         cols: usize,
     },
+    /// `copy_rows_from`: `rows` rows from row `rows + 1` of a taller tensor.
+    CopyRowsFrom {
+        rows: usize,
+        cols: usize,
+    },
     Transpose {
         rows: usize,
         cols: usize,
@@ -26,7 +31,7 @@ pub(super) enum StorageCase {
 }
 
 /// The copies: a narrow block into a wide tensor and an LSTM's columns accumulated into the
-/// gate input; row gathers and transposes at odd and at the gate GEMM's sizes.
+/// gate input; row gathers, row splits and transposes at odd and at the model's sizes.
 pub(super) fn copy_cases() -> Vec<StorageCase> {
     use StorageCase::*;
     vec![
@@ -47,6 +52,11 @@ pub(super) fn copy_cases() -> Vec<StorageCase> {
             rows: 100,
             cols: 1024,
         },
+        CopyRowsFrom { rows: 3, cols: 7 },
+        CopyRowsFrom {
+            rows: 100,
+            cols: 256,
+        },
         Transpose { rows: 3, cols: 7 },
         Transpose {
             rows: 1024,
@@ -66,6 +76,7 @@ impl StorageCase {
                 acc,
             } => format!("copy_cols rows={rows} {src_cols}→{dst_cols} accumulate={acc}"),
             StorageCase::CopyRows { rows, cols } => format!("copy_rows {rows}x{cols}"),
+            StorageCase::CopyRowsFrom { rows, cols } => format!("copy_rows_from {rows}x{cols}"),
             StorageCase::Transpose { rows, cols } => format!("transpose_rows {rows}x{cols}"),
         }
     }
@@ -86,6 +97,9 @@ impl StorageCase {
             } => vec![signed(rows, src_cols, s), signed(rows, dst_cols, s)],
             StorageCase::CopyRows { rows, cols } => {
                 vec![signed(rows, cols, s), signed(3 * rows + 1, cols, s)]
+            }
+            StorageCase::CopyRowsFrom { rows, cols } => {
+                vec![signed(3 * rows + 1, cols, s), signed(rows, cols, s)]
             }
             StorageCase::Transpose { rows, cols } => {
                 vec![signed(rows, cols, s), signed(cols + 5, rows, s)]
@@ -115,6 +129,11 @@ impl StorageCase {
             StorageCase::CopyRows { rows, .. } => {
                 let (src, mut dst) = (io.next(), io.next());
                 b.copy_rows(&src, &mut dst, rows + 1);
+                vec![io.out("dst", &dst)]
+            }
+            StorageCase::CopyRowsFrom { rows, .. } => {
+                let (src, mut dst) = (io.next(), io.next());
+                b.copy_rows_from(&src, rows + 1, &mut dst);
                 vec![io.out("dst", &dst)]
             }
             StorageCase::Transpose { .. } => {
