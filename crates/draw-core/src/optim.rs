@@ -121,39 +121,6 @@ impl<B: Backend, P: ParamSet<B::Tensor, Of<B::Tensor> = P>> Adam<B, P> {
         Ok(adam)
     }
 
-    /// The global L2 norm of `grads`.
-    pub fn grad_norm(b: &B, grads: &P) -> f64 {
-        let tensors: Vec<&B::Tensor> = grads.named().into_iter().map(|(_, g)| g).collect();
-        b.sum_squares_all(&tensors).iter().sum::<f64>().sqrt()
-    }
-
-    /// One update. Returns the gradient norm before clipping; refuses (leaving the parameters
-    /// untouched) when it is not finite.
-    pub fn update(&mut self, b: &B, params: &mut P, grads: &P, cfg: &TrainConfig) -> Result<f64> {
-        let norm = Self::grad_norm(b, grads);
-        if !norm.is_finite() {
-            return Err(DrawError::NonFinite {
-                what: "gradient norm",
-                step: self.steps + 1,
-            });
-        }
-        self.steps += 1;
-        let grad_scale = match cfg.clip_norm {
-            Some(c) if norm > c => c / norm,
-            _ => 1.0,
-        };
-        let step = self.constants(cfg, grad_scale);
-        let grads = grads.named();
-        let ms = self.m.named_mut();
-        let vs = self.v.named_mut();
-        for ((((_, p), (_, g)), (_, m)), (_, v)) in
-            params.named_mut().into_iter().zip(grads).zip(ms).zip(vs)
-        {
-            b.adam(p, g, m, v, &step);
-        }
-        Ok(norm)
-    }
-
     /// One update decided on the device: each tensor's [`OptimOps::adam_checked`] reads the
     /// clipping factor from `ledger` and does nothing when the ledger's verdict skipped the
     /// step. Counts the step as taken; [`Adam::take_back`] uncounts the skipped ones once the

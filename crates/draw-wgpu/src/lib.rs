@@ -448,6 +448,26 @@ impl WgpuBackend {
         }
     }
 
+    /// `out[at + k]` = Σ ts[k] (Σ ts[k]² when `squares`): one single-workgroup dispatch each,
+    /// nothing read back.
+    pub(crate) fn reduce_into(
+        &self,
+        ts: &[&WgpuTensor],
+        out: &WgpuTensor,
+        at: usize,
+        squares: bool,
+    ) {
+        for (k, t) in ts.iter().enumerate() {
+            let p = ReduceParams {
+                len: params::dim(t.len()),
+                slot: params::dim(at + k),
+                squares: squares.into(),
+                ..Default::default()
+            };
+            self.dispatch(Kernel::Reduce, p, &[t, out], (1, 1));
+        }
+    }
+
     /// Reduces each tensor (Σx or Σx²) into one slot of the results buffer and reads all slots
     /// back in one copy.
     fn reduce_all(&self, ts: &[&WgpuTensor], squares: bool) -> Vec<f64> {
@@ -456,15 +476,7 @@ impl WgpuBackend {
             *results = Some(self.new_tensor(1, ts.len().next_power_of_two().max(64)));
         }
         let out = results.as_ref().expect("results buffer");
-        for (slot, t) in ts.iter().enumerate() {
-            let p = ReduceParams {
-                len: params::dim(t.len()),
-                slot: params::dim(slot),
-                squares: squares.into(),
-                ..Default::default()
-            };
-            self.dispatch(Kernel::Reduce, p, &[t, out], (1, 1));
-        }
+        self.reduce_into(ts, out, 0, squares);
         self.read(out, ts.len())
             .into_iter()
             .map(f64::from)

@@ -15,7 +15,7 @@ use crate::kernels::Kernel;
 use crate::params::{
     dim, AdamParams, AttentionParams, BroadcastParams, CopyColsParams, CopyOutParams,
     CopyRowsParams, ElementwiseParams, FillParams, GemmParams, LatentParams, NormalParams,
-    ReduceParams, ScaleParams, ShapeParams, TransposeParams, VerdictParams, XentParams,
+    ScaleParams, ShapeParams, TransposeParams, VerdictParams, XentParams,
 };
 use crate::{grid, workgroups, WgpuBackend, WgpuTensor};
 
@@ -898,15 +898,7 @@ impl OptimOps for WgpuBackend {
 
     fn sums_into(&self, ts: &[&WgpuTensor], ledger: &mut WgpuTensor, at: usize, squares: bool) {
         assert!(at + ts.len() <= ledger.len(), "sums_into past the ledger");
-        for (k, t) in ts.iter().enumerate() {
-            let p = ReduceParams {
-                len: dim(t.len()),
-                slot: dim(at + k),
-                squares: squares.into(),
-                ..Default::default()
-            };
-            self.dispatch(Kernel::Reduce, p, &[t, ledger], (1, 1));
-        }
+        self.reduce_into(ts, ledger, at, squares);
     }
 
     fn step_verdict(&self, ledger: &mut WgpuTensor, v: &Verdict) {

@@ -1,13 +1,13 @@
 //! The optimiser's fused update, and the training ledger that lets a step decide on the
 //! device whether to take it ([`crate::kernels::ledger`]).
 
-use super::Storage;
+use super::MatrixOps;
 use crate::kernels::ledger::{self, Verdict};
 use crate::kernels::pointwise::{self, AdamStep};
 use crate::Float;
 
 /// Optimiser updates (multi-tensor variants belong here too).
-pub trait OptimOps: Storage {
+pub trait OptimOps: MatrixOps {
     /// One Adam update of `p` from gradient `g` and moments `m`, `v`.
     fn adam(
         &self,
@@ -26,15 +26,16 @@ pub trait OptimOps: Storage {
     }
 
     /// `ledger[at + i]` = Σ of `ts[i]` (Σ of squares when `squares`), left on the device: a
-    /// step's loss and gradient sums for [`OptimOps::step_verdict`]. Default: the host sums.
+    /// step's loss and gradient sums for [`OptimOps::step_verdict`]. Default:
+    /// [`MatrixOps::sum`] or [`MatrixOps::sum_squares`] of each, written into the ledger.
     fn sums_into(&self, ts: &[&Self::Tensor], ledger: &mut Self::Tensor, at: usize, squares: bool) {
         let mut l = self.download(ledger);
         for (slot, t) in l[at..at + ts.len()].iter_mut().zip(ts) {
-            let s: f64 = self
-                .download(t)
-                .iter()
-                .map(|x| if squares { x.f64() * x.f64() } else { x.f64() })
-                .sum();
+            let s = if squares {
+                self.sum_squares(t)
+            } else {
+                self.sum(t)
+            };
             *slot = Self::F::of(s);
         }
         self.upload(ledger, &l);
