@@ -82,6 +82,11 @@ pub struct TrainArgs {
     /// GEMMs, submits, blocking read-backs, bytes read back; `--backend wgpu` only).
     #[arg(long)]
     pub trace_gpu: bool,
+    /// Debugging: each metrics line also records, per parameter tensor, the norm of the last
+    /// step's gradient (`grad_norms`) and the largest |value| (`param_max`): one extra
+    /// read-back per line.
+    #[arg(long)]
+    pub log_grad_norms: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
 }

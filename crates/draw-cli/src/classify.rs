@@ -73,6 +73,7 @@ pub struct ClassifyPlan {
     max_steps: Option<u64>,
     backend: BackendChoice,
     force: bool,
+    log_grad_norms: bool,
 }
 
 /// Where a classifier run stands at a checkpoint; the random streams are keyed by position.
@@ -144,6 +145,7 @@ impl ClassifyPlan {
             max_steps: a.max_steps,
             backend: BackendChoice::from_args(&a.backend)?,
             force: a.force,
+            log_grad_norms: a.log_grad_norms,
         })
     }
 
@@ -183,6 +185,7 @@ impl ClassifyPlan {
             max_steps: a.max_steps,
             backend: BackendChoice::from_args(&a.backend)?,
             force: false,
+            log_grad_norms: a.log_grad_norms,
         })
     }
 }
@@ -418,7 +421,12 @@ impl<B: Backend> Session<'_, B> {
         if logs_at(step, &self.plan) && self.window.taken > 0 {
             let (w, norm) = (self.window.loss, self.window.mean_grad_norm());
             let ips = self.window.per_second(w.examples);
-            self.metrics.log(&json!({"step": step, "epoch": self.epoch, "loss": w.mean_loss(), "train_error": w.error_percent(), "grad_norm": norm, "lr": self.trainer.config.learning_rate, "images_per_sec": ips}))?;
+            let mut line = json!({"step": step, "epoch": self.epoch, "loss": w.mean_loss(), "train_error": w.error_percent(), "grad_norm": norm, "lr": self.trainer.config.learning_rate, "images_per_sec": ips});
+            if self.plan.log_grad_norms {
+                let (grads, params) = (self.trainer.grads(), self.trainer.model.params());
+                crate::train::add_tensor_report(&mut line, self.b, grads, params);
+            }
+            self.metrics.log(&line)?;
             eprintln!(
                 "step {step}: loss {:.3}, train error {:.1} %, {ips:.0} img/s",
                 w.mean_loss(),

@@ -98,6 +98,9 @@ pub struct TrainPlan {
     pub force: bool,
     /// Print each step's device work on stderr (`--trace-gpu`).
     pub trace_gpu: bool,
+    /// Per-tensor gradient norms and parameter maxima in each metrics line
+    /// (`--log-grad-norms`).
+    pub log_grad_norms: bool,
     /// The model and optimiser flags given on the command line, which a resumed run refuses
     /// (it keeps the checkpoint's).
     pub overrides: Vec<&'static str>,
@@ -255,6 +258,7 @@ impl TrainPlan {
             resume: a.resume.as_deref().map(resume_checkpoint),
             force: a.force,
             trace_gpu: a.trace_gpu,
+            log_grad_norms: a.log_grad_norms,
             overrides: overrides(a),
         })
     }

@@ -13,7 +13,8 @@ use crate::run_dir::{MetricsLog, RunDir};
 use crate::sample::write_samples;
 use anyhow::{bail, Context, Result};
 use draw_core::checkpoint;
-use draw_core::{Backend, Draw, DrawError, Loss, TrainWindow, Trainer};
+use draw_core::params::ParamSet;
+use draw_core::{Backend, Draw, DrawError, Float, Loss, TrainWindow, Trainer};
 use draw_data::{binarize_keyed, Batcher, Dataset};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -31,6 +32,28 @@ pub const MAX_SKIPPED_STEPS: u32 = 20;
 pub const MAX_FAILED_SAVES: u32 = 3;
 /// Exit status after a clean stop on SIGINT/SIGTERM (128 + SIGINT, as shells report it).
 pub const INTERRUPTED_EXIT: i32 = 130;
+
+/// Adds to a metrics line, per parameter tensor, the norm of the last step's gradient
+/// (`grad_norms`) and the largest |value| (`param_max`), for `--log-grad-norms`: which
+/// tensors a gradient spike comes from, and which parameters drift.
+pub fn add_tensor_report<B: Backend, P: ParamSet<B::Tensor>>(
+    line: &mut serde_json::Value,
+    b: &B,
+    grads: &P,
+    params: &P,
+) {
+    let each = |set: &P, f: fn(&[B::F]) -> f64| {
+        let entries = set
+            .named()
+            .into_iter()
+            .map(|(name, t)| (name.to_string(), json!(f(&b.download(t)))));
+        serde_json::Value::Object(entries.collect())
+    };
+    line["grad_norms"] = each(grads, |v| {
+        v.iter().map(|x| x.f64() * x.f64()).sum::<f64>().sqrt()
+    });
+    line["param_max"] = each(params, |v| v.iter().fold(0.0, |m, x| x.f64().abs().max(m)));
+}
 
 /// `draw train`.
 pub fn train(a: TrainArgs) -> Result<()> {
@@ -418,7 +441,16 @@ impl<'b, B: Backend> TrainSession<'b, B> {
             l.mean_latent(),
             ips
         ));
-        self.metrics.log(&json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": w.mean_grad_norm(), "lr": self.trainer.config.learning_rate, "images_per_sec": ips, "elapsed_sec": self.elapsed()}))
+        let mut line = json!({"step": step, "epoch": self.at.epoch, "loss": l.mean_total(), "lx": l.mean_reconstruction(), "lz": l.mean_latent(), "grad_norm": w.mean_grad_norm(), "lr": self.trainer.config.learning_rate, "images_per_sec": ips, "elapsed_sec": self.elapsed()});
+        if self.plan.log_grad_norms {
+            add_tensor_report(
+                &mut line,
+                self.b,
+                self.trainer.grads(),
+                self.trainer.model.params(),
+            );
+        }
+        self.metrics.log(&line)
     }
 
     /// The epoch's checkpoint, its test bound, and its line on the terminal and in the metrics;

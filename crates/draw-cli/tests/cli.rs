@@ -773,3 +773,57 @@ fn a_generative_run_keeps_its_lowest_test_bound_checkpoint() {
     );
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn grad_norm_logging_splits_the_step_norm_by_tensor() {
+    let out = tmp("grad-norms");
+    let data = mnist();
+    ok(&[
+        "train",
+        "--preset",
+        "quick",
+        "--steps",
+        "3",
+        "--max-steps",
+        "2",
+        "--log-every",
+        "1",
+        "--log-grad-norms",
+        "--batch-size",
+        "20",
+        "--train-limit",
+        "40",
+        "--test-limit",
+        "20",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let metrics = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = metrics
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["grad_norms"].is_object())
+        .collect();
+    assert_eq!(lines.len(), 2, "one line per step: {metrics}");
+    for line in &lines {
+        let norms = line["grad_norms"].as_object().unwrap();
+        assert!(norms.contains_key("encoder.weight_ih") && norms.contains_key("write.bias"));
+        // Each line covers one step, so the tensors' norms make up the step's global norm.
+        let total = norms
+            .values()
+            .map(|v| v.as_f64().unwrap().powi(2))
+            .sum::<f64>()
+            .sqrt();
+        let global = line["grad_norm"].as_f64().unwrap();
+        assert!(
+            (total - global).abs() <= 1e-4 * global,
+            "{total} vs {global}"
+        );
+        let maxima = line["param_max"].as_object().unwrap();
+        assert_eq!(maxima.len(), norms.len());
+        assert!(maxima["decoder.weight_hh"].as_f64().unwrap() > 0.0);
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
