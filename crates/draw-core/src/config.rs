@@ -291,8 +291,8 @@ fn paper_presets() -> Vec<Preset> {
                 height: 60,
                 ..mnist_model(64, Glimpse::Attention { n: 2 }, Glimpse::Attention { n: 5 })
             },
-            // At 1e-3 the read's intensity γ grows to e⁵ within two epochs and the gradient
-            // through it explodes (README, "mnist2 and its learning rate"); 3e-4 holds.
+            // At 1e-3 the gradient through the read head explodes within two epochs (README,
+            // "mnist2 and its learning rate"); 3e-4 holds longer, not yet shown to be stable.
             train: TrainConfig {
                 learning_rate: 3e-4,
                 ..three_epochs.clone()
