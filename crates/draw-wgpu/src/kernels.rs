@@ -42,6 +42,21 @@ const PLAIN: &[Wgsl] = &[];
 const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 /// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
+/// The read backward's dF_X and dF_Y, one element each (`read_dfx`, `read_dfy`).
+const READ_DF: &[Wgsl] = &[
+    wgsl!("attention_common.wgsl"),
+    wgsl!("read_images.wgsl"),
+    wgsl!("read_backward_dfx.wgsl"),
+    wgsl!("read_backward_dfy.wgsl"),
+];
+/// The write backward's dF_X and dF_Y, one element each (`write_dfx`, `write_dfy`), and the
+/// workgroup sum.
+const WRITE_DF: &[Wgsl] = &[
+    wgsl!("attention_common.wgsl"),
+    wgsl!("workgroup_sum.wgsl"),
+    wgsl!("write_backward_dfx.wgsl"),
+    wgsl!("write_backward_dfy.wgsl"),
+];
 /// The softmax kernels (binding `logits`).
 const SOFTMAX: &[Wgsl] = &[wgsl!("softmax_common.wgsl")];
 /// The GEMMs' store of C and of its column copies.
@@ -270,20 +285,17 @@ kernels! {
         params: AttentionParams,
         bindings: [fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite],
     }
-    /// Attention read backward, to F_X.
-    ReadBackwardDfx {
-        shader: wgsl!("read_backward_dfx.wgsl"), headers: READ, entry: Threads,
+    /// Attention read backward, to F_X and F_Y (one dispatch, threads split between them).
+    ReadBackwardDf {
+        shader: wgsl!("read_backward_df.wgsl"), headers: READ_DF, entry: Threads,
         params: AttentionParams,
-        bindings: [x: Read, xhat: Read, fy: Read, p: Read, dr: Read, dfx: ReadWrite],
+        bindings: [
+            x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dfx: ReadWrite,
+            dfy: ReadWrite,
+        ],
     }
-    /// Attention read backward, to F_Y.
-    ReadBackwardDfy {
-        shader: wgsl!("read_backward_dfy.wgsl"), headers: READ, entry: Threads,
-        params: AttentionParams,
-        bindings: [x: Read, xhat: Read, fx: Read, p: Read, dr: Read, dfy: ReadWrite],
-    }
-    /// Attention read or write backward, to log γ in closed form from dF_X (one workgroup
-    /// per row; `gamma_sign` +1 for a read, −1 for a write).
+    /// Attention read backward, to log γ in closed form from dF_X (one workgroup per row;
+    /// `gamma_sign` +1 for a read, −1 for a write).
     GammaBackward {
         shader: wgsl!("gamma_backward.wgsl"), headers: ATTENTION_SUM, entry: Threads,
         params: AttentionParams,
@@ -305,17 +317,15 @@ kernels! {
             dpatch_copy1: ReadWrite,
         ],
     }
-    /// Attention write backward, to F_X.
-    WriteBackwardDfx {
-        shader: wgsl!("write_backward_dfx.wgsl"), headers: ATTENTION, entry: Threads,
+    /// Attention write backward, to F_X, F_Y and log γ (in closed form from dF_X), one
+    /// workgroup per row.
+    WriteBackwardDf {
+        shader: wgsl!("write_backward_df.wgsl"), headers: WRITE_DF, entry: Threads,
         params: AttentionParams,
-        bindings: [pw: Read, fy: Read, p: Read, dc: Read, dfx: ReadWrite],
-    }
-    /// Attention write backward, to F_Y.
-    WriteBackwardDfy {
-        shader: wgsl!("write_backward_dfy.wgsl"), headers: ATTENTION, entry: Threads,
-        params: AttentionParams,
-        bindings: [pw: Read, fx: Read, p: Read, dc: Read, dfy: ReadWrite],
+        bindings: [
+            pw: Read, fx: Read, fy: Read, p: Read, dc: Read, dfx: ReadWrite, dfy: ReadWrite,
+            dp: ReadWrite,
+        ],
     }
     /// x̂ = x − σ(c).
     CanvasError {

@@ -549,16 +549,10 @@ impl AttentionOps for WgpuBackend {
             grid(dxhat.len()),
         );
         self.dispatch(
-            Kernel::ReadBackwardDfx,
+            Kernel::ReadBackwardDf,
             a,
-            &[x, xhat, fy, p, dr, dfx],
-            grid(dfx.len()),
-        );
-        self.dispatch(
-            Kernel::ReadBackwardDfy,
-            a,
-            &[x, xhat, fx, p, dr, dfy],
-            grid(dfy.len()),
+            &[x, xhat, fx, fy, p, dr, dfx, dfy],
+            grid(dfx.len() + dfy.len()),
         );
         let g = AttentionParams {
             gamma_sign: 1.0,
@@ -633,7 +627,7 @@ fn attention_copies<'a>(
 }
 
 impl WgpuBackend {
-    /// The attention write backward's four dispatches, the patch's gradient also written to
+    /// The attention write backward's two dispatches, the patch's gradient also written to
     /// `dpatch_copies` (the first two by the kernel, any more by copy ops).
     fn write_backward_dispatches(
         &self,
@@ -659,25 +653,9 @@ impl WgpuBackend {
             to.copy(self, dpatch);
         }
         self.dispatch(
-            Kernel::WriteBackwardDfx,
+            Kernel::WriteBackwardDf,
             a,
-            &[patch, fy, p, dc, dfx],
-            grid(dfx.len()),
-        );
-        self.dispatch(
-            Kernel::WriteBackwardDfy,
-            a,
-            &[patch, fx, p, dc, dfy],
-            grid(dfy.len()),
-        );
-        let g = AttentionParams {
-            gamma_sign: -1.0,
-            ..a
-        };
-        self.dispatch(
-            Kernel::GammaBackward,
-            g,
-            &[fx, dfx, p, dp],
+            &[patch, fx, fy, p, dc, dfx, dfy, dp],
             workgroups(rows as u64),
         );
     }
