@@ -42,6 +42,10 @@ const PLAIN: &[Wgsl] = &[];
 const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 /// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
+/// The read backward's x̂ gradient at one pixel (`read_dxhat`).
+const READ_DXHAT: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_dxhat.wgsl")];
+/// The attention write's value at one pixel (`write_pixel`).
+const WRITE_PIXEL: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("write_pixel.wgsl")];
 /// The read backward's dF_X and dF_Y, one element each (`read_dfx`, `read_dfy`).
 const READ_DF: &[Wgsl] = &[
     wgsl!("attention_common.wgsl"),
@@ -281,9 +285,18 @@ kernels! {
     }
     /// Attention read backward, to x̂.
     ReadBackwardDxhat {
-        shader: wgsl!("read_backward_dxhat.wgsl"), headers: ATTENTION, entry: Threads,
+        shader: wgsl!("read_backward_dxhat.wgsl"), headers: READ_DXHAT, entry: Threads,
         params: AttentionParams,
         bindings: [fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite],
+    }
+    /// Attention read backward, to x̂, carried on to the canvas (the canvas error's backward).
+    ReadBackwardCanvas {
+        shader: wgsl!("read_backward_canvas.wgsl"), headers: READ_DXHAT, entry: Threads,
+        params: AttentionParams,
+        bindings: [
+            x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite,
+            dc: ReadWrite,
+        ],
     }
     /// Attention read backward, to F_X and F_Y (one dispatch, threads split between them).
     ReadBackwardDf {
@@ -303,9 +316,15 @@ kernels! {
     }
     /// Attention write, added to the canvas.
     WriteForward {
-        shader: wgsl!("write_forward.wgsl"), headers: ATTENTION, entry: Threads,
+        shader: wgsl!("write_forward.wgsl"), headers: WRITE_PIXEL, entry: Threads,
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
+    }
+    /// Attention write, added to the canvas, then x̂ = x − σ(canvas).
+    WriteForwardError {
+        shader: wgsl!("write_forward_error.wgsl"), headers: WRITE_PIXEL, entry: Threads,
+        params: AttentionParams,
+        bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite, x: Read, xhat: ReadWrite],
     }
     /// Attention write backward, to the patch, also written to up to two copies
     /// (placeholders bind `dpatch`).

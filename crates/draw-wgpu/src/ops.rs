@@ -539,31 +539,14 @@ impl AttentionOps for WgpuBackend {
         grads: WindowGrads<'_, WgpuTensor>,
     ) {
         let Window { p, fx, fy, geo } = win;
-        let WindowGrads { dfx, dfy, dp } = grads;
-        let rows = x.rows;
-        let a = attention(geo, rows);
+        let a = attention(geo, x.rows);
         self.dispatch(
             Kernel::ReadBackwardDxhat,
             a,
             &[fx, fy, p, dr, dxhat],
             grid(dxhat.len()),
         );
-        self.dispatch(
-            Kernel::ReadBackwardDf,
-            a,
-            &[x, xhat, fx, fy, p, dr, dfx, dfy],
-            grid(dfx.len() + dfy.len()),
-        );
-        let g = AttentionParams {
-            gamma_sign: 1.0,
-            ..a
-        };
-        self.dispatch(
-            Kernel::GammaBackward,
-            g,
-            &[fx, dfx, p, dp],
-            workgroups(rows as u64),
-        );
+        self.read_backward_filters((x, xhat), win, dr, grads);
     }
 
     fn write_forward(
@@ -580,6 +563,50 @@ impl AttentionOps for WgpuBackend {
             &[patch, fx, fy, p, canvas],
             grid(canvas.len()),
         );
+    }
+
+    fn write_forward_error(
+        &self,
+        patch: &WgpuTensor,
+        win: Window<'_, WgpuTensor>,
+        canvas: &mut WgpuTensor,
+        (x, xhat): (&WgpuTensor, &mut WgpuTensor),
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        assert!(
+            x.shape() == canvas.shape() && xhat.shape() == canvas.shape(),
+            "write_forward_error: x, x̂ and the canvas differ in shape"
+        );
+        let a = attention(geo, patch.rows);
+        self.dispatch(
+            Kernel::WriteForwardError,
+            a,
+            &[patch, fx, fy, p, canvas, x, xhat],
+            grid(canvas.len()),
+        );
+    }
+
+    fn read_backward_canvas(
+        &self,
+        (x, xhat): (&WgpuTensor, &WgpuTensor),
+        win: Window<'_, WgpuTensor>,
+        dr: &WgpuTensor,
+        (dxhat, dcanvas): (&mut WgpuTensor, &mut WgpuTensor),
+        grads: WindowGrads<'_, WgpuTensor>,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        assert!(
+            dcanvas.shape() == dxhat.shape(),
+            "read_backward_canvas: dx̂ and the canvas gradient differ in shape"
+        );
+        let a = attention(geo, x.rows);
+        self.dispatch(
+            Kernel::ReadBackwardCanvas,
+            a,
+            &[x, xhat, fx, fy, p, dr, dxhat, dcanvas],
+            grid(dxhat.len()),
+        );
+        self.read_backward_filters((x, xhat), win, dr, grads);
     }
 
     fn write_backward(
@@ -627,6 +654,37 @@ fn attention_copies<'a>(
 }
 
 impl WgpuBackend {
+    /// The attention read backward past x̂: the filterbanks' gradients (one dispatch), then
+    /// log γ's from dF_X (one workgroup per row).
+    fn read_backward_filters(
+        &self,
+        (x, xhat): (&WgpuTensor, &WgpuTensor),
+        win: Window<'_, WgpuTensor>,
+        dr: &WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let WindowGrads { dfx, dfy, dp } = grads;
+        let rows = x.rows;
+        let a = attention(geo, rows);
+        self.dispatch(
+            Kernel::ReadBackwardDf,
+            a,
+            &[x, xhat, fx, fy, p, dr, dfx, dfy],
+            grid(dfx.len() + dfy.len()),
+        );
+        let g = AttentionParams {
+            gamma_sign: 1.0,
+            ..a
+        };
+        self.dispatch(
+            Kernel::GammaBackward,
+            g,
+            &[fx, dfx, p, dp],
+            workgroups(rows as u64),
+        );
+    }
+
     /// The attention write backward's two dispatches, the patch's gradient also written to
     /// `dpatch_copies` (the first two by the kernel, any more by copy ops).
     fn write_backward_dispatches(

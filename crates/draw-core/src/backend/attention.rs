@@ -1,6 +1,6 @@
 //! Attention: the Gaussian filterbanks and the read and write through them (paper eqs. 19–22).
 
-use super::{host, CopyTo, Storage};
+use super::{host, CopyTo, LossOps};
 use crate::kernels::filterbank::Geometry;
 
 /// One attention window on a backend: the five head outputs per row and the two filterbanks
@@ -26,8 +26,10 @@ pub struct WindowGrads<'a, T> {
     pub dp: &'a mut T,
 }
 
-/// Filterbanks and the attention read and write, forward and backward.
-pub trait AttentionOps: Storage {
+/// Filterbanks and the attention read and write, forward and backward. Extends [`LossOps`]
+/// for the ops that fuse the canvas error into the write and its gradient into the read
+/// backward.
+pub trait AttentionOps: LossOps {
     /// Filterbanks F_X, F_Y from the attention outputs `p` (rows × 5).
     fn filterbank_forward(
         &self,
@@ -103,6 +105,33 @@ pub trait AttentionOps: Storage {
         canvas: &mut Self::Tensor,
     ) {
         host::write_forward(self, patch, win, canvas);
+    }
+    /// [`AttentionOps::write_forward`], then the canvas error of the updated canvas,
+    /// `xhat` = x − σ(canvas) (the next time step's x̂, so that no separate op reads the
+    /// canvas again). Default: the write, then [`LossOps::canvas_error`].
+    fn write_forward_error(
+        &self,
+        patch: &Self::Tensor,
+        win: Window<'_, Self::Tensor>,
+        canvas: &mut Self::Tensor,
+        (x, xhat): (&Self::Tensor, &mut Self::Tensor),
+    ) {
+        self.write_forward(patch, win, canvas);
+        self.canvas_error(x, canvas, xhat);
+    }
+    /// [`AttentionOps::read_backward`], then x̂'s gradient carried on to the canvas it was
+    /// computed from (`dcanvas` += ∂x̂/∂c · dx̂, [`LossOps::canvas_error_backward`]), so that
+    /// no separate op reads dx̂ again. Default: the two in turn.
+    fn read_backward_canvas(
+        &self,
+        (x, xhat): (&Self::Tensor, &Self::Tensor),
+        win: Window<'_, Self::Tensor>,
+        dr: &Self::Tensor,
+        (dxhat, dcanvas): (&mut Self::Tensor, &mut Self::Tensor),
+        grads: WindowGrads<'_, Self::Tensor>,
+    ) {
+        self.read_backward(x, xhat, win, dr, dxhat, grads);
+        self.canvas_error_backward(x, xhat, dxhat, dcanvas);
     }
     /// Attention write backward: sets `dpatch`, the filterbanks' gradients and the log γ
     /// column of `grads.dp`.

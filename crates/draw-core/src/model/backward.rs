@@ -185,8 +185,6 @@ impl<B: Backend> Draw<B> {
         let enc_rows = CopyTo::Rows(&mut all.dgates_enc, row);
         self.encode_backward(b, (st, inputs), s, enc_rows);
         self.read_backward(b, st, inputs, s, CopyTo::Rows(&mut all.dp_read, row))?;
-        // (1) x̂ = x − σ(c_{t−1})
-        b.canvas_error_backward(inputs.x, &st.xhat, &s.dxhat, &mut s.dcanvas);
         std::mem::swap(&mut s.dh_dec, &mut s.dh_dec_next);
         std::mem::swap(&mut s.dh_enc, &mut s.dh_enc_next);
         Ok(())
@@ -322,8 +320,9 @@ impl<B: Backend> Draw<B> {
 
     /// (2) read: from r_t's gradient (which the encoder's backward left in `s.dr`) to x̂ and,
     /// through attention, to the read head (its output gradient also into the all-steps rows
-    /// `dp_copy`) and h^dec_{t−1}. A full read has nothing left to do: the encoder's backward
-    /// wrote x̂'s gradient.
+    /// `dp_copy`) and h^dec_{t−1}; then (1) x̂ = x − σ(c_{t−1}): x̂'s gradient onto the canvas
+    /// gradient, by the attention read backward's own op. For a full read the encoder's
+    /// backward wrote x̂'s gradient, and only (1) is left.
     fn read_backward(
         &self,
         b: &B,
@@ -339,12 +338,11 @@ impl<B: Backend> Draw<B> {
                     dfy: &mut s.dfy_read,
                     dp: &mut s.dp,
                 };
-                b.read_backward(
-                    inputs.x,
-                    &st.xhat,
+                b.read_backward_canvas(
+                    (inputs.x, &st.xhat),
                     window(a),
                     &s.dr,
-                    &mut s.dxhat,
+                    (&mut s.dxhat, &mut s.dcanvas),
                     window_grads,
                 );
                 let dfs = (&s.dfx_read, &s.dfy_read);
@@ -352,7 +350,9 @@ impl<B: Backend> Draw<B> {
                 let h = head(self.params.read_attn.as_ref(), "read")?;
                 linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
             }
-            ReadTape::Full => {}
+            ReadTape::Full => {
+                b.canvas_error_backward(inputs.x, &st.xhat, &s.dxhat, &mut s.dcanvas);
+            }
         }
         Ok(())
     }

@@ -93,6 +93,10 @@ impl<B: Backend> Draw<B> {
         if let Some(r) = ws.probe.as_mut().and_then(|p| p.log_ratio.as_mut()) {
             b.fill(r, 0.0);
         }
+        // Step 0's x̂; every later step's is written by the write before it.
+        if let Some(st) = ws.steps.first_mut() {
+            b.canvas_error(&ws.x, &ws.canvas, &mut st.xhat);
+        }
         for t in 0..self.config.steps {
             self.forward_step(b, ws, t, noise)?;
         }
@@ -100,12 +104,14 @@ impl<B: Backend> Draw<B> {
         Ok(())
     }
 
-    /// Time step `t`: (1)–(2) read, (3) encode, (4) sample, (5) decode, (6) write.
+    /// Time step `t`: (2) read, (3) encode, (4) sample, (5) decode, (6) write, then (1) the
+    /// next step's x̂ = x − σ(c_t) by the write's op.
     fn forward_step(&self, b: &B, ws: &mut Workspace<B>, t: usize, noise: NoiseKey) -> Result<()> {
         let (before, rest) = ws.steps.split_at_mut(t);
-        let st = &mut rest[0];
+        let Some((st, after)) = rest.split_first_mut() else {
+            unreachable!("step {t} of {}", ws.steps.len())
+        };
         let prev = previous(&ws.init, before);
-        b.canvas_error(&ws.x, &ws.canvas, &mut st.xhat);
         self.read_step(
             b,
             (&ws.x, &mut *st),
@@ -144,7 +150,8 @@ impl<B: Backend> Draw<B> {
         }
         self.decode_step(b, st, &prev, &mut inputs);
         let layers = (&self.params, self.fused.write.as_ref());
-        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas)
+        let error = after.first_mut().map(|next| (&ws.x, &mut next.xhat));
+        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas, error)
     }
 
     /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input.
@@ -240,13 +247,16 @@ impl<B: Backend> Draw<B> {
 }
 
 /// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29), whose head and patch
-/// are one GEMM through the fused write layer (`fused`), or a linear map to every pixel.
+/// are one GEMM through the fused write layer (`fused`), or a linear map to every pixel; then,
+/// given `error = (x, x̂)`, x̂ = x − σ(c_t) (the next step's canvas error, by the attention
+/// write's own op).
 pub(super) fn write_step<B: Backend>(
     b: &B,
     (p, fused): (&DrawParams<B::Tensor>, Option<&Linear<B::Tensor>>),
     h_dec: &B::Tensor,
     tape: &mut WriteTape<B::Tensor>,
     canvas: &mut B::Tensor,
+    error: Option<(&B::Tensor, &mut B::Tensor)>,
 ) -> Result<()> {
     match tape {
         WriteTape::Attention {
@@ -260,11 +270,17 @@ pub(super) fn write_step<B: Backend>(
             let copies = &mut [ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n)];
             b.gemm_to(out, g, Some(&l.bias), copies);
             b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
-            b.write_forward(patch, window(a), canvas);
+            match error {
+                Some(error) => b.write_forward_error(patch, window(a), canvas, error),
+                None => b.write_forward(patch, window(a), canvas),
+            }
         }
         WriteTape::Full => {
             let g = Gemm::add_to(Mat::n(h_dec), Mat::t(&p.write.weight));
             b.gemm_bias(canvas, g, &p.write.bias);
+            if let Some((x, xhat)) = error {
+                b.canvas_error(x, canvas, xhat);
+            }
         }
     }
     Ok(())

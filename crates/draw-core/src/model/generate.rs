@@ -99,18 +99,19 @@ impl<B: Backend> Draw<B> {
             b.lstm_forward(&mut gates, &c, &mut c_new, &mut h_new);
             std::mem::swap(&mut h, &mut h_new);
             std::mem::swap(&mut c, &mut c_new);
+            // σ(c) on the backend, as the canvas error of an empty image: 0 − σ(c), written by
+            // the write's op.
             write_step(
                 b,
                 (p, self.fused.write.as_ref()),
                 &h,
                 &mut write,
                 &mut canvas,
+                Some((&empty, &mut shown)),
             )?;
             if let WriteTape::Attention { attn, .. } = &write {
                 windows.push(b.download(&attn.p).into_iter().map(|v| v.f64()).collect());
             }
-            // σ(c) on the backend, as the canvas error of an empty image: 0 − σ(c).
-            b.canvas_error(&empty, &canvas, &mut shown);
             let frame = b.download(&shown).into_iter().map(|v| -(v.f64() as f32));
             frames.push(frame.collect());
         }

@@ -1,6 +1,7 @@
 //! Cases for [`AttentionOps`](crate::backend::AttentionOps): the filterbanks, the read and
 //! the write, each forward then backward; the read writing a copy of r, and the write
-//! backward and the filterbank backward writing copies of dpatch and dp ([`CopyTo`]).
+//! backward and the filterbank backward writing copies of dpatch and dp ([`CopyTo`]); the write
+//! with the next step's canvas error and the read backward carried on to the canvas.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
 use crate::backend::{Backend, CopyTo, Window, WindowGrads};
@@ -27,6 +28,12 @@ pub(super) enum AttentionCase {
         rows: usize,
         geo: Geometry,
         into_rows: bool,
+    },
+    /// `write_forward_error` then `read_backward_canvas`: the write with the next step's x̂
+    /// of the updated canvas, and the read backward carried on to the canvas, on one window.
+    Canvas {
+        rows: usize,
+        geo: Geometry,
     },
     /// `write_backward_to` then `filterbank_backward_to`: dpatch and the finished dp also
     /// into columns 3.. of wider tensors, or (`into_rows`) into rows `rows..` of taller ones,
@@ -78,6 +85,31 @@ pub(super) fn copy_cases() -> Vec<AttentionCase> {
             rows: 100,
             geo: geo(5, 28, 28, 1),
             into_rows: true,
+        },
+    ]
+}
+
+/// The ops that fuse the canvas error into the write and its gradient into the read backward:
+/// on an odd three-channel grid and on the paper's read and write grids.
+pub(super) fn canvas_cases() -> Vec<AttentionCase> {
+    let geo = |n, width, height, channels| Geometry {
+        n,
+        width,
+        height,
+        channels,
+    };
+    vec![
+        AttentionCase::Canvas {
+            rows: 3,
+            geo: geo(4, 11, 9, 3),
+        },
+        AttentionCase::Canvas {
+            rows: 100,
+            geo: geo(2, 28, 28, 1),
+        },
+        AttentionCase::Canvas {
+            rows: 100,
+            geo: geo(5, 28, 28, 1),
         },
     ]
 }
@@ -147,6 +179,10 @@ impl AttentionCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("read_forward_to {to} rows={rows} {}", g(geo))
             }
+            AttentionCase::Canvas { rows, geo } => {
+                let ops = "write_forward_error+read_backward_canvas";
+                format!("{ops} rows={rows} {}", g(geo))
+            }
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -213,6 +249,19 @@ impl AttentionCase {
                     },
                 ]
             }
+            AttentionCase::Canvas { rows, geo } => vec![
+                attention_params(rows, s),
+                signed(rows, geo.patch_len(), s),
+                signed(rows, geo.image_len(), s),
+                rand(rows, geo.image_len(), 0.0, 1.0, s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, 2 * geo.patch_len(), s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, geo.fx_len(), s),
+                signed(rows, geo.fy_len(), s),
+                signed(rows, 5, s),
+            ],
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -254,6 +303,7 @@ impl AttentionCase {
                 geo,
                 into_rows,
             } => run_read_to(io, (rows, &geo), into_rows),
+            AttentionCase::Canvas { rows, geo } => run_canvas(io, rows, &geo),
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -311,6 +361,33 @@ fn run_backward_to<B: Backend>(
         io.out("dp copied", &dp_copy),
         io.out("dp copied (2)", &dp_cols),
         io.out("dp copied (3)", &dp_rows),
+    ]
+}
+
+fn run_canvas<B: Backend>(io: &mut Io<'_, B>, rows: usize, geo: &Geometry) -> Vec<Output> {
+    let b = io.b;
+    let (p, patch, mut canvas, x, mut xhat) =
+        (io.next(), io.next(), io.next(), io.next(), io.next());
+    let (dr, mut dxhat, mut dcanvas) = (io.next(), io.next(), io.next());
+    let (mut dfx, mut dfy, mut dp) = (io.next(), io.next(), io.next());
+    let banks = filterbanks(b, &p, rows, geo);
+    let win = window_of(&p, &banks, geo);
+    b.write_forward_error(&patch, win, &mut canvas, (&x, &mut xhat));
+    let grads = WindowGrads {
+        dfx: &mut dfx,
+        dfy: &mut dfy,
+        dp: &mut dp,
+    };
+    let to = (&mut dxhat, &mut dcanvas);
+    b.read_backward_canvas((&x, &xhat), win, &dr, to, grads);
+    vec![
+        io.out("canvas", &canvas),
+        io.out("xhat", &xhat),
+        io.out("dxhat", &dxhat),
+        io.out("dcanvas", &dcanvas),
+        io.out("dfx", &dfx),
+        io.out("dfy", &dfy),
+        io.out("dp", &dp),
     ]
 }
 

@@ -266,6 +266,7 @@ fn cases() -> Vec<Op> {
     v.extend(attention::copy_cases().into_iter().map(Op::Attention));
     v.extend(sampling::copy_cases().into_iter().map(Op::Sampling));
     v.extend(optim::ledger_cases().into_iter().map(Op::Optim));
+    v.extend(attention::canvas_cases().into_iter().map(Op::Attention));
     v
 }
 
