@@ -7,7 +7,10 @@ use super::forward::window;
 use super::workspace::{
     previous, GradsAll, Previous, ReadTape, Scratch, StepTape, Workspace, WriteTape,
 };
-use super::{head, linear_backward, linear_input_grad, linear_param_grads, lstm_param_grads, Draw};
+use super::{
+    head, linear_backward, linear_input_grad, linear_param_grads, lstm_param_grads, next_read_head,
+    Draw,
+};
 use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, WindowGrads};
 use crate::config::Glimpse;
 use crate::error::Result;
@@ -85,6 +88,10 @@ impl<B: Backend> Draw<B> {
         };
         let s = &mut ws.scratch;
         b.bce_backward(&ws.x, &ws.canvas, scale, &mut s.dcanvas);
+        if next_read_head(cfg) > 0 {
+            // No read after the last step: its columns of the fused write gradient stay zero.
+            b.fill(&mut s.dwrite_out, 0.0);
+        }
         for t in [&mut s.dh_dec, &mut s.dc_dec, &mut s.dh_enc, &mut s.dc_enc] {
             b.fill(t, 0.0);
         }
@@ -184,7 +191,8 @@ impl<B: Backend> Draw<B> {
         self.sample_backward(b, st, inputs.scale, s, latent_rows);
         let enc_rows = CopyTo::Rows(&mut all.dgates_enc, row);
         self.encode_backward(b, (st, inputs), s, enc_rows);
-        self.read_backward(b, st, inputs, s, CopyTo::Rows(&mut all.dp_read, row))?;
+        let dp_rows = CopyTo::Rows(&mut all.dp_read, row);
+        self.read_backward(b, (st, inputs), s, (dp_rows, rows.t))?;
         std::mem::swap(&mut s.dh_dec, &mut s.dh_dec_next);
         std::mem::swap(&mut s.dh_enc, &mut s.dh_enc_next);
         Ok(())
@@ -322,14 +330,16 @@ impl<B: Backend> Draw<B> {
     /// through attention, to the read head (its output gradient also into the all-steps rows
     /// `dp_copy`) and h^dec_{t−1}; then (1) x̂ = x − σ(c_{t−1}): x̂'s gradient onto the canvas
     /// gradient, by the attention read backward's own op. For a full read the encoder's
-    /// backward wrote x̂'s gradient, and only (1) is left.
+    /// backward wrote x̂'s gradient, and only (1) is left. When the fused write layer holds the
+    /// read head ([`next_read_head`]), a step t > 0 leaves the head's output gradient in the
+    /// last columns of `s.dwrite_out`, and step t − 1's write carries it to h^dec_{t−1} in its
+    /// own GEMM.
     fn read_backward(
         &self,
         b: &B,
-        st: &StepTape<B::Tensor>,
-        inputs: &StepInputs<'_, B::Tensor>,
+        (st, inputs): (&StepTape<B::Tensor>, &StepInputs<'_, B::Tensor>),
         s: &mut Scratch<B::Tensor>,
-        dp_copy: CopyTo<'_, B::Tensor>,
+        (dp_copy, t): (CopyTo<'_, B::Tensor>, usize),
     ) -> Result<()> {
         match &st.read {
             ReadTape::Attention(a) => {
@@ -346,9 +356,15 @@ impl<B: Backend> Draw<B> {
                     window_grads,
                 );
                 let dfs = (&s.dfx_read, &s.dfy_read);
-                b.filterbank_backward_to(window(a), dfs, &mut s.dp, &mut [dp_copy]);
                 let h = head(self.params.read_attn.as_ref(), "read")?;
-                linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
+                if t > 0 && next_read_head(&self.config) > 0 {
+                    let col = b.shape(&s.dwrite_out).1 - 5;
+                    let to = &mut [dp_copy, CopyTo::Cols(&mut s.dwrite_out, col)];
+                    b.filterbank_backward_to(window(a), dfs, &mut s.dp, to);
+                } else {
+                    b.filterbank_backward_to(window(a), dfs, &mut s.dp, &mut [dp_copy]);
+                    linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
+                }
             }
             ReadTape::Full => {
                 b.canvas_error_backward(inputs.x, &st.xhat, &s.dxhat, &mut s.dcanvas);

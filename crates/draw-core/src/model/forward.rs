@@ -2,7 +2,7 @@
 //! read → encode → sample → decode → write.
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
-use super::{head, linear, lstm_gates, step_noise, Draw, Loss};
+use super::{head, linear, lstm_gates, next_read_head, step_noise, Draw, Loss};
 use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
@@ -112,10 +112,12 @@ impl<B: Backend> Draw<B> {
             unreachable!("step {t} of {}", ws.steps.len())
         };
         let prev = previous(&ws.init, before);
+        // The read window of a step after the first came with the write before it.
+        let head = t == 0 || next_read_head(&self.config) == 0;
         self.read_step(
             b,
             (&ws.x, &mut *st),
-            prev.h_dec,
+            (prev.h_dec, head),
             &mut ws.read_out,
             &mut ws.enc_in_step,
         )?;
@@ -150,27 +152,38 @@ impl<B: Backend> Draw<B> {
         }
         self.decode_step(b, st, &prev, &mut inputs);
         let layers = (&self.params, self.fused.write.as_ref());
-        let error = after.first_mut().map(|next| (&ws.x, &mut next.xhat));
-        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas, error)
+        let next = match after.first_mut() {
+            Some(next) => Next {
+                error: Some((&ws.x, &mut next.xhat)),
+                read_p: match &mut next.read {
+                    ReadTape::Attention(a) => Some(&mut a.p),
+                    ReadTape::Full => None,
+                },
+            },
+            None => Next {
+                error: None,
+                read_p: None,
+            },
+        };
+        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas, next)
     }
 
-    /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input.
+    /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input; the
+    /// read head's GEMM runs here only when `run_head` (else the window's p is in already).
     fn read_step(
         &self,
         b: &B,
         (x, st): (&B::Tensor, &mut StepTape<B::Tensor>),
-        h_dec_prev: &B::Tensor,
+        (h_dec_prev, run_head): (&B::Tensor, bool),
         read_out: &mut B::Tensor,
         enc_in: &mut B::Tensor,
     ) -> Result<()> {
         match &mut st.read {
             ReadTape::Attention(a) => {
-                linear(
-                    b,
-                    &mut a.p,
-                    h_dec_prev,
-                    head(self.params.read_attn.as_ref(), "read")?,
-                );
+                let h = head(self.params.read_attn.as_ref(), "read")?;
+                if run_head {
+                    linear(b, &mut a.p, h_dec_prev, h);
+                }
                 b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
                 let to = CopyTo::Cols(enc_in, 0);
                 b.read_forward_to((x, &st.xhat), window(a), read_out, to);
@@ -246,18 +259,29 @@ impl<B: Backend> Draw<B> {
     }
 }
 
+/// What a write step also writes for the step after it.
+pub(super) struct Next<'a, T> {
+    /// `(x, x̂)`: x̂ = x − σ(c_t) (the next step's canvas error, by the attention write's own
+    /// op).
+    pub error: Option<(&'a T, &'a mut T)>,
+    /// The next step's read window p, when the fused write layer computes it
+    /// ([`next_read_head`]).
+    pub read_p: Option<&'a mut T>,
+}
+
 /// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29), whose head and patch
-/// are one GEMM through the fused write layer (`fused`), or a linear map to every pixel; then,
-/// given `error = (x, x̂)`, x̂ = x − σ(c_t) (the next step's canvas error, by the attention
-/// write's own op).
+/// are one GEMM through the fused write layer (`fused`, which with an attention read also
+/// computes the next step's read window into `next.read_p`), or a linear map to every pixel;
+/// then the next step's x̂ (`next.error`).
 pub(super) fn write_step<B: Backend>(
     b: &B,
     (p, fused): (&DrawParams<B::Tensor>, Option<&Linear<B::Tensor>>),
     h_dec: &B::Tensor,
     tape: &mut WriteTape<B::Tensor>,
     canvas: &mut B::Tensor,
-    error: Option<(&B::Tensor, &mut B::Tensor)>,
+    next: Next<'_, B::Tensor>,
 ) -> Result<()> {
+    let Next { error, read_p } = next;
     match tape {
         WriteTape::Attention {
             attn: a,
@@ -267,8 +291,14 @@ pub(super) fn write_step<B: Backend>(
             let l = head(fused, "write")?;
             let g = Gemm::new(Mat::n(h_dec), Mat::t(&l.weight));
             let n = b.shape(patch).1;
-            let copies = &mut [ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n)];
-            b.gemm_to(out, g, Some(&l.bias), copies);
+            let (p_write, patch_to) = (ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n));
+            match read_p {
+                Some(read_p) => {
+                    let copies = &mut [p_write, patch_to, ColsTo::set(read_p, 5 + n, 5)];
+                    b.gemm_to(out, g, Some(&l.bias), copies);
+                }
+                None => b.gemm_to(out, g, Some(&l.bias), &mut [p_write, patch_to]),
+            }
             b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
             match error {
                 Some(error) => b.write_forward_error(patch, window(a), canvas, error),
