@@ -34,7 +34,7 @@ pub mod rng;
 
 pub use backend::{
     AttentionOps, Backend, ColsTo, CopyTo, DeviceCounters, Gemm, Latent, LossOps, LstmOps, Mat,
-    MatrixOps, OptimOps, SamplingOps, Storage, Window, WindowGrads,
+    MatrixOps, OptimOps, ReadFwd, SamplingOps, Storage, Window, WindowGrads,
 };
 pub use bound::{evaluate_steps, importance_weighted, ImportanceWeighted, StepBound};
 pub use config::{preset, presets, DrawConfig, Glimpse, Preset, TrainConfig};

@@ -266,7 +266,8 @@ kernels! {
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
     }
     /// The filterbanks' gradients carried back to the attention outputs, dp also written to
-    /// up to two copies (placeholders bind `dp`).
+    /// up to two copies (placeholders bind `dp`); with `gamma_sign` ≠ 0 (the read's whole
+    /// backward) log γ's too, in closed form from dF_X, dp set rather than added to.
     FilterbankBackward {
         shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,

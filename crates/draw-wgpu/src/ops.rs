@@ -7,8 +7,8 @@ use draw_core::kernels::ledger::Verdict;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
-    Storage, Window, WindowGrads,
+    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, ReadFwd,
+    SamplingOps, Storage, Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
@@ -479,23 +479,11 @@ impl AttentionOps for WgpuBackend {
     fn filterbank_backward_to(
         &self,
         win: Window<'_, WgpuTensor>,
-        (dfx, dfy): (&WgpuTensor, &WgpuTensor),
+        dfs: (&WgpuTensor, &WgpuTensor),
         dp: &mut WgpuTensor,
         dp_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
-        let Window { p, fx, fy, geo } = win;
-        let rows = p.rows;
-        let (fused, rest) = dp_copies.split_at_mut(dp_copies.len().min(2));
-        let (a, [t0, t1]) = attention_copies(attention(geo, rows), fused, dp);
-        self.dispatch(
-            Kernel::FilterbankBackward,
-            a,
-            &[p, fx, fy, dfx, dfy, dp, t0, t1],
-            workgroups(rows as u64),
-        );
-        for to in rest {
-            to.copy(self, dp);
-        }
+        self.filterbank_backward_dispatch(win, dfs, dp, dp_copies, 0.0);
     }
 
     fn read_forward(
@@ -586,18 +574,18 @@ impl AttentionOps for WgpuBackend {
         );
     }
 
-    fn read_backward_canvas(
+    fn read_backward_full(
         &self,
-        (x, xhat): (&WgpuTensor, &WgpuTensor),
-        win: Window<'_, WgpuTensor>,
-        dr: &WgpuTensor,
+        ((x, xhat), win, dr): ReadFwd<'_, WgpuTensor>,
         (dxhat, dcanvas): (&mut WgpuTensor, &mut WgpuTensor),
         grads: WindowGrads<'_, WgpuTensor>,
+        dp_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
         let Window { p, fx, fy, geo } = win;
+        let WindowGrads { dfx, dfy, dp } = grads;
         assert!(
             dcanvas.shape() == dxhat.shape(),
-            "read_backward_canvas: dx̂ and the canvas gradient differ in shape"
+            "read_backward_full: dx̂ and the canvas gradient differ in shape"
         );
         let a = attention(geo, x.rows);
         self.dispatch(
@@ -606,7 +594,14 @@ impl AttentionOps for WgpuBackend {
             &[x, xhat, fx, fy, p, dr, dxhat, dcanvas],
             grid(dxhat.len()),
         );
-        self.read_backward_filters((x, xhat), win, dr, grads);
+        self.dispatch(
+            Kernel::ReadBackwardDf,
+            a,
+            &[x, xhat, fx, fy, p, dr, dfx, dfy],
+            grid(dfx.len() + dfy.len()),
+        );
+        // log γ's gradient with the filterbanks' (one workgroup per row), dp set.
+        self.filterbank_backward_dispatch(win, (dfx, dfy), dp, dp_copies, 1.0);
     }
 
     fn write_backward(
@@ -654,6 +649,33 @@ fn attention_copies<'a>(
 }
 
 impl WgpuBackend {
+    /// The filterbank backward, the finished dp also into `dp_copies` (the first two by the
+    /// kernel, any more by copy ops); with `gamma_sign` ≠ 0 it sets dp, log γ's column from dF_X
+    /// in closed form (the read's whole backward), else it adds to dp.
+    fn filterbank_backward_dispatch(
+        &self,
+        win: Window<'_, WgpuTensor>,
+        (dfx, dfy): (&WgpuTensor, &WgpuTensor),
+        dp: &mut WgpuTensor,
+        dp_copies: &mut [CopyTo<'_, WgpuTensor>],
+        gamma_sign: f32,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let rows = p.rows;
+        let (fused, rest) = dp_copies.split_at_mut(dp_copies.len().min(2));
+        let (a, [t0, t1]) = attention_copies(attention(geo, rows), fused, dp);
+        let a = AttentionParams { gamma_sign, ..a };
+        self.dispatch(
+            Kernel::FilterbankBackward,
+            a,
+            &[p, fx, fy, dfx, dfy, dp, t0, t1],
+            workgroups(rows as u64),
+        );
+        for to in rest {
+            to.copy(self, dp);
+        }
+    }
+
     /// The attention read backward past x̂: the filterbanks' gradients (one dispatch), then
     /// log γ's from dF_X (one workgroup per row).
     fn read_backward_filters(

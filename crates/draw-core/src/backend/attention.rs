@@ -16,6 +16,9 @@ pub struct Window<'a, T> {
     pub geo: &'a Geometry,
 }
 
+/// What the attention read backward reads of its forward: `((x, x̂), window, dr)`.
+pub type ReadFwd<'a, T> = ((&'a T, &'a T), Window<'a, T>, &'a T);
+
 /// Gradients on a window: the filterbanks' and the head outputs'.
 pub struct WindowGrads<'a, T> {
     /// ∂L/∂F_X, rows × N·A.
@@ -119,19 +122,29 @@ pub trait AttentionOps: LossOps {
         self.write_forward(patch, win, canvas);
         self.canvas_error(x, canvas, xhat);
     }
-    /// [`AttentionOps::read_backward`], then x̂'s gradient carried on to the canvas it was
-    /// computed from (`dcanvas` += ∂x̂/∂c · dx̂, [`LossOps::canvas_error_backward`]), so that
-    /// no separate op reads dx̂ again. Default: the two in turn.
-    fn read_backward_canvas(
+    /// The attention read's whole backward: [`AttentionOps::read_backward`], x̂'s gradient
+    /// carried on to the canvas it was computed from (`dcanvas` += ∂x̂/∂c · dx̂,
+    /// [`LossOps::canvas_error_backward`]), then [`AttentionOps::filterbank_backward_to`]
+    /// (`grads.dp` finished, also into each of `dp_copies`): one op, so that a backend can
+    /// fuse the stages (dx̂ and the canvas, and log γ with the filterbanks). `fwd` is
+    /// `((x, x̂), window, dr)`. Default: the three in turn.
+    fn read_backward_full(
         &self,
-        (x, xhat): (&Self::Tensor, &Self::Tensor),
-        win: Window<'_, Self::Tensor>,
-        dr: &Self::Tensor,
+        fwd: ReadFwd<'_, Self::Tensor>,
         (dxhat, dcanvas): (&mut Self::Tensor, &mut Self::Tensor),
         grads: WindowGrads<'_, Self::Tensor>,
+        dp_copies: &mut [CopyTo<'_, Self::Tensor>],
     ) {
-        self.read_backward(x, xhat, win, dr, dxhat, grads);
+        let ((x, xhat), win, dr) = fwd;
+        let WindowGrads { dfx, dfy, dp } = grads;
+        let g = WindowGrads {
+            dfx: &mut *dfx,
+            dfy: &mut *dfy,
+            dp: &mut *dp,
+        };
+        self.read_backward(x, xhat, win, dr, dxhat, g);
         self.canvas_error_backward(x, xhat, dxhat, dcanvas);
+        self.filterbank_backward_to(win, (dfx, dfy), dp, dp_copies);
     }
     /// Attention write backward: sets `dpatch`, the filterbanks' gradients and the log γ
     /// column of `grads.dp`.

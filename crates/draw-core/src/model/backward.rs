@@ -329,7 +329,7 @@ impl<B: Backend> Draw<B> {
     /// (2) read: from r_t's gradient (which the encoder's backward left in `s.dr`) to x̂ and,
     /// through attention, to the read head (its output gradient also into the all-steps rows
     /// `dp_copy`) and h^dec_{t−1}; then (1) x̂ = x − σ(c_{t−1}): x̂'s gradient onto the canvas
-    /// gradient, by the attention read backward's own op. For a full read the encoder's
+    /// gradient, all by the attention read's one backward op. For a full read the encoder's
     /// backward wrote x̂'s gradient, and only (1) is left. When the fused write layer holds the
     /// read head ([`next_read_head`]), a step t > 0 leaves the head's output gradient in the
     /// last columns of `s.dwrite_out`, and step t − 1's write carries it to h^dec_{t−1} in its
@@ -343,26 +343,23 @@ impl<B: Backend> Draw<B> {
     ) -> Result<()> {
         match &st.read {
             ReadTape::Attention(a) => {
+                let h = head(self.params.read_attn.as_ref(), "read")?;
+                // With the read head in the fused write layer, step t − 1's write carries the
+                // window gradient to h^dec_{t−1}.
+                let in_write = t > 0 && next_read_head(&self.config) > 0;
+                let col = b.shape(&s.dwrite_out).1.saturating_sub(5);
                 let window_grads = WindowGrads {
                     dfx: &mut s.dfx_read,
                     dfy: &mut s.dfy_read,
                     dp: &mut s.dp,
                 };
-                b.read_backward_canvas(
-                    (inputs.x, &st.xhat),
-                    window(a),
-                    &s.dr,
-                    (&mut s.dxhat, &mut s.dcanvas),
-                    window_grads,
-                );
-                let dfs = (&s.dfx_read, &s.dfy_read);
-                let h = head(self.params.read_attn.as_ref(), "read")?;
-                if t > 0 && next_read_head(&self.config) > 0 {
-                    let col = b.shape(&s.dwrite_out).1 - 5;
+                let fwd = ((inputs.x, &st.xhat), window(a), &s.dr);
+                let to_canvas = (&mut s.dxhat, &mut s.dcanvas);
+                if in_write {
                     let to = &mut [dp_copy, CopyTo::Cols(&mut s.dwrite_out, col)];
-                    b.filterbank_backward_to(window(a), dfs, &mut s.dp, to);
+                    b.read_backward_full(fwd, to_canvas, window_grads, to);
                 } else {
-                    b.filterbank_backward_to(window(a), dfs, &mut s.dp, &mut [dp_copy]);
+                    b.read_backward_full(fwd, to_canvas, window_grads, &mut [dp_copy]);
                     linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
                 }
             }

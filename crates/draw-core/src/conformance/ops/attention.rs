@@ -29,11 +29,16 @@ pub(super) enum AttentionCase {
         geo: Geometry,
         into_rows: bool,
     },
-    /// `write_forward_error` then `read_backward_canvas`: the write with the next step's x̂
-    /// of the updated canvas, and the read backward carried on to the canvas, on one window.
+    /// `write_forward_error` then `read_backward_full`: the write with the next step's x̂ of
+    /// the updated canvas, and the read's whole backward (carried on to the canvas, dp finished
+    /// and copied into columns 3.., rows `rows..` and columns 1.. of random tensors), on one
+    /// window; dp and its copies compared apart (`dp`), at their own tolerance.
     Canvas {
         rows: usize,
         geo: Geometry,
+        /// Compare dp and its copies (at `ATTENTION_CHAIN`), else every other output (at
+        /// `ATTENTION`).
+        dp: bool,
     },
     /// `write_backward_to` then `filterbank_backward_to`: dpatch and the finished dp also
     /// into columns 3.. of wider tensors, or (`into_rows`) into rows `rows..` of taller ones,
@@ -89,8 +94,8 @@ pub(super) fn copy_cases() -> Vec<AttentionCase> {
     ]
 }
 
-/// The ops that fuse the canvas error into the write and its gradient into the read backward:
-/// on an odd three-channel grid and on the paper's read and write grids.
+/// The ops that fuse the canvas error into the write and the read's whole backward: on an odd
+/// three-channel grid and on the paper's read and write grids, every output but dp, then dp.
 pub(super) fn canvas_cases() -> Vec<AttentionCase> {
     let geo = |n, width, height, channels| Geometry {
         n,
@@ -98,20 +103,17 @@ pub(super) fn canvas_cases() -> Vec<AttentionCase> {
         height,
         channels,
     };
-    vec![
-        AttentionCase::Canvas {
-            rows: 3,
-            geo: geo(4, 11, 9, 3),
-        },
-        AttentionCase::Canvas {
-            rows: 100,
-            geo: geo(2, 28, 28, 1),
-        },
-        AttentionCase::Canvas {
-            rows: 100,
-            geo: geo(5, 28, 28, 1),
-        },
-    ]
+    let mut v = Vec::new();
+    for dp in [false, true] {
+        for (rows, geo) in [
+            (3, geo(4, 11, 9, 3)),
+            (100, geo(2, 28, 28, 1)),
+            (100, geo(5, 28, 28, 1)),
+        ] {
+            v.push(AttentionCase::Canvas { rows, geo, dp });
+        }
+    }
+    v
 }
 
 /// Every op on odd grids (one and three channels) and on the paper's read (N = 2) and write
@@ -179,9 +181,10 @@ impl AttentionCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("read_forward_to {to} rows={rows} {}", g(geo))
             }
-            AttentionCase::Canvas { rows, geo } => {
-                let ops = "write_forward_error+read_backward_canvas";
-                format!("{ops} rows={rows} {}", g(geo))
+            AttentionCase::Canvas { rows, geo, dp } => {
+                let ops = "write_forward_error+read_backward_full";
+                let what = if *dp { " (dp)" } else { "" };
+                format!("{ops}{what} rows={rows} {}", g(geo))
             }
             AttentionCase::BackwardTo {
                 rows,
@@ -196,7 +199,10 @@ impl AttentionCase {
     }
 
     pub(super) fn tolerance(&self) -> f64 {
-        tolerance::ATTENTION
+        match self {
+            AttentionCase::Canvas { dp: true, .. } => tolerance::ATTENTION_CHAIN,
+            _ => tolerance::ATTENTION,
+        }
     }
 
     /// The head outputs, then per op its tensors in the order [`AttentionCase::run`] takes them.
@@ -249,7 +255,7 @@ impl AttentionCase {
                     },
                 ]
             }
-            AttentionCase::Canvas { rows, geo } => vec![
+            AttentionCase::Canvas { rows, geo, .. } => vec![
                 attention_params(rows, s),
                 signed(rows, geo.patch_len(), s),
                 signed(rows, geo.image_len(), s),
@@ -261,6 +267,9 @@ impl AttentionCase {
                 signed(rows, geo.fx_len(), s),
                 signed(rows, geo.fy_len(), s),
                 signed(rows, 5, s),
+                signed(rows, 5 + 3, s),
+                signed(3 * rows, 5, s),
+                signed(rows, 5 + 1, s),
             ],
             AttentionCase::BackwardTo {
                 rows,
@@ -303,7 +312,7 @@ impl AttentionCase {
                 geo,
                 into_rows,
             } => run_read_to(io, (rows, &geo), into_rows),
-            AttentionCase::Canvas { rows, geo } => run_canvas(io, rows, &geo),
+            AttentionCase::Canvas { rows, geo, dp } => run_canvas(io, (rows, &geo), dp),
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -364,12 +373,17 @@ fn run_backward_to<B: Backend>(
     ]
 }
 
-fn run_canvas<B: Backend>(io: &mut Io<'_, B>, rows: usize, geo: &Geometry) -> Vec<Output> {
+fn run_canvas<B: Backend>(
+    io: &mut Io<'_, B>,
+    (rows, geo): (usize, &Geometry),
+    compare_dp: bool,
+) -> Vec<Output> {
     let b = io.b;
     let (p, patch, mut canvas, x, mut xhat) =
         (io.next(), io.next(), io.next(), io.next(), io.next());
     let (dr, mut dxhat, mut dcanvas) = (io.next(), io.next(), io.next());
     let (mut dfx, mut dfy, mut dp) = (io.next(), io.next(), io.next());
+    let (mut dp_cols, mut dp_rows, mut dp_cols1) = (io.next(), io.next(), io.next());
     let banks = filterbanks(b, &p, rows, geo);
     let win = window_of(&p, &banks, geo);
     b.write_forward_error(&patch, win, &mut canvas, (&x, &mut xhat));
@@ -378,8 +392,22 @@ fn run_canvas<B: Backend>(io: &mut Io<'_, B>, rows: usize, geo: &Geometry) -> Ve
         dfy: &mut dfy,
         dp: &mut dp,
     };
+    // Three copies: past the two a device may write from its kernel.
+    let copies = &mut [
+        CopyTo::Cols(&mut dp_cols, 3),
+        CopyTo::Rows(&mut dp_rows, rows),
+        CopyTo::Cols(&mut dp_cols1, 1),
+    ];
     let to = (&mut dxhat, &mut dcanvas);
-    b.read_backward_canvas((&x, &xhat), win, &dr, to, grads);
+    b.read_backward_full(((&x, &xhat), win, &dr), to, grads, copies);
+    if compare_dp {
+        return vec![
+            io.out("dp", &dp),
+            io.out("dp copied", &dp_cols),
+            io.out("dp copied (2)", &dp_rows),
+            io.out("dp copied (3)", &dp_cols1),
+        ];
+    }
     vec![
         io.out("canvas", &canvas),
         io.out("xhat", &xhat),
@@ -387,7 +415,6 @@ fn run_canvas<B: Backend>(io: &mut Io<'_, B>, rows: usize, geo: &Geometry) -> Ve
         io.out("dcanvas", &dcanvas),
         io.out("dfx", &dfx),
         io.out("dfy", &dfy),
-        io.out("dp", &dp),
     ]
 }
 
