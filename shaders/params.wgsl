@@ -186,8 +186,12 @@ struct AttentionParams {
     copy_at: u32,
     copy1_ld: u32,
     copy1_at: u32,
+    n2: u32,
+    span2: f32,
+    filter_centre2: f32,
     _pad0: u32,
     _pad1: u32,
+    _pad2: u32,
 }
 
 struct AdamParams {

@@ -42,6 +42,11 @@ const PLAIN: &[Wgsl] = &[];
 const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 /// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
+/// The filterbank decoding and one filter's row (`filter_row`).
+const FILTERBANK: &[Wgsl] = &[
+    wgsl!("attention_common.wgsl"),
+    wgsl!("filterbank_rows.wgsl"),
+];
 /// The read backward's x̂ gradient at one pixel (`read_dxhat`).
 const READ_DXHAT: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_dxhat.wgsl")];
 /// The attention write's value at one pixel (`write_pixel`).
@@ -261,9 +266,17 @@ kernels! {
     }
     /// The filterbanks F_X, F_Y from the attention outputs.
     FilterbankForward {
-        shader: wgsl!("filterbank_forward.wgsl"), headers: ATTENTION, entry: Threads,
+        shader: wgsl!("filterbank_forward.wgsl"), headers: FILTERBANK, entry: Threads,
         params: AttentionParams,
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
+    }
+    /// Two windows' filterbanks over one image (threads split between them).
+    FilterbankForwardPair {
+        shader: wgsl!("filterbank_forward_pair.wgsl"), headers: FILTERBANK, entry: Threads,
+        params: AttentionParams,
+        bindings: [
+            p: Read, fx: ReadWrite, fy: ReadWrite, p2: Read, fx2: ReadWrite, fy2: ReadWrite,
+        ],
     }
     /// The filterbanks' gradients carried back to the attention outputs, dp also written to
     /// up to two copies (placeholders bind `dp`); with `gamma_sign` ≠ 0 (the read's whole

@@ -7,8 +7,8 @@ use draw_core::kernels::ledger::Verdict;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, ReadFwd,
-    SamplingOps, Storage, Window, WindowGrads,
+    AttentionOps, ColsTo, CopyTo, Filterbanks, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps,
+    ReadFwd, SamplingOps, Storage, Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
@@ -455,6 +455,40 @@ impl AttentionOps for WgpuBackend {
             a,
             &[p, fx, fy],
             grid(rows * 2 * geo.n),
+        );
+    }
+
+    fn filterbank_forward_pair(
+        &self,
+        first: Filterbanks<'_, WgpuTensor>,
+        second: Filterbanks<'_, WgpuTensor>,
+    ) {
+        let (g1, g2) = (first.geo, second.geo);
+        assert!(
+            (g1.width, g1.height) == (g2.width, g2.height) && first.p.rows == second.p.rows,
+            "filterbank_forward_pair: two windows over one image and batch"
+        );
+        let rows = first.p.rows;
+        let two = attention(g2, rows);
+        let a = AttentionParams {
+            n2: two.n,
+            span2: two.span,
+            filter_centre2: two.filter_centre,
+            ..attention(g1, rows)
+        };
+        let tensors = [
+            first.p,
+            &*first.fx,
+            &*first.fy,
+            second.p,
+            &*second.fx,
+            &*second.fy,
+        ];
+        self.dispatch(
+            Kernel::FilterbankForwardPair,
+            a,
+            &tensors,
+            grid(rows * 2 * (g1.n + g2.n)),
         );
     }
 

@@ -328,6 +328,12 @@ params! {
         copy1_ld: u32,
         /// The flat index of the second copy's element (0, 0).
         copy1_at: u32,
+        /// A second window's N over the same image (`filterbank_forward_pair`), 0 elsewhere.
+        n2: u32,
+        /// The second window's stride scale.
+        span2: f32,
+        /// The second window's filter centre.
+        filter_centre2: f32,
     }
 
     /// `adam`: one Adam step with clipping folded into the gradient scale.

@@ -16,6 +16,18 @@ pub struct Window<'a, T> {
     pub geo: &'a Geometry,
 }
 
+/// One window's filterbanks to make: its head outputs `p` (rows × 5), geometry, and F_X, F_Y.
+pub struct Filterbanks<'a, T> {
+    /// Raw head outputs, rows × 5.
+    pub p: &'a T,
+    /// Image and grid sizes.
+    pub geo: &'a Geometry,
+    /// F_X, rows × N·A.
+    pub fx: &'a mut T,
+    /// F_Y, rows × N·B.
+    pub fy: &'a mut T,
+}
+
 /// What the attention read backward reads of its forward: `((x, x̂), window, dr)`.
 pub type ReadFwd<'a, T> = ((&'a T, &'a T), Window<'a, T>, &'a T);
 
@@ -42,6 +54,18 @@ pub trait AttentionOps: LossOps {
         fy: &mut Self::Tensor,
     ) {
         host::filterbank_forward(self, p, geo, (fx, fy));
+    }
+    /// The filterbanks of two windows over the same image at once (the write's of step t and
+    /// the read's of step t + 1, whose head outputs one GEMM made), so that a backend can make
+    /// them in one pass. Default: [`AttentionOps::filterbank_forward`] of each.
+    fn filterbank_forward_pair(
+        &self,
+        first: Filterbanks<'_, Self::Tensor>,
+        second: Filterbanks<'_, Self::Tensor>,
+    ) {
+        for w in [first, second] {
+            self.filterbank_forward(w.p, w.geo, w.fx, w.fy);
+        }
     }
     /// Adds to `dp` the gradient of the attention outputs from `dfx`, `dfy`.
     fn filterbank_backward(

@@ -3,7 +3,7 @@
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
 use super::{head, linear, lstm_gates, next_read_head, step_noise, Draw, Loss};
-use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, Window};
+use crate::backend::{Backend, ColsTo, CopyTo, Filterbanks, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
 use crate::params::Linear;
@@ -155,21 +155,22 @@ impl<B: Backend> Draw<B> {
         let next = match after.first_mut() {
             Some(next) => Next {
                 error: Some((&ws.x, &mut next.xhat)),
-                read_p: match &mut next.read {
-                    ReadTape::Attention(a) => Some(&mut a.p),
+                read: match &mut next.read {
+                    ReadTape::Attention(a) => Some(a),
                     ReadTape::Full => None,
                 },
             },
             None => Next {
                 error: None,
-                read_p: None,
+                read: None,
             },
         };
         write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas, next)
     }
 
     /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input; the
-    /// read head's GEMM runs here only when `run_head` (else the window's p is in already).
+    /// read head's GEMM and filterbanks run here only when `run_head` (else the write before
+    /// made the window).
     fn read_step(
         &self,
         b: &B,
@@ -183,8 +184,8 @@ impl<B: Backend> Draw<B> {
                 let h = head(self.params.read_attn.as_ref(), "read")?;
                 if run_head {
                     linear(b, &mut a.p, h_dec_prev, h);
+                    b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
                 }
-                b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
                 let to = CopyTo::Cols(enc_in, 0);
                 b.read_forward_to((x, &st.xhat), window(a), read_out, to);
             }
@@ -259,20 +260,26 @@ impl<B: Backend> Draw<B> {
     }
 }
 
+/// An attention state's filterbanks to make.
+fn filterbanks<T>(a: &mut Attn<T>) -> Filterbanks<'_, T> {
+    let Attn { geo, p, fx, fy } = a;
+    Filterbanks { p, geo, fx, fy }
+}
+
 /// What a write step also writes for the step after it.
 pub(super) struct Next<'a, T> {
     /// `(x, x̂)`: x̂ = x − σ(c_t) (the next step's canvas error, by the attention write's own
     /// op).
     pub error: Option<(&'a T, &'a mut T)>,
-    /// The next step's read window p, when the fused write layer computes it
-    /// ([`next_read_head`]).
-    pub read_p: Option<&'a mut T>,
+    /// The next step's read window, when the fused write layer computes its p
+    /// ([`next_read_head`]); its filterbanks are made with the write's.
+    pub read: Option<&'a mut Attn<T>>,
 }
 
 /// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29), whose head and patch
 /// are one GEMM through the fused write layer (`fused`, which with an attention read also
-/// computes the next step's read window into `next.read_p`), or a linear map to every pixel;
-/// then the next step's x̂ (`next.error`).
+/// computes the next step's read window into `next.read`, whose filterbanks are made with the
+/// write's), or a linear map to every pixel; then the next step's x̂ (`next.error`).
 pub(super) fn write_step<B: Backend>(
     b: &B,
     (p, fused): (&DrawParams<B::Tensor>, Option<&Linear<B::Tensor>>),
@@ -281,7 +288,7 @@ pub(super) fn write_step<B: Backend>(
     canvas: &mut B::Tensor,
     next: Next<'_, B::Tensor>,
 ) -> Result<()> {
-    let Next { error, read_p } = next;
+    let Next { error, read } = next;
     match tape {
         WriteTape::Attention {
             attn: a,
@@ -292,14 +299,17 @@ pub(super) fn write_step<B: Backend>(
             let g = Gemm::new(Mat::n(h_dec), Mat::t(&l.weight));
             let n = b.shape(patch).1;
             let (p_write, patch_to) = (ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n));
-            match read_p {
-                Some(read_p) => {
-                    let copies = &mut [p_write, patch_to, ColsTo::set(read_p, 5 + n, 5)];
+            match read {
+                Some(r) => {
+                    let copies = &mut [p_write, patch_to, ColsTo::set(&mut r.p, 5 + n, 5)];
                     b.gemm_to(out, g, Some(&l.bias), copies);
+                    b.filterbank_forward_pair(filterbanks(a), filterbanks(r));
                 }
-                None => b.gemm_to(out, g, Some(&l.bias), &mut [p_write, patch_to]),
+                None => {
+                    b.gemm_to(out, g, Some(&l.bias), &mut [p_write, patch_to]);
+                    b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
+                }
             }
-            b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
             match error {
                 Some(error) => b.write_forward_error(patch, window(a), canvas, error),
                 None => b.write_forward(patch, window(a), canvas),

@@ -109,7 +109,7 @@ impl<B: Backend> Draw<B> {
                 &mut canvas,
                 Next {
                     error: Some((&empty, &mut shown)),
-                    read_p: None,
+                    read: None,
                 },
             )?;
             if let WriteTape::Attention { attn, .. } = &write {

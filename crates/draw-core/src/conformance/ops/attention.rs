@@ -4,7 +4,7 @@
 //! with the next step's canvas error and the read backward carried on to the canvas.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
-use crate::backend::{Backend, CopyTo, Window, WindowGrads};
+use crate::backend::{Backend, CopyTo, Filterbanks, Window, WindowGrads};
 use crate::kernels::filterbank::Geometry;
 
 /// An attention op on `rows` rows of one geometry.
@@ -39,6 +39,12 @@ pub(super) enum AttentionCase {
         /// Compare dp and its copies (at `ATTENTION_CHAIN`), else every other output (at
         /// `ATTENTION`).
         dp: bool,
+    },
+    /// `filterbank_forward_pair`: two windows of different N over one image.
+    FilterbankPair {
+        rows: usize,
+        geo: Geometry,
+        n2: usize,
     },
     /// `write_backward_to` then `filterbank_backward_to`: dpatch and the finished dp also
     /// into columns 3.. of wider tensors, or (`into_rows`) into rows `rows..` of taller ones,
@@ -116,6 +122,29 @@ pub(super) fn canvas_cases() -> Vec<AttentionCase> {
     v
 }
 
+/// Two windows' filterbanks at once: odd grids, and the paper's write (N = 5) with its read
+/// (N = 2).
+pub(super) fn pair_cases() -> Vec<AttentionCase> {
+    let geo = |n, width, height, channels| Geometry {
+        n,
+        width,
+        height,
+        channels,
+    };
+    vec![
+        AttentionCase::FilterbankPair {
+            rows: 3,
+            geo: geo(4, 11, 9, 3),
+            n2: 3,
+        },
+        AttentionCase::FilterbankPair {
+            rows: 100,
+            geo: geo(5, 28, 28, 1),
+            n2: 2,
+        },
+    ]
+}
+
 /// Every op on odd grids (one and three channels) and on the paper's read (N = 2) and write
 /// (N = 5) grids over 28 × 28 at batch 100.
 pub(super) fn cases() -> Vec<AttentionCase> {
@@ -180,6 +209,9 @@ impl AttentionCase {
             } => {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("read_forward_to {to} rows={rows} {}", g(geo))
+            }
+            AttentionCase::FilterbankPair { rows, geo, n2 } => {
+                format!("filterbank_forward_pair rows={rows} {} and N={n2}", g(geo))
             }
             AttentionCase::Canvas { rows, geo, dp } => {
                 let ops = "write_forward_error+read_backward_full";
@@ -255,6 +287,17 @@ impl AttentionCase {
                     },
                 ]
             }
+            AttentionCase::FilterbankPair { rows, geo, n2 } => {
+                let geo2 = Geometry { n: n2, ..geo };
+                vec![
+                    attention_params(rows, s),
+                    signed(rows, geo.fx_len(), s),
+                    signed(rows, geo.fy_len(), s),
+                    attention_params(rows, s),
+                    signed(rows, geo2.fx_len(), s),
+                    signed(rows, geo2.fy_len(), s),
+                ]
+            }
             AttentionCase::Canvas { rows, geo, .. } => vec![
                 attention_params(rows, s),
                 signed(rows, geo.patch_len(), s),
@@ -313,6 +356,7 @@ impl AttentionCase {
                 into_rows,
             } => run_read_to(io, (rows, &geo), into_rows),
             AttentionCase::Canvas { rows, geo, dp } => run_canvas(io, (rows, &geo), dp),
+            AttentionCase::FilterbankPair { geo, n2, .. } => run_pair(io, &geo, n2),
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -370,6 +414,32 @@ fn run_backward_to<B: Backend>(
         io.out("dp copied", &dp_copy),
         io.out("dp copied (2)", &dp_cols),
         io.out("dp copied (3)", &dp_rows),
+    ]
+}
+
+fn run_pair<B: Backend>(io: &mut Io<'_, B>, geo: &Geometry, n2: usize) -> Vec<Output> {
+    let b = io.b;
+    let geo2 = Geometry { n: n2, ..*geo };
+    let (p, mut fx, mut fy) = (io.next(), io.next(), io.next());
+    let (p2, mut fx2, mut fy2) = (io.next(), io.next(), io.next());
+    let first = Filterbanks {
+        p: &p,
+        geo,
+        fx: &mut fx,
+        fy: &mut fy,
+    };
+    let second = Filterbanks {
+        p: &p2,
+        geo: &geo2,
+        fx: &mut fx2,
+        fy: &mut fy2,
+    };
+    b.filterbank_forward_pair(first, second);
+    vec![
+        io.out("fx", &fx),
+        io.out("fy", &fy),
+        io.out("fx (second)", &fx2),
+        io.out("fy (second)", &fy2),
     ]
 }
 
