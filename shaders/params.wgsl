@@ -78,7 +78,7 @@ struct LatentParams {
     key_hi: u32,
     offset_lo: u32,
     offset_hi: u32,
-    _pad0: u32,
+    inputs: u32,
 }
 
 // softmax_xent, softmax_xent_backward.

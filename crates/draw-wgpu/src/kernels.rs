@@ -72,6 +72,8 @@ const SOFTMAX: &[Wgsl] = &[wgsl!("softmax_common.wgsl")];
 const GEMM_STORE: &[Wgsl] = &[wgsl!("gemm_store.wgsl")];
 /// The counter-based normal generator.
 const NORMAL: &[Wgsl] = &[wgsl!("normal_common.wgsl")];
+/// The counter-based normal generator and the workgroup sum.
+const NORMAL_SUM: &[Wgsl] = &[wgsl!("normal_common.wgsl"), wgsl!("workgroup_sum.wgsl")];
 /// Kernels that sum within a workgroup.
 const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
 /// The filterbank decoding and the workgroup sum.
@@ -378,6 +380,16 @@ kernels! {
         shader: wgsl!("sample_latent.wgsl"), headers: NORMAL, entry: Threads,
         params: LatentParams,
         bindings: [ml: Read, eps: ReadWrite, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite],
+    }
+    /// The fused μ and log σ layer, then the sample as `SampleLatent` draws it, one workgroup
+    /// per row.
+    LatentLayerSample {
+        shader: wgsl!("latent_layer_sample.wgsl"), headers: NORMAL_SUM, entry: Threads,
+        params: LatentParams,
+        bindings: [
+            h: Read, w: Read, bias: Read, ml: ReadWrite, eps: ReadWrite, z: ReadWrite,
+            kl: ReadWrite, z_copy: ReadWrite,
+        ],
     }
     /// The latent sample's and KL term's gradients, also written to a copy (the placeholder
     /// binds `dml`).

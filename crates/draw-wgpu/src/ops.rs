@@ -914,6 +914,45 @@ impl SamplingOps for WgpuBackend {
         self.dispatch(Kernel::SampleLatent, p, &tensors, grid(eps.rows));
     }
 
+    fn latent_layer_sample_to(
+        &self,
+        (h, weight, bias): (&WgpuTensor, &WgpuTensor, &WgpuTensor),
+        mu_logsig: &mut WgpuTensor,
+        (eps, key): (&mut WgpuTensor, NoiseKey),
+        (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
+        z_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let zs = eps.cols;
+        assert!(
+            weight.shape() == (2 * zs, h.cols)
+                && bias.shape() == (1, 2 * zs)
+                && mu_logsig.shape() == (h.rows, 2 * zs)
+                && eps.rows == h.rows,
+            "latent_layer_sample_to: a 2z × in layer, its bias, and rows × 2z outputs"
+        );
+        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
+        let noise = normal_params(eps.len(), key);
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            draw: 1,
+            key_lo: noise.key_lo,
+            key_hi: noise.key_hi,
+            offset_lo: noise.offset_lo,
+            offset_hi: noise.offset_hi,
+            inputs: dim(h.cols),
+            ..latent_params(eps)
+        };
+        let tensors = [h, weight, bias, &*mu_logsig, &*eps, z, kl, t];
+        self.dispatch(
+            Kernel::LatentLayerSample,
+            p,
+            &tensors,
+            workgroups(h.rows as u64),
+        );
+    }
+
     fn sample_latent_drawn_to(
         &self,
         mu_logsig: &WgpuTensor,

@@ -158,6 +158,8 @@ params! {
         offset_lo: u32,
         /// High half of the index of element (0, 0).
         offset_hi: u32,
+        /// The layer's input width (`latent_layer_sample_to`; 0 elsewhere).
+        inputs: u32,
     }
 
     /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the

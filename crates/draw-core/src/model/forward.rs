@@ -219,8 +219,9 @@ impl<B: Backend> Draw<B> {
         b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
 
-    /// (4) `[μ | log σ]` by one GEMM, then z_t = μ + σ·ε with ε drawn from `key` by the same
-    /// op, also into the first columns of the decoder's input; adds the step's KL to `kl`.
+    /// (4) `[μ | log σ]` by the fused layer, then z_t = μ + σ·ε with ε drawn from `key`, all
+    /// by one op, z_t also into the first columns of the decoder's input; adds the step's KL
+    /// to `kl`.
     fn sample_step(
         &self,
         b: &B,
@@ -228,9 +229,10 @@ impl<B: Backend> Draw<B> {
         key: NoiseKey,
         (kl, dec_in): (&mut B::Tensor, &mut B::Tensor),
     ) {
-        linear(b, &mut st.mu_logsig, &st.enc_h, &self.fused.latent);
-        b.sample_latent_drawn_to(
-            &st.mu_logsig,
+        let l = &self.fused.latent;
+        b.latent_layer_sample_to(
+            (&st.enc_h, &l.weight, &l.bias),
+            &mut st.mu_logsig,
             (&mut st.eps, key),
             (&mut st.z, kl),
             CopyTo::Cols(dec_in, 0),

@@ -278,6 +278,7 @@ fn cases() -> Vec<Op> {
     v.extend(optim::ledger_cases().into_iter().map(Op::Optim));
     v.extend(attention::canvas_cases().into_iter().map(Op::Attention));
     v.extend(attention::pair_cases().into_iter().map(Op::Attention));
+    v.extend(sampling::layer_cases().into_iter().map(Op::Sampling));
     v
 }
 

@@ -1,6 +1,7 @@
 //! Cases for [`SamplingOps`](crate::backend::SamplingOps): counter-based normals and the
 //! reparameterised latent, forward then backward; the latent writing a copy of z (also with
-//! ε drawn by the same op), and its backward writing a copy of `[dμ | d log σ]`.
+//! ε drawn by the same op, and after the μ and log σ layer in one op), and its backward
+//! writing a copy of `[dμ | d log σ]`.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
 use crate::backend::{Backend, CopyTo, Latent};
@@ -30,6 +31,13 @@ pub(super) enum SamplingCase {
         rows: usize,
         z: usize,
     },
+    /// `latent_layer_sample_to`: `[μ | log σ]` by a 2z × `inputs` layer, then the sample as
+    /// `Drawn`.
+    LayerDrawn {
+        rows: usize,
+        z: usize,
+        inputs: usize,
+    },
     /// `sample_latent_backward_to`: `[dμ | d log σ]` also into columns 2.. of a wider tensor,
     /// or (`into_rows`) into rows `rows..` of a taller one.
     BackwardTo {
@@ -53,6 +61,15 @@ pub(super) fn copy_cases() -> Vec<SamplingCase> {
         .into_iter()
         .map(|(rows, z, into_rows)| SamplingCase::BackwardTo { rows, z, into_rows });
     to.chain(drawn).chain(backward).collect()
+}
+
+/// The layer and the sample in one op: odd sizes, and the paper's (batch 100, z = 100, from
+/// h^enc of 256).
+pub(super) fn layer_cases() -> Vec<SamplingCase> {
+    [(3, 7, 5), (100, 100, 256)]
+        .into_iter()
+        .map(|(rows, z, inputs)| SamplingCase::LayerDrawn { rows, z, inputs })
+        .collect()
 }
 
 /// Normals at an odd size and at the paper's ε (batch 100, z = 100).
@@ -82,6 +99,9 @@ impl SamplingCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("sample_latent_to {to} rows={rows} z={z}")
             }
+            SamplingCase::LayerDrawn { rows, z, inputs } => {
+                format!("latent_layer_sample_to columns rows={rows} z={z} in={inputs}")
+            }
             SamplingCase::Drawn { rows, z } => {
                 format!("sample_latent_drawn_to columns rows={rows} z={z}")
             }
@@ -97,6 +117,8 @@ impl SamplingCase {
             SamplingCase::FillNormal { .. } => tolerance::NOISE,
             // ε as fill_normal's; z = μ + σ·ε then carries ε's error times σ ≤ e.
             SamplingCase::Drawn { .. } => tolerance::NOISE,
+            // The layer's sums of `inputs` products dominate.
+            SamplingCase::LayerDrawn { .. } => tolerance::GEMM,
             SamplingCase::Latent { .. }
             | SamplingCase::LatentTo { .. }
             | SamplingCase::BackwardTo { .. } => tolerance::POINTWISE,
@@ -124,6 +146,22 @@ impl SamplingCase {
                 } else {
                     signed(rows, z + 4, s)
                 },
+            ],
+            SamplingCase::LayerDrawn { rows, z, inputs } => vec![
+                signed(rows, inputs, s),
+                {
+                    // Weights of 1/√in, so that log σ stays where training keeps it.
+                    let mut w = rand(2 * z, inputs, -0.5, 0.5, s);
+                    let k = 1.0 / (inputs as f64).sqrt();
+                    w.data.iter_mut().for_each(|v| *v = (*v * k) as f32 as f64);
+                    w
+                },
+                signed(1, 2 * z, s),
+                signed(rows, 2 * z, s),
+                signed(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, 1, s),
+                signed(rows, z + 4, s),
             ],
             SamplingCase::Drawn { rows, z } => vec![
                 mu_logsig(rows, z, s),
@@ -193,6 +231,22 @@ impl SamplingCase {
                 };
                 b.sample_latent_to(latent, (&mut z, &mut kl), to);
                 vec![
+                    io.out("z", &z),
+                    io.out("kl", &kl),
+                    io.out("z copied", &copy),
+                ]
+            }
+            SamplingCase::LayerDrawn { .. } => {
+                let (h, weight, bias) = (io.next(), io.next(), io.next());
+                let (mut ml, mut eps) = (io.next(), io.next());
+                let (mut z, mut kl, mut copy) = (io.next(), io.next(), io.next());
+                let key = NoiseKey::new(42, 1_000_003).with_offset(0xffff_fff0);
+                let to = CopyTo::Cols(&mut copy, 2);
+                let layer = (&h, &weight, &bias);
+                b.latent_layer_sample_to(layer, &mut ml, (&mut eps, key), (&mut z, &mut kl), to);
+                vec![
+                    io.out("mu_logsig", &ml),
+                    io.out("eps", &eps),
                     io.out("z", &z),
                     io.out("kl", &kl),
                     io.out("z copied", &copy),
