@@ -391,6 +391,16 @@ kernels! {
             kl: ReadWrite, z_copy: ReadWrite,
         ],
     }
+    /// The latent's backward, then through the μ and log σ layer to its input (added), one
+    /// workgroup per row.
+    LatentLayerBackward {
+        shader: wgsl!("latent_layer_backward.wgsl"), headers: PLAIN, entry: Threads,
+        params: LatentParams,
+        bindings: [
+            ml: Read, eps: Read, dz: Read, dml: ReadWrite, dml_copy: ReadWrite, w: Read,
+            dh: ReadWrite,
+        ],
+    }
     /// The latent sample's and KL term's gradients, also written to a copy (the placeholder
     /// binds `dml`).
     SampleLatentBackward {

@@ -7,8 +7,8 @@ use draw_core::kernels::ledger::Verdict;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, ColsTo, CopyTo, Filterbanks, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps,
-    ReadFwd, SamplingOps, Storage, Window, WindowGrads,
+    AttentionOps, ColsTo, CopyTo, Filterbanks, Gemm, Latent, LossOps, LstmOps, Mat, MatrixOps,
+    OptimOps, ReadFwd, SamplingOps, Storage, Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
@@ -841,6 +841,10 @@ impl LossOps for WgpuBackend {
     }
 }
 
+/// The widest `[dμ | d log σ]` row `shaders/latent_layer_backward.wgsl` keeps in workgroup
+/// memory (its `row_dml`).
+const LATENT_ROW_MAX: usize = 1024;
+
 /// The generator's parameters for `len` normals from `key`.
 fn normal_params(len: usize, key: NoiseKey) -> NormalParams {
     let base = key.bits_base();
@@ -991,6 +995,42 @@ impl SamplingOps for WgpuBackend {
         };
         let tensors = [mu_logsig, eps, dz, dmu_logsig, dmu_logsig];
         self.dispatch(Kernel::SampleLatentBackward, p, &tensors, grid(eps.len()));
+    }
+
+    fn latent_layer_backward_to(
+        &self,
+        latent: Latent<'_, WgpuTensor>,
+        (dz, kl_scale): (&WgpuTensor, f64),
+        dmu_logsig: &mut WgpuTensor,
+        copy: CopyTo<'_, WgpuTensor>,
+        (weight, dh): (&WgpuTensor, &mut WgpuTensor),
+    ) {
+        let Latent { mu_logsig, eps } = latent;
+        if 2 * eps.cols > LATENT_ROW_MAX {
+            self.sample_latent_backward_to(latent, (dz, kl_scale), dmu_logsig, copy);
+            self.gemm(dh, Gemm::add_to(Mat::n(dmu_logsig), Mat::n(weight)));
+            return;
+        }
+        assert!(
+            weight.shape() == (2 * eps.cols, dh.cols) && dh.rows == eps.rows,
+            "latent_layer_backward_to: a 2z × in layer and a rows × in input gradient"
+        );
+        let (t, ld0, at0) = copy_target(&copy, dmu_logsig.shape());
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            scale: kl_scale as f32,
+            inputs: dim(dh.cols),
+            ..latent_params(eps)
+        };
+        let tensors = [mu_logsig, eps, dz, &*dmu_logsig, t, weight, dh];
+        self.dispatch(
+            Kernel::LatentLayerBackward,
+            p,
+            &tensors,
+            workgroups(eps.rows as u64),
+        );
     }
 
     fn sample_latent_backward_to(

@@ -85,8 +85,8 @@ fn mnist_step_stays_within_its_dispatch_budget() {
         eprintln!("{:<24} {f:>8} {n:>8}", format!("{k:?}"));
     }
     let bounds = DeviceCounters {
-        dispatches: 1_679,
-        gemm_dispatches: 456,
+        dispatches: 1_615,
+        gemm_dispatches: 392,
         submits: 2,
         readbacks: 0,
         bytes_read: 0,

@@ -74,6 +74,20 @@ pub trait SamplingOps: MatrixOps {
     ) {
         host::sample_latent_backward_to(self, latent, (dz, kl_scale), dmu_logsig, copy);
     }
+    /// [`SamplingOps::sample_latent_backward_to`], then through the μ and log σ layer to its
+    /// input: `dh` += `[dμ | d log σ]`·W (`weight` the `[W_μ; W_logσ]` layer, 2z × in): a
+    /// backward step's latent in one op. Default: the backward, then [`MatrixOps::gemm`].
+    fn latent_layer_backward_to(
+        &self,
+        latent: Latent<'_, Self::Tensor>,
+        (dz, kl_scale): (&Self::Tensor, f64),
+        dmu_logsig: &mut Self::Tensor,
+        copy: CopyTo<'_, Self::Tensor>,
+        (weight, dh): (&Self::Tensor, &mut Self::Tensor),
+    ) {
+        self.sample_latent_backward_to(latent, (dz, kl_scale), dmu_logsig, copy);
+        self.gemm(dh, Gemm::add_to(Mat::n(dmu_logsig), Mat::n(weight)));
+    }
     /// ε drawn from `key` into `eps` (as [`SamplingOps::fill_normal`]), then
     /// [`SamplingOps::sample_latent_to`] with it: a forward step's sample in one op. Default:
     /// the two ops.

@@ -272,7 +272,7 @@ impl<B: Backend> Draw<B> {
     }
 
     /// (4) the latent and its KL: gradients on `[μ | log σ]` (also into the all-steps rows
-    /// `copy`), then through their fused layer on h^enc_t (one GEMM).
+    /// `copy`), then through their fused layer on h^enc_t, by one op.
     fn sample_backward(
         &self,
         b: &B,
@@ -285,8 +285,8 @@ impl<B: Backend> Draw<B> {
             mu_logsig: &st.mu_logsig,
             eps: &st.eps,
         };
-        b.sample_latent_backward_to(latent, (&s.dz, scale), &mut s.dmu_logsig, copy);
-        linear_input_grad(b, &s.dmu_logsig, &self.fused.latent, &mut s.dh_enc);
+        let to_h = (&self.fused.latent.weight, &mut s.dh_enc);
+        b.latent_layer_backward_to(latent, (&s.dz, scale), &mut s.dmu_logsig, copy, to_h);
     }
 
     /// (3) encoder: gate gradients, then the gradients on its input `[r_t, h^dec_{t−1},

@@ -38,6 +38,13 @@ pub(super) enum SamplingCase {
         z: usize,
         inputs: usize,
     },
+    /// `latent_layer_backward_to`: the backward with its copy into columns 2.., then through
+    /// a 2z × `inputs` layer, added to a random input gradient.
+    LayerBackward {
+        rows: usize,
+        z: usize,
+        inputs: usize,
+    },
     /// `sample_latent_backward_to`: `[dμ | d log σ]` also into columns 2.. of a wider tensor,
     /// or (`into_rows`) into rows `rows..` of a taller one.
     BackwardTo {
@@ -68,7 +75,12 @@ pub(super) fn copy_cases() -> Vec<SamplingCase> {
 pub(super) fn layer_cases() -> Vec<SamplingCase> {
     [(3, 7, 5), (100, 100, 256)]
         .into_iter()
-        .map(|(rows, z, inputs)| SamplingCase::LayerDrawn { rows, z, inputs })
+        .flat_map(|(rows, z, inputs)| {
+            [
+                SamplingCase::LayerDrawn { rows, z, inputs },
+                SamplingCase::LayerBackward { rows, z, inputs },
+            ]
+        })
         .collect()
 }
 
@@ -102,6 +114,9 @@ impl SamplingCase {
             SamplingCase::LayerDrawn { rows, z, inputs } => {
                 format!("latent_layer_sample_to columns rows={rows} z={z} in={inputs}")
             }
+            SamplingCase::LayerBackward { rows, z, inputs } => {
+                format!("latent_layer_backward_to columns rows={rows} z={z} in={inputs}")
+            }
             SamplingCase::Drawn { rows, z } => {
                 format!("sample_latent_drawn_to columns rows={rows} z={z}")
             }
@@ -118,7 +133,7 @@ impl SamplingCase {
             // ε as fill_normal's; z = μ + σ·ε then carries ε's error times σ ≤ e.
             SamplingCase::Drawn { .. } => tolerance::NOISE,
             // The layer's sums of `inputs` products dominate.
-            SamplingCase::LayerDrawn { .. } => tolerance::GEMM,
+            SamplingCase::LayerDrawn { .. } | SamplingCase::LayerBackward { .. } => tolerance::GEMM,
             SamplingCase::Latent { .. }
             | SamplingCase::LatentTo { .. }
             | SamplingCase::BackwardTo { .. } => tolerance::POINTWISE,
@@ -147,15 +162,18 @@ impl SamplingCase {
                     signed(rows, z + 4, s)
                 },
             ],
+            SamplingCase::LayerBackward { rows, z, inputs } => vec![
+                mu_logsig(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, 2 * z, s),
+                signed(rows, 2 * z + 4, s),
+                layer_weight(z, inputs, s),
+                signed(rows, inputs, s),
+            ],
             SamplingCase::LayerDrawn { rows, z, inputs } => vec![
                 signed(rows, inputs, s),
-                {
-                    // Weights of 1/√in, so that log σ stays where training keeps it.
-                    let mut w = rand(2 * z, inputs, -0.5, 0.5, s);
-                    let k = 1.0 / (inputs as f64).sqrt();
-                    w.data.iter_mut().for_each(|v| *v = (*v * k) as f32 as f64);
-                    w
-                },
+                layer_weight(z, inputs, s),
                 signed(1, 2 * z, s),
                 signed(rows, 2 * z, s),
                 signed(rows, z, s),
@@ -236,6 +254,23 @@ impl SamplingCase {
                     io.out("z copied", &copy),
                 ]
             }
+            SamplingCase::LayerBackward { .. } => {
+                let (ml, eps, dz) = (io.next(), io.next(), io.next());
+                let (mut dml, mut copy) = (io.next(), io.next());
+                let (weight, mut dh) = (io.next(), io.next());
+                let latent = Latent {
+                    mu_logsig: &ml,
+                    eps: &eps,
+                };
+                let to = CopyTo::Cols(&mut copy, 2);
+                let to_h = (&weight, &mut dh);
+                b.latent_layer_backward_to(latent, (&dz, 0.3), &mut dml, to, to_h);
+                vec![
+                    io.out("[dmu | dlogsig]", &dml),
+                    io.out("[dmu | dlogsig] copied", &copy),
+                    io.out("dh (added)", &dh),
+                ]
+            }
             SamplingCase::LayerDrawn { .. } => {
                 let (h, weight, bias) = (io.next(), io.next(), io.next());
                 let (mut ml, mut eps) = (io.next(), io.next());
@@ -270,6 +305,14 @@ impl SamplingCase {
             } => run_backward_to(io, rows, into_rows),
         }
     }
+}
+
+/// A 2z × `inputs` layer of weights in ±0.5/√in, so that log σ stays where training keeps it.
+fn layer_weight(z: usize, inputs: usize, s: &mut u64) -> Host {
+    let mut w = rand(2 * z, inputs, -0.5, 0.5, s);
+    let k = 1.0 / (inputs as f64).sqrt();
+    w.data.iter_mut().for_each(|v| *v = (*v * k) as f32 as f64);
+    w
 }
 
 /// `[μ | log σ]` for `rows` rows of a latent of `z`: μ in [−1, 1), log σ in [−2, 1).
