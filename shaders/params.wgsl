@@ -164,7 +164,11 @@ struct GemmParams {
     ld2: u32,
     dst2: u32,
     acc2: u32,
+    acopy_ld: u32,
+    acopy_at: u32,
     _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 // The filterbank and attention kernels (read_forward: copy_ld ≠ 0 writes r also to out_copy,

@@ -205,6 +205,21 @@ impl WgpuBackend {
         bias: Option<&WgpuTensor>,
         copies: &mut [ColsTo<'_, WgpuTensor>],
     ) {
+        self.gemm_dispatch_keep_a(c, g, bias, (copies, None));
+    }
+
+    /// [`WgpuBackend::gemm_dispatch`], A also written to `a_copy` by the epilogue (A read as
+    /// it is, k ≤ n, at most two column copies; the caller checks).
+    fn gemm_dispatch_keep_a(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: Option<&WgpuTensor>,
+        (copies, a_copy): (
+            &mut [ColsTo<'_, WgpuTensor>],
+            Option<&CopyTo<'_, WgpuTensor>>,
+        ),
+    ) {
         let Gemm { a, b, alpha, beta } = g;
         let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
         let (m, k) = if trans_a {
@@ -263,6 +278,15 @@ impl WgpuBackend {
             outs[k] = &*to.dst;
         }
         p.copies = dim(fused.len());
+        if let Some(to) = a_copy {
+            assert!(
+                !trans_a && k <= n && fused.len() < 3,
+                "gemm_bias_keep_a: A as it is, k ≤ n"
+            );
+            let (t, ld, at) = copy_target(to, (m, k));
+            (p.acopy_ld, p.acopy_at) = (ld, at);
+            outs[2] = t;
+        }
         let groups = match self.gemm {
             Kernel::GemmDirect => grid(m * n),
             _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
@@ -282,6 +306,28 @@ impl MatrixOps for WgpuBackend {
 
     fn gemm_bias(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>, bias: &WgpuTensor) {
         self.gemm_dispatch(c, g, Some(bias), &mut []);
+    }
+
+    fn gemm_bias_keep_a(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: &WgpuTensor,
+        mut a_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let a = g.a;
+        let (k, n) = if g.b.transposed {
+            (g.b.t.cols, g.b.t.rows)
+        } else {
+            g.b.t.shape()
+        };
+        if a.transposed || k > n {
+            // The epilogue has a thread per column of C only: copy A apart.
+            self.gemm_dispatch(c, g, Some(bias), &mut []);
+            a_copy.copy(self, a.t);
+            return;
+        }
+        self.gemm_dispatch_keep_a(c, g, Some(bias), (&mut [], Some(&a_copy)));
     }
 
     fn gemm_to(

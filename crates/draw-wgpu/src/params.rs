@@ -294,6 +294,11 @@ params! {
         dst2: u32,
         /// 1: copy 2 adds to its tensor.
         acc2: u32,
+        /// Row stride of A's copy (`gemm_bias_keep_a`, bound as `out2`; A as it is, k ≤ n),
+        /// 0 for none.
+        acopy_ld: u32,
+        /// Flat index of the copy's element (0, 0).
+        acopy_at: u32,
     }
 
     /// The filterbank and attention read/write kernels: the batch and glimpse geometry, and

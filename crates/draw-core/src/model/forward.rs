@@ -2,7 +2,7 @@
 //! read → encode → sample → decode → write.
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
-use super::{head, linear, lstm_gates, next_read_head, step_noise, Draw, Loss};
+use super::{head, linear, lstm_gates_keep, next_read_head, step_noise, Draw, Loss};
 use crate::backend::{Backend, ColsTo, CopyTo, Filterbanks, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
@@ -209,8 +209,14 @@ impl<B: Backend> Draw<B> {
         io: &mut LstmInputs<'_, B::Tensor>,
     ) {
         let (rs, d) = (self.config.read_size(), self.config.dec_size);
-        lstm_gates(b, &mut st.enc_gates, io.enc_step, &self.fused.encoder);
-        b.copy_rows(io.enc_step, io.enc_all, io.row);
+        let to_all = CopyTo::Rows(&mut *io.enc_all, io.row);
+        lstm_gates_keep(
+            b,
+            &mut st.enc_gates,
+            io.enc_step,
+            &self.fused.encoder,
+            to_all,
+        );
         let next_inputs = &mut [
             CopyTo::Cols(io.enc_step, rs + d),
             CopyTo::Rows(io.h_enc_all, io.row),
@@ -250,8 +256,14 @@ impl<B: Backend> Draw<B> {
         io: &mut LstmInputs<'_, B::Tensor>,
     ) {
         let (rs, zs) = (self.config.read_size(), self.config.z_size);
-        lstm_gates(b, &mut st.dec_gates, io.dec_step, &self.fused.decoder);
-        b.copy_rows(io.dec_step, io.dec_all, io.row);
+        let to_all = CopyTo::Rows(&mut *io.dec_all, io.row);
+        lstm_gates_keep(
+            b,
+            &mut st.dec_gates,
+            io.dec_step,
+            &self.fused.decoder,
+            to_all,
+        );
         let next_inputs = &mut [
             CopyTo::Cols(io.enc_step, rs),
             CopyTo::Cols(io.dec_step, zs),

@@ -20,7 +20,7 @@ pub use generate::Generated;
 pub use probe::Probed;
 pub use workspace::{Workspace, WorkspaceSize};
 
-use crate::backend::{Backend, Gemm, Mat};
+use crate::backend::{Backend, CopyTo, Gemm, Mat};
 use crate::config::{DrawConfig, Glimpse};
 use crate::error::{DrawError, Result};
 use crate::kernels::filterbank::Geometry;
@@ -204,6 +204,19 @@ fn lstm_gates<B: Backend>(
 ) {
     let g = Gemm::new(Mat::n(input_and_h), Mat::n(&fused.weights_t));
     b.gemm_bias(gates, g, &fused.bias);
+}
+
+/// [`lstm_gates`], the step's input `[input, h]` also written to `input_copy` (its all-steps
+/// rows) by the same op.
+fn lstm_gates_keep<B: Backend>(
+    b: &B,
+    gates: &mut B::Tensor,
+    input_and_h: &B::Tensor,
+    fused: &FusedLstm<B::Tensor>,
+    input_copy: CopyTo<'_, B::Tensor>,
+) {
+    let g = Gemm::new(Mat::n(input_and_h), Mat::n(&fused.weights_t));
+    b.gemm_bias_keep_a(gates, g, &fused.bias, input_copy);
 }
 
 /// Weight and bias gradients of an LSTM from the gate gradients and inputs of all T steps:

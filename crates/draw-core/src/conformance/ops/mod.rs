@@ -279,6 +279,7 @@ fn cases() -> Vec<Op> {
     v.extend(attention::canvas_cases().into_iter().map(Op::Attention));
     v.extend(attention::pair_cases().into_iter().map(Op::Attention));
     v.extend(sampling::layer_cases().into_iter().map(Op::Sampling));
+    v.extend(matrix::gemm_keep_a_cases().into_iter().map(Op::Matrix));
     v
 }
 
