@@ -1,7 +1,9 @@
 // dp[r] += ∂/∂(attention outputs) from dF_X, dF_Y, one workgroup per row, one thread per
 // filter (softmax backward, then the chain through μ_i = g + (i − centre)·δ and σ²). With
 // P.copy_ld ≠ 0 the finished row of dp also goes to dp_copy, and with P.copy1_ld ≠ 0 to
-// dp_copy1 (filterbank_backward_to).
+// dp_copy1 (filterbank_backward_to). With P.gamma_sign ≠ 0 (the read's whole backward) the
+// row of dp is set, not added to, and its log γ column is d log γ = P.gamma_sign·Σ dF_X ⊙ F_X
+// in closed form (as `gamma_backward.wgsl` computes it: the same sums in the same order).
 
 fn f_at(axis: u32, at: u32) -> f32 {
     if (axis == 0u) {
@@ -41,6 +43,7 @@ fn filter_backward(axis: u32, r: u32, i: u32, g: f32, delta: f32, sigma2: f32, l
 
 var<workgroup> part_x: array<vec3<f32>, 256>;
 var<workgroup> part_y: array<vec3<f32>, 256>;
+var<workgroup> part_g: array<f32, 256>;
 
 // One workgroup per row: thread q < 2N takes filter q % N of axis q / N; the workgroup sums
 // the filters' contributions per axis.
@@ -50,6 +53,13 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     var ax = vec3<f32>(0.0, 0.0, 0.0);
     var ay = vec3<f32>(0.0, 0.0, 0.0);
     var d: Decoded;
+    var sg = 0.0;
+    if (row < P.rows && P.gamma_sign != 0.0) {
+        let len = n * P.width;
+        for (var k = lid; k < len; k += WG) {
+            sg += dfx[row * len + k] * fx[row * len + k];
+        }
+    }
     if (row < P.rows) {
         d = decode(p[row * 5u], p[row * 5u + 1u], p[row * 5u + 2u], p[row * 5u + 3u], p[row * 5u + 4u]);
         for (var q = lid; q < 2u * n; q += WG) {
@@ -62,16 +72,28 @@ fn kernel(t: u32, wg: u32, lid: u32) {
     }
     part_x[lid] = ax;
     part_y[lid] = ay;
+    part_g[lid] = sg;
     workgroupBarrier();
     for (var w = WG / 2u; w > 0u; w = w / 2u) {
         if (lid < w) {
             part_x[lid] += part_x[lid + w];
             part_y[lid] += part_y[lid + w];
+            part_g[lid] += part_g[lid + w];
         }
         workgroupBarrier();
     }
     if (lid != 0u || row >= P.rows) {
         return;
+    }
+    if (P.gamma_sign != 0.0) {
+        var g = 0.0;
+        if (passes(p[row * 5u + 4u])) {
+            g = P.gamma_sign * part_g[0];
+        }
+        for (var k = 0u; k < 4u; k++) {
+            dp[row * 5u + k] = 0.0;
+        }
+        dp[row * 5u + 4u] = g;
     }
     let bx = part_x[0];
     let by = part_y[0];

@@ -78,7 +78,7 @@ struct LatentParams {
     key_hi: u32,
     offset_lo: u32,
     offset_hi: u32,
-    _pad0: u32,
+    inputs: u32,
 }
 
 // softmax_xent, softmax_xent_backward.
@@ -164,7 +164,11 @@ struct GemmParams {
     ld2: u32,
     dst2: u32,
     acc2: u32,
+    acopy_ld: u32,
+    acopy_at: u32,
     _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 // The filterbank and attention kernels (read_forward: copy_ld ≠ 0 writes r also to out_copy,
@@ -186,8 +190,12 @@ struct AttentionParams {
     copy_at: u32,
     copy1_ld: u32,
     copy1_at: u32,
+    n2: u32,
+    span2: f32,
+    filter_centre2: f32,
     _pad0: u32,
     _pad1: u32,
+    _pad2: u32,
 }
 
 struct AdamParams {

@@ -1,13 +1,10 @@
 // Read backward, dF_X[i][x] = Σ_{image, channel} Σ_y (Σ_j F_Y[j][y]·γ·dr[j][i])·img[y][x],
-// one thread per (row, i, x).
-fn kernel(t: u32, wg: u32, lid: u32) {
+// element t = (row, i, x) of dF_X (t < rows·N·A).
+fn read_dfx(t: u32) -> f32 {
     let n = P.n;
     let w = P.width;
     let h = P.height;
     let chans = P.channels;
-    if (t >= P.rows * n * w) {
-        return;
-    }
     let r = t / (n * w);
     let i = (t % (n * w)) / w;
     let xx = t % w;
@@ -25,5 +22,5 @@ fn kernel(t: u32, wg: u32, lid: u32) {
             }
         }
     }
-    dfx[t] = s;
+    return s;
 }

@@ -1,13 +1,10 @@
 // Read backward, dF_Y[j][y] = Σ_{image, channel} Σ_x img[y][x]·(Σ_i γ·dr[j][i]·F_X[i][x]),
-// one thread per (row, j, y).
-fn kernel(t: u32, wg: u32, lid: u32) {
+// element t = (row, j, y) of dF_Y (t < rows·N·B).
+fn read_dfy(t: u32) -> f32 {
     let n = P.n;
     let w = P.width;
     let h = P.height;
     let chans = P.channels;
-    if (t >= P.rows * n * h) {
-        return;
-    }
     let r = t / (n * h);
     let j = (t % (n * h)) / h;
     let y = t % h;
@@ -25,5 +22,5 @@ fn kernel(t: u32, wg: u32, lid: u32) {
             }
         }
     }
-    dfy[t] = s;
+    return s;
 }

@@ -1,13 +1,10 @@
-// Write backward, dF_X[i][x] = (1/γ)·Σ_ch Σ_j P[j][i]·(Σ_y F_Y[j][y]·dc[y][x]), one thread
-// per (row, i, x).
-fn kernel(t: u32, wg: u32, lid: u32) {
+// Write backward, dF_X[i][x] = (1/γ)·Σ_ch Σ_j P[j][i]·(Σ_y F_Y[j][y]·dc[y][x]): element t =
+// (row, i, x) of dF_X (t < rows·N·A).
+fn write_dfx(t: u32) -> f32 {
     let n = P.n;
     let w = P.width;
     let h = P.height;
     let chans = P.channels;
-    if (t >= P.rows * n * w) {
-        return;
-    }
     let r = t / (n * w);
     let i = (t % (n * w)) / w;
     let xx = t % w;
@@ -24,5 +21,5 @@ fn kernel(t: u32, wg: u32, lid: u32) {
             acc += (s * pw[pb + j * n + i]) * v;
         }
     }
-    dfx[t] = acc;
+    return acc;
 }

@@ -1,13 +1,10 @@
-// Write backward, dF_Y[j][y] = (1/γ)·Σ_ch Σ_x (Σ_i P[j][i]·F_X[i][x])·dc[y][x], one thread
-// per (row, j, y).
-fn kernel(t: u32, wg: u32, lid: u32) {
+// Write backward, dF_Y[j][y] = (1/γ)·Σ_ch Σ_x (Σ_i P[j][i]·F_X[i][x])·dc[y][x]: element t =
+// (row, j, y) of dF_Y (t < rows·N·B).
+fn write_dfy(t: u32) -> f32 {
     let n = P.n;
     let w = P.width;
     let h = P.height;
     let chans = P.channels;
-    if (t >= P.rows * n * h) {
-        return;
-    }
     let r = t / (n * h);
     let j = (t % (n * h)) / h;
     let y = t % h;
@@ -24,5 +21,5 @@ fn kernel(t: u32, wg: u32, lid: u32) {
             acc += tv * dc[cb + y * w + xx];
         }
     }
-    dfy[t] = s * acc;
+    return s * acc;
 }

@@ -1,26 +1,6 @@
 // Attention write (eq. 20): canvas += (1/γ)·F_Yᵀ P F_X per channel, one thread per pixel.
 fn kernel(t: u32, wg: u32, lid: u32) {
-    let n = P.n;
-    let w = P.width;
-    let h = P.height;
-    let chans = P.channels;
-    let per_row = chans * h * w;
-    if (t >= P.rows * per_row) {
-        return;
+    if (t < P.rows * P.channels * P.height * P.width) {
+        canvas[t] = canvas[t] + write_pixel(t);
     }
-    let r = t / per_row;
-    let ch = (t % per_row) / (h * w);
-    let y = (t % (h * w)) / w;
-    let xx = t % w;
-    let s = 1.0 / exp(clamp(p[r * 5u + 4u], -LOG_CLAMP, LOG_CLAMP));
-    let pb = (r * chans + ch) * n * n;
-    var acc = 0.0;
-    for (var j = 0u; j < n; j++) {
-        var tj = 0.0;
-        for (var i = 0u; i < n; i++) {
-            tj += pw[pb + j * n + i] * fx[(r * n + i) * w + xx];
-        }
-        acc += (fy[(r * n + j) * h + y] * s) * tj;
-    }
-    canvas[t] = canvas[t] + acc;
 }

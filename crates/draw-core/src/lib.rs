@@ -33,8 +33,8 @@ pub mod reference;
 pub mod rng;
 
 pub use backend::{
-    AttentionOps, Backend, ColsTo, CopyTo, DeviceCounters, Gemm, Latent, LossOps, LstmOps, Mat,
-    MatrixOps, OptimOps, SamplingOps, Storage, Window, WindowGrads,
+    AttentionOps, Backend, ColsTo, CopyTo, DeviceCounters, Filterbanks, Gemm, Latent, LossOps,
+    LstmOps, Mat, MatrixOps, OptimOps, ReadFwd, SamplingOps, Storage, Window, WindowGrads,
 };
 pub use bound::{evaluate_steps, importance_weighted, ImportanceWeighted, StepBound};
 pub use config::{preset, presets, DrawConfig, Glimpse, Preset, TrainConfig};

@@ -42,12 +42,38 @@ const PLAIN: &[Wgsl] = &[];
 const ATTENTION: &[Wgsl] = &[wgsl!("attention_common.wgsl")];
 /// Attention kernels that read the images (`x` and `xhat` at bindings 1 and 2).
 const READ: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_images.wgsl")];
+/// The filterbank decoding and one filter's row (`filter_row`).
+const FILTERBANK: &[Wgsl] = &[
+    wgsl!("attention_common.wgsl"),
+    wgsl!("filterbank_rows.wgsl"),
+];
+/// The read backward's x̂ gradient at one pixel (`read_dxhat`).
+const READ_DXHAT: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("read_dxhat.wgsl")];
+/// The attention write's value at one pixel (`write_pixel`).
+const WRITE_PIXEL: &[Wgsl] = &[wgsl!("attention_common.wgsl"), wgsl!("write_pixel.wgsl")];
+/// The read backward's dF_X and dF_Y, one element each (`read_dfx`, `read_dfy`).
+const READ_DF: &[Wgsl] = &[
+    wgsl!("attention_common.wgsl"),
+    wgsl!("read_images.wgsl"),
+    wgsl!("read_backward_dfx.wgsl"),
+    wgsl!("read_backward_dfy.wgsl"),
+];
+/// The write backward's dF_X and dF_Y, one element each (`write_dfx`, `write_dfy`), and the
+/// workgroup sum.
+const WRITE_DF: &[Wgsl] = &[
+    wgsl!("attention_common.wgsl"),
+    wgsl!("workgroup_sum.wgsl"),
+    wgsl!("write_backward_dfx.wgsl"),
+    wgsl!("write_backward_dfy.wgsl"),
+];
 /// The softmax kernels (binding `logits`).
 const SOFTMAX: &[Wgsl] = &[wgsl!("softmax_common.wgsl")];
 /// The GEMMs' store of C and of its column copies.
 const GEMM_STORE: &[Wgsl] = &[wgsl!("gemm_store.wgsl")];
 /// The counter-based normal generator.
 const NORMAL: &[Wgsl] = &[wgsl!("normal_common.wgsl")];
+/// The counter-based normal generator and the workgroup sum.
+const NORMAL_SUM: &[Wgsl] = &[wgsl!("normal_common.wgsl"), wgsl!("workgroup_sum.wgsl")];
 /// Kernels that sum within a workgroup.
 const SUM: &[Wgsl] = &[wgsl!("workgroup_sum.wgsl")];
 /// The filterbank decoding and the workgroup sum.
@@ -242,12 +268,21 @@ kernels! {
     }
     /// The filterbanks F_X, F_Y from the attention outputs.
     FilterbankForward {
-        shader: wgsl!("filterbank_forward.wgsl"), headers: ATTENTION, entry: Threads,
+        shader: wgsl!("filterbank_forward.wgsl"), headers: FILTERBANK, entry: Threads,
         params: AttentionParams,
         bindings: [p: Read, fx: ReadWrite, fy: ReadWrite],
     }
+    /// Two windows' filterbanks over one image (threads split between them).
+    FilterbankForwardPair {
+        shader: wgsl!("filterbank_forward_pair.wgsl"), headers: FILTERBANK, entry: Threads,
+        params: AttentionParams,
+        bindings: [
+            p: Read, fx: ReadWrite, fy: ReadWrite, p2: Read, fx2: ReadWrite, fy2: ReadWrite,
+        ],
+    }
     /// The filterbanks' gradients carried back to the attention outputs, dp also written to
-    /// up to two copies (placeholders bind `dp`).
+    /// up to two copies (placeholders bind `dp`); with `gamma_sign` ≠ 0 (the read's whole
+    /// backward) log γ's too, in closed form from dF_X, dp set rather than added to.
     FilterbankBackward {
         shader: wgsl!("filterbank_backward.wgsl"), headers: ATTENTION, entry: Threads,
         params: AttentionParams,
@@ -266,24 +301,30 @@ kernels! {
     }
     /// Attention read backward, to x̂.
     ReadBackwardDxhat {
-        shader: wgsl!("read_backward_dxhat.wgsl"), headers: ATTENTION, entry: Threads,
+        shader: wgsl!("read_backward_dxhat.wgsl"), headers: READ_DXHAT, entry: Threads,
         params: AttentionParams,
         bindings: [fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite],
     }
-    /// Attention read backward, to F_X.
-    ReadBackwardDfx {
-        shader: wgsl!("read_backward_dfx.wgsl"), headers: READ, entry: Threads,
+    /// Attention read backward, to x̂, carried on to the canvas (the canvas error's backward).
+    ReadBackwardCanvas {
+        shader: wgsl!("read_backward_canvas.wgsl"), headers: READ_DXHAT, entry: Threads,
         params: AttentionParams,
-        bindings: [x: Read, xhat: Read, fy: Read, p: Read, dr: Read, dfx: ReadWrite],
+        bindings: [
+            x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dxhat: ReadWrite,
+            dc: ReadWrite,
+        ],
     }
-    /// Attention read backward, to F_Y.
-    ReadBackwardDfy {
-        shader: wgsl!("read_backward_dfy.wgsl"), headers: READ, entry: Threads,
+    /// Attention read backward, to F_X and F_Y (one dispatch, threads split between them).
+    ReadBackwardDf {
+        shader: wgsl!("read_backward_df.wgsl"), headers: READ_DF, entry: Threads,
         params: AttentionParams,
-        bindings: [x: Read, xhat: Read, fx: Read, p: Read, dr: Read, dfy: ReadWrite],
+        bindings: [
+            x: Read, xhat: Read, fx: Read, fy: Read, p: Read, dr: Read, dfx: ReadWrite,
+            dfy: ReadWrite,
+        ],
     }
-    /// Attention read or write backward, to log γ in closed form from dF_X (one workgroup
-    /// per row; `gamma_sign` +1 for a read, −1 for a write).
+    /// Attention read backward, to log γ in closed form from dF_X (one workgroup per row;
+    /// `gamma_sign` +1 for a read, −1 for a write).
     GammaBackward {
         shader: wgsl!("gamma_backward.wgsl"), headers: ATTENTION_SUM, entry: Threads,
         params: AttentionParams,
@@ -291,9 +332,15 @@ kernels! {
     }
     /// Attention write, added to the canvas.
     WriteForward {
-        shader: wgsl!("write_forward.wgsl"), headers: ATTENTION, entry: Threads,
+        shader: wgsl!("write_forward.wgsl"), headers: WRITE_PIXEL, entry: Threads,
         params: AttentionParams,
         bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite],
+    }
+    /// Attention write, added to the canvas, then x̂ = x − σ(canvas).
+    WriteForwardError {
+        shader: wgsl!("write_forward_error.wgsl"), headers: WRITE_PIXEL, entry: Threads,
+        params: AttentionParams,
+        bindings: [pw: Read, fx: Read, fy: Read, p: Read, canvas: ReadWrite, x: Read, xhat: ReadWrite],
     }
     /// Attention write backward, to the patch, also written to up to two copies
     /// (placeholders bind `dpatch`).
@@ -305,17 +352,15 @@ kernels! {
             dpatch_copy1: ReadWrite,
         ],
     }
-    /// Attention write backward, to F_X.
-    WriteBackwardDfx {
-        shader: wgsl!("write_backward_dfx.wgsl"), headers: ATTENTION, entry: Threads,
+    /// Attention write backward, to F_X, F_Y and log γ (in closed form from dF_X), one
+    /// workgroup per row.
+    WriteBackwardDf {
+        shader: wgsl!("write_backward_df.wgsl"), headers: WRITE_DF, entry: Threads,
         params: AttentionParams,
-        bindings: [pw: Read, fy: Read, p: Read, dc: Read, dfx: ReadWrite],
-    }
-    /// Attention write backward, to F_Y.
-    WriteBackwardDfy {
-        shader: wgsl!("write_backward_dfy.wgsl"), headers: ATTENTION, entry: Threads,
-        params: AttentionParams,
-        bindings: [pw: Read, fx: Read, p: Read, dc: Read, dfy: ReadWrite],
+        bindings: [
+            pw: Read, fx: Read, fy: Read, p: Read, dc: Read, dfx: ReadWrite, dfy: ReadWrite,
+            dp: ReadWrite,
+        ],
     }
     /// x̂ = x − σ(c).
     CanvasError {
@@ -335,6 +380,26 @@ kernels! {
         shader: wgsl!("sample_latent.wgsl"), headers: NORMAL, entry: Threads,
         params: LatentParams,
         bindings: [ml: Read, eps: ReadWrite, z: ReadWrite, kl: ReadWrite, z_copy: ReadWrite],
+    }
+    /// The fused μ and log σ layer, then the sample as `SampleLatent` draws it, one workgroup
+    /// per row.
+    LatentLayerSample {
+        shader: wgsl!("latent_layer_sample.wgsl"), headers: NORMAL_SUM, entry: Threads,
+        params: LatentParams,
+        bindings: [
+            h: Read, w: Read, bias: Read, ml: ReadWrite, eps: ReadWrite, z: ReadWrite,
+            kl: ReadWrite, z_copy: ReadWrite,
+        ],
+    }
+    /// The latent's backward, then through the μ and log σ layer to its input (added), one
+    /// workgroup per row.
+    LatentLayerBackward {
+        shader: wgsl!("latent_layer_backward.wgsl"), headers: PLAIN, entry: Threads,
+        params: LatentParams,
+        bindings: [
+            ml: Read, eps: Read, dz: Read, dml: ReadWrite, dml_copy: ReadWrite, w: Read,
+            dh: ReadWrite,
+        ],
     }
     /// The latent sample's and KL term's gradients, also written to a copy (the placeholder
     /// binds `dml`).

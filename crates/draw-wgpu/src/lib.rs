@@ -78,6 +78,8 @@ struct Recorder {
     arena: Vec<u8>,
     bind_groups: HashMap<(Kernel, [u64; 8]), wgpu::BindGroup>,
     staging: Option<wgpu::Buffer>,
+    /// Dispatches recorded per kernel, indexed by [`Kernel`].
+    tally: Vec<u64>,
 }
 
 /// Running totals behind [`WgpuBackend::counters`] (relaxed atomics: a count, not a fence).
@@ -220,6 +222,7 @@ impl WgpuBackend {
                 arena: Vec::with_capacity((stride * DISPATCHES_PER_SUBMIT) as usize),
                 bind_groups: HashMap::new(),
                 staging: None,
+                tally: vec![0; Kernel::ALL.len()],
             }),
             results: Mutex::new(None),
             fault,
@@ -231,6 +234,18 @@ impl WgpuBackend {
     /// `Storage::counters`).
     pub fn counters(&self) -> DeviceCounters {
         self.counts.read()
+    }
+
+    /// Dispatches recorded so far per kernel, in kernel-table order (subtract two tallies to
+    /// see where a stretch of work goes).
+    pub fn kernel_tally(&self) -> Vec<(Kernel, u64)> {
+        // Poisoned only if a thread panicked while recording: an invariant broken elsewhere.
+        let rec = self.recorder.lock().expect("recorder lock");
+        Kernel::ALL
+            .iter()
+            .copied()
+            .zip(rec.tally.iter().copied())
+            .collect()
     }
 
     /// Whether the adapter is a CPU (llvmpipe/lavapipe, WARP): correct but slow.
@@ -362,6 +377,7 @@ impl WgpuBackend {
         pass.set_pipeline(&pipeline.pipeline);
         pass.set_bind_group(0, &bind_group, &[offset as u32]);
         pass.dispatch_workgroups(groups.0, groups.1, 1);
+        rec.tally[kernel as usize] += 1;
         Counts::bump(&self.counts.dispatches, 1);
         if matches!(kernel, Kernel::Gemm | Kernel::GemmDirect) {
             Counts::bump(&self.counts.gemms, 1);

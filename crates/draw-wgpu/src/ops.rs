@@ -7,8 +7,8 @@ use draw_core::kernels::ledger::Verdict;
 use draw_core::kernels::pointwise::AdamStep;
 use draw_core::rng::NoiseKey;
 use draw_core::{
-    AttentionOps, ColsTo, CopyTo, Gemm, Latent, LossOps, LstmOps, MatrixOps, OptimOps, SamplingOps,
-    Storage, Window, WindowGrads,
+    AttentionOps, ColsTo, CopyTo, Filterbanks, Gemm, Latent, LossOps, LstmOps, Mat, MatrixOps,
+    OptimOps, ReadFwd, SamplingOps, Storage, Window, WindowGrads,
 };
 
 use crate::kernels::Kernel;
@@ -205,6 +205,21 @@ impl WgpuBackend {
         bias: Option<&WgpuTensor>,
         copies: &mut [ColsTo<'_, WgpuTensor>],
     ) {
+        self.gemm_dispatch_keep_a(c, g, bias, (copies, None));
+    }
+
+    /// [`WgpuBackend::gemm_dispatch`], A also written to `a_copy` by the epilogue (A read as
+    /// it is, k ≤ n, at most two column copies; the caller checks).
+    fn gemm_dispatch_keep_a(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: Option<&WgpuTensor>,
+        (copies, a_copy): (
+            &mut [ColsTo<'_, WgpuTensor>],
+            Option<&CopyTo<'_, WgpuTensor>>,
+        ),
+    ) {
         let Gemm { a, b, alpha, beta } = g;
         let (a, trans_a, b, trans_b) = (a.t, a.transposed, b.t, b.transposed);
         let (m, k) = if trans_a {
@@ -263,6 +278,15 @@ impl WgpuBackend {
             outs[k] = &*to.dst;
         }
         p.copies = dim(fused.len());
+        if let Some(to) = a_copy {
+            assert!(
+                !trans_a && k <= n && fused.len() < 3,
+                "gemm_bias_keep_a: A as it is, k ≤ n"
+            );
+            let (t, ld, at) = copy_target(to, (m, k));
+            (p.acopy_ld, p.acopy_at) = (ld, at);
+            outs[2] = t;
+        }
         let groups = match self.gemm {
             Kernel::GemmDirect => grid(m * n),
             _ => (n.div_ceil(64) as u32, m.div_ceil(64) as u32),
@@ -282,6 +306,28 @@ impl MatrixOps for WgpuBackend {
 
     fn gemm_bias(&self, c: &mut WgpuTensor, g: Gemm<'_, WgpuTensor>, bias: &WgpuTensor) {
         self.gemm_dispatch(c, g, Some(bias), &mut []);
+    }
+
+    fn gemm_bias_keep_a(
+        &self,
+        c: &mut WgpuTensor,
+        g: Gemm<'_, WgpuTensor>,
+        bias: &WgpuTensor,
+        mut a_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let a = g.a;
+        let (k, n) = if g.b.transposed {
+            (g.b.t.cols, g.b.t.rows)
+        } else {
+            g.b.t.shape()
+        };
+        if a.transposed || k > n {
+            // The epilogue has a thread per column of C only: copy A apart.
+            self.gemm_dispatch(c, g, Some(bias), &mut []);
+            a_copy.copy(self, a.t);
+            return;
+        }
+        self.gemm_dispatch_keep_a(c, g, Some(bias), (&mut [], Some(&a_copy)));
     }
 
     fn gemm_to(
@@ -458,6 +504,40 @@ impl AttentionOps for WgpuBackend {
         );
     }
 
+    fn filterbank_forward_pair(
+        &self,
+        first: Filterbanks<'_, WgpuTensor>,
+        second: Filterbanks<'_, WgpuTensor>,
+    ) {
+        let (g1, g2) = (first.geo, second.geo);
+        assert!(
+            (g1.width, g1.height) == (g2.width, g2.height) && first.p.rows == second.p.rows,
+            "filterbank_forward_pair: two windows over one image and batch"
+        );
+        let rows = first.p.rows;
+        let two = attention(g2, rows);
+        let a = AttentionParams {
+            n2: two.n,
+            span2: two.span,
+            filter_centre2: two.filter_centre,
+            ..attention(g1, rows)
+        };
+        let tensors = [
+            first.p,
+            &*first.fx,
+            &*first.fy,
+            second.p,
+            &*second.fx,
+            &*second.fy,
+        ];
+        self.dispatch(
+            Kernel::FilterbankForwardPair,
+            a,
+            &tensors,
+            grid(rows * 2 * (g1.n + g2.n)),
+        );
+    }
+
     fn filterbank_backward(
         &self,
         win: Window<'_, WgpuTensor>,
@@ -479,23 +559,11 @@ impl AttentionOps for WgpuBackend {
     fn filterbank_backward_to(
         &self,
         win: Window<'_, WgpuTensor>,
-        (dfx, dfy): (&WgpuTensor, &WgpuTensor),
+        dfs: (&WgpuTensor, &WgpuTensor),
         dp: &mut WgpuTensor,
         dp_copies: &mut [CopyTo<'_, WgpuTensor>],
     ) {
-        let Window { p, fx, fy, geo } = win;
-        let rows = p.rows;
-        let (fused, rest) = dp_copies.split_at_mut(dp_copies.len().min(2));
-        let (a, [t0, t1]) = attention_copies(attention(geo, rows), fused, dp);
-        self.dispatch(
-            Kernel::FilterbankBackward,
-            a,
-            &[p, fx, fy, dfx, dfy, dp, t0, t1],
-            workgroups(rows as u64),
-        );
-        for to in rest {
-            to.copy(self, dp);
-        }
+        self.filterbank_backward_dispatch(win, dfs, dp, dp_copies, 0.0);
     }
 
     fn read_forward(
@@ -539,37 +607,14 @@ impl AttentionOps for WgpuBackend {
         grads: WindowGrads<'_, WgpuTensor>,
     ) {
         let Window { p, fx, fy, geo } = win;
-        let WindowGrads { dfx, dfy, dp } = grads;
-        let rows = x.rows;
-        let a = attention(geo, rows);
+        let a = attention(geo, x.rows);
         self.dispatch(
             Kernel::ReadBackwardDxhat,
             a,
             &[fx, fy, p, dr, dxhat],
             grid(dxhat.len()),
         );
-        self.dispatch(
-            Kernel::ReadBackwardDfx,
-            a,
-            &[x, xhat, fy, p, dr, dfx],
-            grid(dfx.len()),
-        );
-        self.dispatch(
-            Kernel::ReadBackwardDfy,
-            a,
-            &[x, xhat, fx, p, dr, dfy],
-            grid(dfy.len()),
-        );
-        let g = AttentionParams {
-            gamma_sign: 1.0,
-            ..a
-        };
-        self.dispatch(
-            Kernel::GammaBackward,
-            g,
-            &[fx, dfx, p, dp],
-            workgroups(rows as u64),
-        );
+        self.read_backward_filters((x, xhat), win, dr, grads);
     }
 
     fn write_forward(
@@ -586,6 +631,57 @@ impl AttentionOps for WgpuBackend {
             &[patch, fx, fy, p, canvas],
             grid(canvas.len()),
         );
+    }
+
+    fn write_forward_error(
+        &self,
+        patch: &WgpuTensor,
+        win: Window<'_, WgpuTensor>,
+        canvas: &mut WgpuTensor,
+        (x, xhat): (&WgpuTensor, &mut WgpuTensor),
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        assert!(
+            x.shape() == canvas.shape() && xhat.shape() == canvas.shape(),
+            "write_forward_error: x, x̂ and the canvas differ in shape"
+        );
+        let a = attention(geo, patch.rows);
+        self.dispatch(
+            Kernel::WriteForwardError,
+            a,
+            &[patch, fx, fy, p, canvas, x, xhat],
+            grid(canvas.len()),
+        );
+    }
+
+    fn read_backward_full(
+        &self,
+        ((x, xhat), win, dr): ReadFwd<'_, WgpuTensor>,
+        (dxhat, dcanvas): (&mut WgpuTensor, &mut WgpuTensor),
+        grads: WindowGrads<'_, WgpuTensor>,
+        dp_copies: &mut [CopyTo<'_, WgpuTensor>],
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let WindowGrads { dfx, dfy, dp } = grads;
+        assert!(
+            dcanvas.shape() == dxhat.shape(),
+            "read_backward_full: dx̂ and the canvas gradient differ in shape"
+        );
+        let a = attention(geo, x.rows);
+        self.dispatch(
+            Kernel::ReadBackwardCanvas,
+            a,
+            &[x, xhat, fx, fy, p, dr, dxhat, dcanvas],
+            grid(dxhat.len()),
+        );
+        self.dispatch(
+            Kernel::ReadBackwardDf,
+            a,
+            &[x, xhat, fx, fy, p, dr, dfx, dfy],
+            grid(dfx.len() + dfy.len()),
+        );
+        // log γ's gradient with the filterbanks' (one workgroup per row), dp set.
+        self.filterbank_backward_dispatch(win, (dfx, dfy), dp, dp_copies, 1.0);
     }
 
     fn write_backward(
@@ -633,7 +729,65 @@ fn attention_copies<'a>(
 }
 
 impl WgpuBackend {
-    /// The attention write backward's four dispatches, the patch's gradient also written to
+    /// The filterbank backward, the finished dp also into `dp_copies` (the first two by the
+    /// kernel, any more by copy ops); with `gamma_sign` ≠ 0 it sets dp, log γ's column from dF_X
+    /// in closed form (the read's whole backward), else it adds to dp.
+    fn filterbank_backward_dispatch(
+        &self,
+        win: Window<'_, WgpuTensor>,
+        (dfx, dfy): (&WgpuTensor, &WgpuTensor),
+        dp: &mut WgpuTensor,
+        dp_copies: &mut [CopyTo<'_, WgpuTensor>],
+        gamma_sign: f32,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let rows = p.rows;
+        let (fused, rest) = dp_copies.split_at_mut(dp_copies.len().min(2));
+        let (a, [t0, t1]) = attention_copies(attention(geo, rows), fused, dp);
+        let a = AttentionParams { gamma_sign, ..a };
+        self.dispatch(
+            Kernel::FilterbankBackward,
+            a,
+            &[p, fx, fy, dfx, dfy, dp, t0, t1],
+            workgroups(rows as u64),
+        );
+        for to in rest {
+            to.copy(self, dp);
+        }
+    }
+
+    /// The attention read backward past x̂: the filterbanks' gradients (one dispatch), then
+    /// log γ's from dF_X (one workgroup per row).
+    fn read_backward_filters(
+        &self,
+        (x, xhat): (&WgpuTensor, &WgpuTensor),
+        win: Window<'_, WgpuTensor>,
+        dr: &WgpuTensor,
+        grads: WindowGrads<'_, WgpuTensor>,
+    ) {
+        let Window { p, fx, fy, geo } = win;
+        let WindowGrads { dfx, dfy, dp } = grads;
+        let rows = x.rows;
+        let a = attention(geo, rows);
+        self.dispatch(
+            Kernel::ReadBackwardDf,
+            a,
+            &[x, xhat, fx, fy, p, dr, dfx, dfy],
+            grid(dfx.len() + dfy.len()),
+        );
+        let g = AttentionParams {
+            gamma_sign: 1.0,
+            ..a
+        };
+        self.dispatch(
+            Kernel::GammaBackward,
+            g,
+            &[fx, dfx, p, dp],
+            workgroups(rows as u64),
+        );
+    }
+
+    /// The attention write backward's two dispatches, the patch's gradient also written to
     /// `dpatch_copies` (the first two by the kernel, any more by copy ops).
     fn write_backward_dispatches(
         &self,
@@ -659,25 +813,9 @@ impl WgpuBackend {
             to.copy(self, dpatch);
         }
         self.dispatch(
-            Kernel::WriteBackwardDfx,
+            Kernel::WriteBackwardDf,
             a,
-            &[patch, fy, p, dc, dfx],
-            grid(dfx.len()),
-        );
-        self.dispatch(
-            Kernel::WriteBackwardDfy,
-            a,
-            &[patch, fx, p, dc, dfy],
-            grid(dfy.len()),
-        );
-        let g = AttentionParams {
-            gamma_sign: -1.0,
-            ..a
-        };
-        self.dispatch(
-            Kernel::GammaBackward,
-            g,
-            &[fx, dfx, p, dp],
+            &[patch, fx, fy, p, dc, dfx, dfy, dp],
             workgroups(rows as u64),
         );
     }
@@ -748,6 +886,10 @@ impl LossOps for WgpuBackend {
         );
     }
 }
+
+/// The widest `[dμ | d log σ]` row `shaders/latent_layer_backward.wgsl` keeps in workgroup
+/// memory (its `row_dml`).
+const LATENT_ROW_MAX: usize = 1024;
 
 /// The generator's parameters for `len` normals from `key`.
 fn normal_params(len: usize, key: NoiseKey) -> NormalParams {
@@ -822,6 +964,45 @@ impl SamplingOps for WgpuBackend {
         self.dispatch(Kernel::SampleLatent, p, &tensors, grid(eps.rows));
     }
 
+    fn latent_layer_sample_to(
+        &self,
+        (h, weight, bias): (&WgpuTensor, &WgpuTensor, &WgpuTensor),
+        mu_logsig: &mut WgpuTensor,
+        (eps, key): (&mut WgpuTensor, NoiseKey),
+        (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
+        z_copy: CopyTo<'_, WgpuTensor>,
+    ) {
+        let zs = eps.cols;
+        assert!(
+            weight.shape() == (2 * zs, h.cols)
+                && bias.shape() == (1, 2 * zs)
+                && mu_logsig.shape() == (h.rows, 2 * zs)
+                && eps.rows == h.rows,
+            "latent_layer_sample_to: a 2z × in layer, its bias, and rows × 2z outputs"
+        );
+        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
+        let noise = normal_params(eps.len(), key);
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            draw: 1,
+            key_lo: noise.key_lo,
+            key_hi: noise.key_hi,
+            offset_lo: noise.offset_lo,
+            offset_hi: noise.offset_hi,
+            inputs: dim(h.cols),
+            ..latent_params(eps)
+        };
+        let tensors = [h, weight, bias, &*mu_logsig, &*eps, z, kl, t];
+        self.dispatch(
+            Kernel::LatentLayerSample,
+            p,
+            &tensors,
+            workgroups(h.rows as u64),
+        );
+    }
+
     fn sample_latent_drawn_to(
         &self,
         mu_logsig: &WgpuTensor,
@@ -860,6 +1041,42 @@ impl SamplingOps for WgpuBackend {
         };
         let tensors = [mu_logsig, eps, dz, dmu_logsig, dmu_logsig];
         self.dispatch(Kernel::SampleLatentBackward, p, &tensors, grid(eps.len()));
+    }
+
+    fn latent_layer_backward_to(
+        &self,
+        latent: Latent<'_, WgpuTensor>,
+        (dz, kl_scale): (&WgpuTensor, f64),
+        dmu_logsig: &mut WgpuTensor,
+        copy: CopyTo<'_, WgpuTensor>,
+        (weight, dh): (&WgpuTensor, &mut WgpuTensor),
+    ) {
+        let Latent { mu_logsig, eps } = latent;
+        if 2 * eps.cols > LATENT_ROW_MAX {
+            self.sample_latent_backward_to(latent, (dz, kl_scale), dmu_logsig, copy);
+            self.gemm(dh, Gemm::add_to(Mat::n(dmu_logsig), Mat::n(weight)));
+            return;
+        }
+        assert!(
+            weight.shape() == (2 * eps.cols, dh.cols) && dh.rows == eps.rows,
+            "latent_layer_backward_to: a 2z × in layer and a rows × in input gradient"
+        );
+        let (t, ld0, at0) = copy_target(&copy, dmu_logsig.shape());
+        let p = LatentParams {
+            copies: 1,
+            ld0,
+            at0,
+            scale: kl_scale as f32,
+            inputs: dim(dh.cols),
+            ..latent_params(eps)
+        };
+        let tensors = [mu_logsig, eps, dz, &*dmu_logsig, t, weight, dh];
+        self.dispatch(
+            Kernel::LatentLayerBackward,
+            p,
+            &tensors,
+            workgroups(eps.rows as u64),
+        );
     }
 
     fn sample_latent_backward_to(

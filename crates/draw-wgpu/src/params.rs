@@ -158,6 +158,8 @@ params! {
         offset_lo: u32,
         /// High half of the index of element (0, 0).
         offset_hi: u32,
+        /// The layer's input width (`latent_layer_sample_to`; 0 elsewhere).
+        inputs: u32,
     }
 
     /// `softmax_xent`, `softmax_xent_backward`: `rows × cols` logits and the loss scale (the
@@ -292,6 +294,11 @@ params! {
         dst2: u32,
         /// 1: copy 2 adds to its tensor.
         acc2: u32,
+        /// Row stride of A's copy (`gemm_bias_keep_a`, bound as `out2`; A as it is, k ≤ n),
+        /// 0 for none.
+        acopy_ld: u32,
+        /// Flat index of the copy's element (0, 0).
+        acopy_at: u32,
     }
 
     /// The filterbank and attention read/write kernels: the batch and glimpse geometry, and
@@ -328,6 +335,12 @@ params! {
         copy1_ld: u32,
         /// The flat index of the second copy's element (0, 0).
         copy1_at: u32,
+        /// A second window's N over the same image (`filterbank_forward_pair`), 0 elsewhere.
+        n2: u32,
+        /// The second window's stride scale.
+        span2: f32,
+        /// The second window's filter centre.
+        filter_centre2: f32,
     }
 
     /// `adam`: one Adam step with clipping folded into the gradient scale.

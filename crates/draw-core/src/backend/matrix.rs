@@ -1,6 +1,6 @@
 //! Matrix ops: the GEMM (required), bias rows, scaling and reductions.
 
-use super::{host, Storage};
+use super::{host, CopyTo, Storage};
 use crate::Float;
 
 /// One operand of a matrix product: a tensor, used as it is or transposed.
@@ -102,6 +102,21 @@ pub trait MatrixOps: Storage {
     /// product's epilogue). Default: [`MatrixOps::gemm`], then [`MatrixOps::add_bias`].
     fn gemm_bias(&self, c: &mut Self::Tensor, g: Gemm<'_, Self::Tensor>, bias: &Self::Tensor) {
         host::gemm_bias(self, c, g, bias);
+    }
+
+    /// [`MatrixOps::gemm_bias`], its left operand `g.a` (read as it is) also written to
+    /// `a_copy` (a step's LSTM input into the all-steps rows its weight gradient reads), so
+    /// that no copy op follows. Default: the product, then the copy.
+    fn gemm_bias_keep_a(
+        &self,
+        c: &mut Self::Tensor,
+        g: Gemm<'_, Self::Tensor>,
+        bias: &Self::Tensor,
+        mut a_copy: CopyTo<'_, Self::Tensor>,
+    ) {
+        let a = g.a.t;
+        self.gemm_bias(c, g, bias);
+        a_copy.copy(self, a);
     }
 
     /// [`MatrixOps::gemm`] (or [`MatrixOps::gemm_bias`] with `bias`) into `c`, then column

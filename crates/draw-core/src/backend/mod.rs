@@ -42,7 +42,7 @@ mod optim;
 mod sampling;
 mod storage;
 
-pub use attention::{AttentionOps, Window, WindowGrads};
+pub use attention::{AttentionOps, Filterbanks, ReadFwd, Window, WindowGrads};
 pub use loss::LossOps;
 pub use lstm::LstmOps;
 pub use matrix::{ColsTo, Gemm, Mat, MatrixOps};

@@ -1,7 +1,7 @@
 //! Sampling: counter-based normals and the reparameterised latent (paper eq. 3 and the KL of
 //! eq. 10), and the latent's sampled log-density ratio for the importance-weighted bound.
 
-use super::{host, CopyTo, Storage};
+use super::{host, CopyTo, Gemm, Mat, MatrixOps};
 use crate::rng::NoiseKey;
 use crate::Float;
 
@@ -14,8 +14,9 @@ pub struct Latent<'a, T> {
     pub eps: &'a T,
 }
 
-/// Noise and the latent sample with its KL term.
-pub trait SamplingOps: Storage {
+/// Noise and the latent sample with its KL term. Extends [`MatrixOps`] for the op that makes
+/// `[μ | log σ]` by its layer and samples in one.
+pub trait SamplingOps: MatrixOps {
     /// Fills with standard normals from `key`; element (r, c) uses index r·cols + c (plus the
     /// key's offset).
     fn fill_normal(&self, t: &mut Self::Tensor, key: NoiseKey) {
@@ -73,6 +74,20 @@ pub trait SamplingOps: Storage {
     ) {
         host::sample_latent_backward_to(self, latent, (dz, kl_scale), dmu_logsig, copy);
     }
+    /// [`SamplingOps::sample_latent_backward_to`], then through the μ and log σ layer to its
+    /// input: `dh` += `[dμ | d log σ]`·W (`weight` the `[W_μ; W_logσ]` layer, 2z × in): a
+    /// backward step's latent in one op. Default: the backward, then [`MatrixOps::gemm`].
+    fn latent_layer_backward_to(
+        &self,
+        latent: Latent<'_, Self::Tensor>,
+        (dz, kl_scale): (&Self::Tensor, f64),
+        dmu_logsig: &mut Self::Tensor,
+        copy: CopyTo<'_, Self::Tensor>,
+        (weight, dh): (&Self::Tensor, &mut Self::Tensor),
+    ) {
+        self.sample_latent_backward_to(latent, (dz, kl_scale), dmu_logsig, copy);
+        self.gemm(dh, Gemm::add_to(Mat::n(dmu_logsig), Mat::n(weight)));
+    }
     /// ε drawn from `key` into `eps` (as [`SamplingOps::fill_normal`]), then
     /// [`SamplingOps::sample_latent_to`] with it: a forward step's sample in one op. Default:
     /// the two ops.
@@ -84,5 +99,20 @@ pub trait SamplingOps: Storage {
         z_copy: CopyTo<'_, Self::Tensor>,
     ) {
         host::sample_latent_drawn_to(self, mu_logsig, (eps, key), (z, kl), z_copy);
+    }
+    /// The fused μ and log σ layer, then the sample: `mu_logsig` = h·Wᵀ + b (`weight` the
+    /// `[W_μ; W_logσ]` layer, 2z × in, `bias` 1 × 2z), then
+    /// [`SamplingOps::sample_latent_drawn_to`] on it: a forward step's latent in one op.
+    /// Default: [`MatrixOps::gemm_bias`], then that.
+    fn latent_layer_sample_to(
+        &self,
+        (h, weight, bias): (&Self::Tensor, &Self::Tensor, &Self::Tensor),
+        mu_logsig: &mut Self::Tensor,
+        (eps, key): (&mut Self::Tensor, NoiseKey),
+        (z, kl): (&mut Self::Tensor, &mut Self::Tensor),
+        z_copy: CopyTo<'_, Self::Tensor>,
+    ) {
+        self.gemm_bias(mu_logsig, Gemm::new(Mat::n(h), Mat::t(weight)), bias);
+        self.sample_latent_drawn_to(mu_logsig, (eps, key), (z, kl), z_copy);
     }
 }

@@ -7,7 +7,10 @@ use super::forward::window;
 use super::workspace::{
     previous, GradsAll, Previous, ReadTape, Scratch, StepTape, Workspace, WriteTape,
 };
-use super::{head, linear_backward, linear_input_grad, linear_param_grads, lstm_param_grads, Draw};
+use super::{
+    head, linear_backward, linear_input_grad, linear_param_grads, lstm_param_grads, next_read_head,
+    Draw,
+};
 use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, WindowGrads};
 use crate::config::Glimpse;
 use crate::error::Result;
@@ -85,6 +88,10 @@ impl<B: Backend> Draw<B> {
         };
         let s = &mut ws.scratch;
         b.bce_backward(&ws.x, &ws.canvas, scale, &mut s.dcanvas);
+        if next_read_head(cfg) > 0 {
+            // No read after the last step: its columns of the fused write gradient stay zero.
+            b.fill(&mut s.dwrite_out, 0.0);
+        }
         for t in [&mut s.dh_dec, &mut s.dc_dec, &mut s.dh_enc, &mut s.dc_enc] {
             b.fill(t, 0.0);
         }
@@ -184,9 +191,8 @@ impl<B: Backend> Draw<B> {
         self.sample_backward(b, st, inputs.scale, s, latent_rows);
         let enc_rows = CopyTo::Rows(&mut all.dgates_enc, row);
         self.encode_backward(b, (st, inputs), s, enc_rows);
-        self.read_backward(b, st, inputs, s, CopyTo::Rows(&mut all.dp_read, row))?;
-        // (1) x̂ = x − σ(c_{t−1})
-        b.canvas_error_backward(inputs.x, &st.xhat, &s.dxhat, &mut s.dcanvas);
+        let dp_rows = CopyTo::Rows(&mut all.dp_read, row);
+        self.read_backward(b, (st, inputs), s, (dp_rows, rows.t))?;
         std::mem::swap(&mut s.dh_dec, &mut s.dh_dec_next);
         std::mem::swap(&mut s.dh_enc, &mut s.dh_enc_next);
         Ok(())
@@ -266,7 +272,7 @@ impl<B: Backend> Draw<B> {
     }
 
     /// (4) the latent and its KL: gradients on `[μ | log σ]` (also into the all-steps rows
-    /// `copy`), then through their fused layer on h^enc_t (one GEMM).
+    /// `copy`), then through their fused layer on h^enc_t, by one op.
     fn sample_backward(
         &self,
         b: &B,
@@ -279,8 +285,8 @@ impl<B: Backend> Draw<B> {
             mu_logsig: &st.mu_logsig,
             eps: &st.eps,
         };
-        b.sample_latent_backward_to(latent, (&s.dz, scale), &mut s.dmu_logsig, copy);
-        linear_input_grad(b, &s.dmu_logsig, &self.fused.latent, &mut s.dh_enc);
+        let to_h = (&self.fused.latent.weight, &mut s.dh_enc);
+        b.latent_layer_backward_to(latent, (&s.dz, scale), &mut s.dmu_logsig, copy, to_h);
     }
 
     /// (3) encoder: gate gradients, then the gradients on its input `[r_t, h^dec_{t−1},
@@ -322,37 +328,44 @@ impl<B: Backend> Draw<B> {
 
     /// (2) read: from r_t's gradient (which the encoder's backward left in `s.dr`) to x̂ and,
     /// through attention, to the read head (its output gradient also into the all-steps rows
-    /// `dp_copy`) and h^dec_{t−1}. A full read has nothing left to do: the encoder's backward
-    /// wrote x̂'s gradient.
+    /// `dp_copy`) and h^dec_{t−1}; then (1) x̂ = x − σ(c_{t−1}): x̂'s gradient onto the canvas
+    /// gradient, all by the attention read's one backward op. For a full read the encoder's
+    /// backward wrote x̂'s gradient, and only (1) is left. When the fused write layer holds the
+    /// read head ([`next_read_head`]), a step t > 0 leaves the head's output gradient in the
+    /// last columns of `s.dwrite_out`, and step t − 1's write carries it to h^dec_{t−1} in its
+    /// own GEMM.
     fn read_backward(
         &self,
         b: &B,
-        st: &StepTape<B::Tensor>,
-        inputs: &StepInputs<'_, B::Tensor>,
+        (st, inputs): (&StepTape<B::Tensor>, &StepInputs<'_, B::Tensor>),
         s: &mut Scratch<B::Tensor>,
-        dp_copy: CopyTo<'_, B::Tensor>,
+        (dp_copy, t): (CopyTo<'_, B::Tensor>, usize),
     ) -> Result<()> {
         match &st.read {
             ReadTape::Attention(a) => {
+                let h = head(self.params.read_attn.as_ref(), "read")?;
+                // With the read head in the fused write layer, step t − 1's write carries the
+                // window gradient to h^dec_{t−1}.
+                let in_write = t > 0 && next_read_head(&self.config) > 0;
+                let col = b.shape(&s.dwrite_out).1.saturating_sub(5);
                 let window_grads = WindowGrads {
                     dfx: &mut s.dfx_read,
                     dfy: &mut s.dfy_read,
                     dp: &mut s.dp,
                 };
-                b.read_backward(
-                    inputs.x,
-                    &st.xhat,
-                    window(a),
-                    &s.dr,
-                    &mut s.dxhat,
-                    window_grads,
-                );
-                let dfs = (&s.dfx_read, &s.dfy_read);
-                b.filterbank_backward_to(window(a), dfs, &mut s.dp, &mut [dp_copy]);
-                let h = head(self.params.read_attn.as_ref(), "read")?;
-                linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
+                let fwd = ((inputs.x, &st.xhat), window(a), &s.dr);
+                let to_canvas = (&mut s.dxhat, &mut s.dcanvas);
+                if in_write {
+                    let to = &mut [dp_copy, CopyTo::Cols(&mut s.dwrite_out, col)];
+                    b.read_backward_full(fwd, to_canvas, window_grads, to);
+                } else {
+                    b.read_backward_full(fwd, to_canvas, window_grads, &mut [dp_copy]);
+                    linear_input_grad(b, &s.dp, h, &mut s.dh_dec_next);
+                }
             }
-            ReadTape::Full => {}
+            ReadTape::Full => {
+                b.canvas_error_backward(inputs.x, &st.xhat, &s.dxhat, &mut s.dcanvas);
+            }
         }
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! read → encode → sample → decode → write.
 
 use super::workspace::{previous, Attn, Previous, ReadTape, StepTape, Workspace, WriteTape};
-use super::{head, linear, lstm_gates, step_noise, Draw, Loss};
-use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Latent, Mat, Window};
+use super::{head, linear, lstm_gates_keep, next_read_head, step_noise, Draw, Loss};
+use crate::backend::{Backend, ColsTo, CopyTo, Filterbanks, Gemm, Latent, Mat, Window};
 use crate::error::Result;
 use crate::params::DrawParams;
 use crate::params::Linear;
@@ -93,6 +93,10 @@ impl<B: Backend> Draw<B> {
         if let Some(r) = ws.probe.as_mut().and_then(|p| p.log_ratio.as_mut()) {
             b.fill(r, 0.0);
         }
+        // Step 0's x̂; every later step's is written by the write before it.
+        if let Some(st) = ws.steps.first_mut() {
+            b.canvas_error(&ws.x, &ws.canvas, &mut st.xhat);
+        }
         for t in 0..self.config.steps {
             self.forward_step(b, ws, t, noise)?;
         }
@@ -100,16 +104,20 @@ impl<B: Backend> Draw<B> {
         Ok(())
     }
 
-    /// Time step `t`: (1)–(2) read, (3) encode, (4) sample, (5) decode, (6) write.
+    /// Time step `t`: (2) read, (3) encode, (4) sample, (5) decode, (6) write, then (1) the
+    /// next step's x̂ = x − σ(c_t) by the write's op.
     fn forward_step(&self, b: &B, ws: &mut Workspace<B>, t: usize, noise: NoiseKey) -> Result<()> {
         let (before, rest) = ws.steps.split_at_mut(t);
-        let st = &mut rest[0];
+        let Some((st, after)) = rest.split_first_mut() else {
+            unreachable!("step {t} of {}", ws.steps.len())
+        };
         let prev = previous(&ws.init, before);
-        b.canvas_error(&ws.x, &ws.canvas, &mut st.xhat);
+        // The read window of a step after the first came with the write before it.
+        let head = t == 0 || next_read_head(&self.config) == 0;
         self.read_step(
             b,
             (&ws.x, &mut *st),
-            prev.h_dec,
+            (prev.h_dec, head),
             &mut ws.read_out,
             &mut ws.enc_in_step,
         )?;
@@ -144,27 +152,40 @@ impl<B: Backend> Draw<B> {
         }
         self.decode_step(b, st, &prev, &mut inputs);
         let layers = (&self.params, self.fused.write.as_ref());
-        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas)
+        let next = match after.first_mut() {
+            Some(next) => Next {
+                error: Some((&ws.x, &mut next.xhat)),
+                read: match &mut next.read {
+                    ReadTape::Attention(a) => Some(a),
+                    ReadTape::Full => None,
+                },
+            },
+            None => Next {
+                error: None,
+                read: None,
+            },
+        };
+        write_step(b, layers, &st.dec_h, &mut st.write, &mut ws.canvas, next)
     }
 
-    /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input.
+    /// (2) r_t = read(x, x̂, h^dec_{t−1}) into the first columns of the encoder's input; the
+    /// read head's GEMM and filterbanks run here only when `run_head` (else the write before
+    /// made the window).
     fn read_step(
         &self,
         b: &B,
         (x, st): (&B::Tensor, &mut StepTape<B::Tensor>),
-        h_dec_prev: &B::Tensor,
+        (h_dec_prev, run_head): (&B::Tensor, bool),
         read_out: &mut B::Tensor,
         enc_in: &mut B::Tensor,
     ) -> Result<()> {
         match &mut st.read {
             ReadTape::Attention(a) => {
-                linear(
-                    b,
-                    &mut a.p,
-                    h_dec_prev,
-                    head(self.params.read_attn.as_ref(), "read")?,
-                );
-                b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
+                let h = head(self.params.read_attn.as_ref(), "read")?;
+                if run_head {
+                    linear(b, &mut a.p, h_dec_prev, h);
+                    b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
+                }
                 let to = CopyTo::Cols(enc_in, 0);
                 b.read_forward_to((x, &st.xhat), window(a), read_out, to);
             }
@@ -188,8 +209,14 @@ impl<B: Backend> Draw<B> {
         io: &mut LstmInputs<'_, B::Tensor>,
     ) {
         let (rs, d) = (self.config.read_size(), self.config.dec_size);
-        lstm_gates(b, &mut st.enc_gates, io.enc_step, &self.fused.encoder);
-        b.copy_rows(io.enc_step, io.enc_all, io.row);
+        let to_all = CopyTo::Rows(&mut *io.enc_all, io.row);
+        lstm_gates_keep(
+            b,
+            &mut st.enc_gates,
+            io.enc_step,
+            &self.fused.encoder,
+            to_all,
+        );
         let next_inputs = &mut [
             CopyTo::Cols(io.enc_step, rs + d),
             CopyTo::Rows(io.h_enc_all, io.row),
@@ -198,8 +225,9 @@ impl<B: Backend> Draw<B> {
         b.lstm_forward_to(&mut st.enc_gates, prev.c_enc, state, next_inputs);
     }
 
-    /// (4) `[μ | log σ]` by one GEMM, then z_t = μ + σ·ε with ε drawn from `key` by the same
-    /// op, also into the first columns of the decoder's input; adds the step's KL to `kl`.
+    /// (4) `[μ | log σ]` by the fused layer, then z_t = μ + σ·ε with ε drawn from `key`, all
+    /// by one op, z_t also into the first columns of the decoder's input; adds the step's KL
+    /// to `kl`.
     fn sample_step(
         &self,
         b: &B,
@@ -207,9 +235,10 @@ impl<B: Backend> Draw<B> {
         key: NoiseKey,
         (kl, dec_in): (&mut B::Tensor, &mut B::Tensor),
     ) {
-        linear(b, &mut st.mu_logsig, &st.enc_h, &self.fused.latent);
-        b.sample_latent_drawn_to(
-            &st.mu_logsig,
+        let l = &self.fused.latent;
+        b.latent_layer_sample_to(
+            (&st.enc_h, &l.weight, &l.bias),
+            &mut st.mu_logsig,
             (&mut st.eps, key),
             (&mut st.z, kl),
             CopyTo::Cols(dec_in, 0),
@@ -227,8 +256,14 @@ impl<B: Backend> Draw<B> {
         io: &mut LstmInputs<'_, B::Tensor>,
     ) {
         let (rs, zs) = (self.config.read_size(), self.config.z_size);
-        lstm_gates(b, &mut st.dec_gates, io.dec_step, &self.fused.decoder);
-        b.copy_rows(io.dec_step, io.dec_all, io.row);
+        let to_all = CopyTo::Rows(&mut *io.dec_all, io.row);
+        lstm_gates_keep(
+            b,
+            &mut st.dec_gates,
+            io.dec_step,
+            &self.fused.decoder,
+            to_all,
+        );
         let next_inputs = &mut [
             CopyTo::Cols(io.enc_step, rs),
             CopyTo::Cols(io.dec_step, zs),
@@ -239,15 +274,35 @@ impl<B: Backend> Draw<B> {
     }
 }
 
+/// An attention state's filterbanks to make.
+fn filterbanks<T>(a: &mut Attn<T>) -> Filterbanks<'_, T> {
+    let Attn { geo, p, fx, fy } = a;
+    Filterbanks { p, geo, fx, fy }
+}
+
+/// What a write step also writes for the step after it.
+pub(super) struct Next<'a, T> {
+    /// `(x, x̂)`: x̂ = x − σ(c_t) (the next step's canvas error, by the attention write's own
+    /// op).
+    pub error: Option<(&'a T, &'a mut T)>,
+    /// The next step's read window, when the fused write layer computes its p
+    /// ([`next_read_head`]); its filterbanks are made with the write's.
+    pub read: Option<&'a mut Attn<T>>,
+}
+
 /// (6) c_t = c_{t−1} + write(h^dec_t): the attention write (eq. 29), whose head and patch
-/// are one GEMM through the fused write layer (`fused`), or a linear map to every pixel.
+/// are one GEMM through the fused write layer (`fused`, which with an attention read also
+/// computes the next step's read window into `next.read`, whose filterbanks are made with the
+/// write's), or a linear map to every pixel; then the next step's x̂ (`next.error`).
 pub(super) fn write_step<B: Backend>(
     b: &B,
     (p, fused): (&DrawParams<B::Tensor>, Option<&Linear<B::Tensor>>),
     h_dec: &B::Tensor,
     tape: &mut WriteTape<B::Tensor>,
     canvas: &mut B::Tensor,
+    next: Next<'_, B::Tensor>,
 ) -> Result<()> {
+    let Next { error, read } = next;
     match tape {
         WriteTape::Attention {
             attn: a,
@@ -257,14 +312,29 @@ pub(super) fn write_step<B: Backend>(
             let l = head(fused, "write")?;
             let g = Gemm::new(Mat::n(h_dec), Mat::t(&l.weight));
             let n = b.shape(patch).1;
-            let copies = &mut [ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n)];
-            b.gemm_to(out, g, Some(&l.bias), copies);
-            b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
-            b.write_forward(patch, window(a), canvas);
+            let (p_write, patch_to) = (ColsTo::set(&mut a.p, 0, 5), ColsTo::set(patch, 5, n));
+            match read {
+                Some(r) => {
+                    let copies = &mut [p_write, patch_to, ColsTo::set(&mut r.p, 5 + n, 5)];
+                    b.gemm_to(out, g, Some(&l.bias), copies);
+                    b.filterbank_forward_pair(filterbanks(a), filterbanks(r));
+                }
+                None => {
+                    b.gemm_to(out, g, Some(&l.bias), &mut [p_write, patch_to]);
+                    b.filterbank_forward(&a.p, &a.geo, &mut a.fx, &mut a.fy);
+                }
+            }
+            match error {
+                Some(error) => b.write_forward_error(patch, window(a), canvas, error),
+                None => b.write_forward(patch, window(a), canvas),
+            }
         }
         WriteTape::Full => {
             let g = Gemm::add_to(Mat::n(h_dec), Mat::t(&p.write.weight));
             b.gemm_bias(canvas, g, &p.write.bias);
+            if let Some((x, xhat)) = error {
+                b.canvas_error(x, canvas, xhat);
+            }
         }
     }
     Ok(())

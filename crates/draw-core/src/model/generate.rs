@@ -1,7 +1,7 @@
 //! Generation (paper eqs. 7–9): z_t ~ N(0, I) through the decoder alone, the canvas after
 //! every step.
 
-use super::forward::write_step;
+use super::forward::{write_step, Next};
 use super::shard::shard_rows;
 use super::workspace::{write_tape, WriteTape};
 use super::{geometry, lstm_gates, step_noise, Draw};
@@ -84,7 +84,7 @@ impl<B: Backend> Draw<B> {
         let (mut h_new, mut c_new) = (b.zeros(n, d), b.zeros(n, d));
         let (mut canvas, mut zt) = (b.zeros(n, cab), b.zeros(n, z));
         let (mut gates, mut input) = (b.zeros(n, 4 * d), b.zeros(n, z + d));
-        let mut write = write_tape(b, n, geometry(cfg, cfg.write));
+        let mut write = write_tape(b, n, (geometry(cfg, cfg.write), super::next_read_head(cfg)));
         let (empty, mut shown) = (b.zeros(n, cab), b.zeros(n, cab));
         b.broadcast_rows(&p.init.h_dec, &mut h);
         b.broadcast_rows(&p.init.c_dec, &mut c);
@@ -99,18 +99,22 @@ impl<B: Backend> Draw<B> {
             b.lstm_forward(&mut gates, &c, &mut c_new, &mut h_new);
             std::mem::swap(&mut h, &mut h_new);
             std::mem::swap(&mut c, &mut c_new);
+            // σ(c) on the backend, as the canvas error of an empty image: 0 − σ(c), written by
+            // the write's op.
             write_step(
                 b,
                 (p, self.fused.write.as_ref()),
                 &h,
                 &mut write,
                 &mut canvas,
+                Next {
+                    error: Some((&empty, &mut shown)),
+                    read: None,
+                },
             )?;
             if let WriteTape::Attention { attn, .. } = &write {
                 windows.push(b.download(&attn.p).into_iter().map(|v| v.f64()).collect());
             }
-            // σ(c) on the backend, as the canvas error of an empty image: 0 − σ(c).
-            b.canvas_error(&empty, &canvas, &mut shown);
             let frame = b.download(&shown).into_iter().map(|v| -(v.f64() as f32));
             frames.push(frame.collect());
         }

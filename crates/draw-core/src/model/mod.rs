@@ -20,7 +20,7 @@ pub use generate::Generated;
 pub use probe::Probed;
 pub use workspace::{Workspace, WorkspaceSize};
 
-use crate::backend::{Backend, Gemm, Mat};
+use crate::backend::{Backend, CopyTo, Gemm, Mat};
 use crate::config::{DrawConfig, Glimpse};
 use crate::error::{DrawError, Result};
 use crate::kernels::filterbank::Geometry;
@@ -49,6 +49,9 @@ struct FusedGates<T> {
     latent: Linear<T>,
     /// With an attention write, its head and patch layers as one, `[W_head; W_write]`
     /// ((5 + patch) × dec) and `[b_head, b_write]`: a step's window and patch are one GEMM.
+    /// With an attention read too, the read head's rows follow (`[W_head; W_write;
+    /// W_read_head]`, ([`next_read_head`]) more rows): the three layers that read h^dec_t are
+    /// one GEMM forward (the read head's output is step t + 1's window) and one backward.
     write: Option<Linear<T>>,
 }
 
@@ -122,6 +125,16 @@ fn geometry(cfg: &DrawConfig, g: Glimpse) -> Option<Geometry> {
     }
 }
 
+/// The columns of the read head that the fused write layer also computes (5 with attention
+/// read and write, else 0): the heads that read h^dec_t, the write's of step t and the read's
+/// of step t + 1, are one layer ([`FusedGates::write`]).
+pub(super) fn next_read_head(cfg: &DrawConfig) -> usize {
+    match (cfg.read, cfg.write) {
+        (Glimpse::Attention { .. }, Glimpse::Attention { .. }) => 5,
+        _ => 0,
+    }
+}
+
 /// The attention head `which` ("read" or "write") of an attention glimpse, or a named error
 /// when the parameters lack it (the configuration and the parameters disagree).
 fn head<H>(h: Option<H>, which: &str) -> Result<H> {
@@ -191,6 +204,19 @@ fn lstm_gates<B: Backend>(
 ) {
     let g = Gemm::new(Mat::n(input_and_h), Mat::n(&fused.weights_t));
     b.gemm_bias(gates, g, &fused.bias);
+}
+
+/// [`lstm_gates`], the step's input `[input, h]` also written to `input_copy` (its all-steps
+/// rows) by the same op.
+fn lstm_gates_keep<B: Backend>(
+    b: &B,
+    gates: &mut B::Tensor,
+    input_and_h: &B::Tensor,
+    fused: &FusedLstm<B::Tensor>,
+    input_copy: CopyTo<'_, B::Tensor>,
+) {
+    let g = Gemm::new(Mat::n(input_and_h), Mat::n(&fused.weights_t));
+    b.gemm_bias_keep_a(gates, g, &fused.bias, input_copy);
 }
 
 /// Weight and bias gradients of an LSTM from the gate gradients and inputs of all T steps:
@@ -281,9 +307,12 @@ impl<B: Backend> Draw<B> {
                     weight: b.zeros(2 * z, e),
                     bias: b.zeros(1, 2 * z),
                 },
-                write: geometry(&config, config.write).map(|g| Linear {
-                    weight: b.zeros(5 + g.patch_len(), d),
-                    bias: b.zeros(1, 5 + g.patch_len()),
+                write: geometry(&config, config.write).map(|g| {
+                    let rows = 5 + g.patch_len() + next_read_head(&config);
+                    Linear {
+                        weight: b.zeros(rows, d),
+                        bias: b.zeros(1, rows),
+                    }
                 }),
             },
             config,
@@ -335,6 +364,10 @@ impl<B: Backend> Draw<B> {
             b.copy_rows(&p.write.weight, &mut out.weight, heads);
             b.copy_cols(&head.bias, 0, &mut out.bias, 0, heads, false);
             b.copy_cols(&p.write.bias, 0, &mut out.bias, heads, patch, false);
+            if let (5, Some(read)) = (next_read_head(&self.config), &p.read_attn) {
+                b.copy_rows(&read.weight, &mut out.weight, heads + patch);
+                b.copy_cols(&read.bias, 0, &mut out.bias, heads + patch, 5, false);
+            }
         }
     }
 

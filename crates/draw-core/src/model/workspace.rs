@@ -33,8 +33,9 @@ pub(super) enum WriteTape<T> {
         attn: Attn<T>,
         /// The N × N (per channel) patch written.
         patch: T,
-        /// `[p | patch]`, the fused head and patch layer's product, which its `gemm_to`
-        /// copies into `attn.p` and `patch`.
+        /// `[p | patch]` (`[p | patch | p_read]` with an attention read: the next step's read
+        /// window), the fused layer's product, which its `gemm_to` copies into `attn.p`,
+        /// `patch` (and the next step's read window).
         out: T,
     },
 }
@@ -112,7 +113,9 @@ pub(super) struct Scratch<T> {
     pub dfx_write: T,
     pub dfy_write: T,
     pub dpatch: T,
-    /// `[dp | dpatch]` of the attention write, the fused write layer's output gradient.
+    /// `[dp | dpatch]` of the attention write, the fused write layer's output gradient; with
+    /// an attention read, `[dp | dpatch | dp_read]`, the last columns written by the read
+    /// backward of the step after (zero for the last step).
     pub dwrite_out: T,
 }
 
@@ -208,17 +211,18 @@ pub(super) fn attn<B: Storage>(b: &B, n: usize, geo: Geometry) -> Attn<B::Tensor
     }
 }
 
-/// A step's write buffers for `n` rows.
+/// A step's write buffers for `n` rows, the fused layer's product `extra` columns wider than
+/// `[p | patch]` ([`super::next_read_head`]).
 pub(super) fn write_tape<B: Storage>(
     b: &B,
     n: usize,
-    gw: Option<Geometry>,
+    (gw, extra): (Option<Geometry>, usize),
 ) -> WriteTape<B::Tensor> {
     match gw {
         Some(g) => WriteTape::Attention {
             attn: attn(b, n, g),
             patch: b.zeros(n, g.patch_len()),
-            out: b.zeros(n, 5 + g.patch_len()),
+            out: b.zeros(n, 5 + g.patch_len() + extra),
         },
         None => WriteTape::Full,
     }
@@ -252,7 +256,8 @@ impl<B: Backend> Draw<B> {
         let glimpse_head = |g: Option<Geometry>| g.map_or(0, |_| 5);
         let (gr, gw) = (geometry(cfg, cfg.read), geometry(cfg, cfg.write));
         let patch = gw.map_or(0, |g| g.patch_len() as u64);
-        let write_out = gw.map_or(0, |g| 5 + g.patch_len() as u64);
+        let extra = super::next_read_head(cfg) as u64;
+        let write_out = gw.map_or(0, |g| 5 + g.patch_len() as u64 + extra);
         let per_step = cab + glimpse(gr) + 6 * e + 4 * z + 6 * d + glimpse(gw) + patch + write_out;
         let heads = glimpse_head(gr) + glimpse_head(gw) + patch;
         let gathered = [
@@ -352,7 +357,7 @@ impl<B: Backend> Draw<B> {
             dec_gates: z0(4 * d),
             dec_c: z0(d),
             dec_h: z0(d),
-            write: write_tape(b, n, geometry(cfg, cfg.write)),
+            write: write_tape(b, n, (geometry(cfg, cfg.write), super::next_read_head(cfg))),
         }
     }
 
@@ -411,7 +416,7 @@ impl<B: Backend> Draw<B> {
             dfx_write: z0(fx_len(gw)),
             dfy_write: z0(fy_len(gw)),
             dpatch: z0(gw.map_or(0, |g| g.patch_len())),
-            dwrite_out: z0(gw.map_or(0, |g| 5 + g.patch_len())),
+            dwrite_out: z0(gw.map_or(0, |g| 5 + g.patch_len() + super::next_read_head(cfg))),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Cases for [`AttentionOps`](crate::backend::AttentionOps): the filterbanks, the read and
 //! the write, each forward then backward; the read writing a copy of r, and the write
-//! backward and the filterbank backward writing copies of dpatch and dp ([`CopyTo`]).
+//! backward and the filterbank backward writing copies of dpatch and dp ([`CopyTo`]); the write
+//! with the next step's canvas error and the read backward carried on to the canvas.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
-use crate::backend::{Backend, CopyTo, Window, WindowGrads};
+use crate::backend::{Backend, CopyTo, Filterbanks, Window, WindowGrads};
 use crate::kernels::filterbank::Geometry;
 
 /// An attention op on `rows` rows of one geometry.
@@ -27,6 +28,23 @@ pub(super) enum AttentionCase {
         rows: usize,
         geo: Geometry,
         into_rows: bool,
+    },
+    /// `write_forward_error` then `read_backward_full`: the write with the next step's x̂ of
+    /// the updated canvas, and the read's whole backward (carried on to the canvas, dp finished
+    /// and copied into columns 3.., rows `rows..` and columns 1.. of random tensors), on one
+    /// window; dp and its copies compared apart (`dp`), at their own tolerance.
+    Canvas {
+        rows: usize,
+        geo: Geometry,
+        /// Compare dp and its copies (at `ATTENTION_CHAIN`), else every other output (at
+        /// `ATTENTION`).
+        dp: bool,
+    },
+    /// `filterbank_forward_pair`: two windows of different N over one image.
+    FilterbankPair {
+        rows: usize,
+        geo: Geometry,
+        n2: usize,
     },
     /// `write_backward_to` then `filterbank_backward_to`: dpatch and the finished dp also
     /// into columns 3.. of wider tensors, or (`into_rows`) into rows `rows..` of taller ones,
@@ -78,6 +96,51 @@ pub(super) fn copy_cases() -> Vec<AttentionCase> {
             rows: 100,
             geo: geo(5, 28, 28, 1),
             into_rows: true,
+        },
+    ]
+}
+
+/// The ops that fuse the canvas error into the write and the read's whole backward: on an odd
+/// three-channel grid and on the paper's read and write grids, every output but dp, then dp.
+pub(super) fn canvas_cases() -> Vec<AttentionCase> {
+    let geo = |n, width, height, channels| Geometry {
+        n,
+        width,
+        height,
+        channels,
+    };
+    let mut v = Vec::new();
+    for dp in [false, true] {
+        for (rows, geo) in [
+            (3, geo(4, 11, 9, 3)),
+            (100, geo(2, 28, 28, 1)),
+            (100, geo(5, 28, 28, 1)),
+        ] {
+            v.push(AttentionCase::Canvas { rows, geo, dp });
+        }
+    }
+    v
+}
+
+/// Two windows' filterbanks at once: odd grids, and the paper's write (N = 5) with its read
+/// (N = 2).
+pub(super) fn pair_cases() -> Vec<AttentionCase> {
+    let geo = |n, width, height, channels| Geometry {
+        n,
+        width,
+        height,
+        channels,
+    };
+    vec![
+        AttentionCase::FilterbankPair {
+            rows: 3,
+            geo: geo(4, 11, 9, 3),
+            n2: 3,
+        },
+        AttentionCase::FilterbankPair {
+            rows: 100,
+            geo: geo(5, 28, 28, 1),
+            n2: 2,
         },
     ]
 }
@@ -147,6 +210,14 @@ impl AttentionCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("read_forward_to {to} rows={rows} {}", g(geo))
             }
+            AttentionCase::FilterbankPair { rows, geo, n2 } => {
+                format!("filterbank_forward_pair rows={rows} {} and N={n2}", g(geo))
+            }
+            AttentionCase::Canvas { rows, geo, dp } => {
+                let ops = "write_forward_error+read_backward_full";
+                let what = if *dp { " (dp)" } else { "" };
+                format!("{ops}{what} rows={rows} {}", g(geo))
+            }
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -160,7 +231,10 @@ impl AttentionCase {
     }
 
     pub(super) fn tolerance(&self) -> f64 {
-        tolerance::ATTENTION
+        match self {
+            AttentionCase::Canvas { dp: true, .. } => tolerance::ATTENTION_CHAIN,
+            _ => tolerance::ATTENTION,
+        }
     }
 
     /// The head outputs, then per op its tensors in the order [`AttentionCase::run`] takes them.
@@ -213,6 +287,33 @@ impl AttentionCase {
                     },
                 ]
             }
+            AttentionCase::FilterbankPair { rows, geo, n2 } => {
+                let geo2 = Geometry { n: n2, ..geo };
+                vec![
+                    attention_params(rows, s),
+                    signed(rows, geo.fx_len(), s),
+                    signed(rows, geo.fy_len(), s),
+                    attention_params(rows, s),
+                    signed(rows, geo2.fx_len(), s),
+                    signed(rows, geo2.fy_len(), s),
+                ]
+            }
+            AttentionCase::Canvas { rows, geo, .. } => vec![
+                attention_params(rows, s),
+                signed(rows, geo.patch_len(), s),
+                signed(rows, geo.image_len(), s),
+                rand(rows, geo.image_len(), 0.0, 1.0, s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, 2 * geo.patch_len(), s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, geo.image_len(), s),
+                signed(rows, geo.fx_len(), s),
+                signed(rows, geo.fy_len(), s),
+                signed(rows, 5, s),
+                signed(rows, 5 + 3, s),
+                signed(3 * rows, 5, s),
+                signed(rows, 5 + 1, s),
+            ],
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -254,6 +355,8 @@ impl AttentionCase {
                 geo,
                 into_rows,
             } => run_read_to(io, (rows, &geo), into_rows),
+            AttentionCase::Canvas { rows, geo, dp } => run_canvas(io, (rows, &geo), dp),
+            AttentionCase::FilterbankPair { geo, n2, .. } => run_pair(io, &geo, n2),
             AttentionCase::BackwardTo {
                 rows,
                 geo,
@@ -311,6 +414,77 @@ fn run_backward_to<B: Backend>(
         io.out("dp copied", &dp_copy),
         io.out("dp copied (2)", &dp_cols),
         io.out("dp copied (3)", &dp_rows),
+    ]
+}
+
+fn run_pair<B: Backend>(io: &mut Io<'_, B>, geo: &Geometry, n2: usize) -> Vec<Output> {
+    let b = io.b;
+    let geo2 = Geometry { n: n2, ..*geo };
+    let (p, mut fx, mut fy) = (io.next(), io.next(), io.next());
+    let (p2, mut fx2, mut fy2) = (io.next(), io.next(), io.next());
+    let first = Filterbanks {
+        p: &p,
+        geo,
+        fx: &mut fx,
+        fy: &mut fy,
+    };
+    let second = Filterbanks {
+        p: &p2,
+        geo: &geo2,
+        fx: &mut fx2,
+        fy: &mut fy2,
+    };
+    b.filterbank_forward_pair(first, second);
+    vec![
+        io.out("fx", &fx),
+        io.out("fy", &fy),
+        io.out("fx (second)", &fx2),
+        io.out("fy (second)", &fy2),
+    ]
+}
+
+fn run_canvas<B: Backend>(
+    io: &mut Io<'_, B>,
+    (rows, geo): (usize, &Geometry),
+    compare_dp: bool,
+) -> Vec<Output> {
+    let b = io.b;
+    let (p, patch, mut canvas, x, mut xhat) =
+        (io.next(), io.next(), io.next(), io.next(), io.next());
+    let (dr, mut dxhat, mut dcanvas) = (io.next(), io.next(), io.next());
+    let (mut dfx, mut dfy, mut dp) = (io.next(), io.next(), io.next());
+    let (mut dp_cols, mut dp_rows, mut dp_cols1) = (io.next(), io.next(), io.next());
+    let banks = filterbanks(b, &p, rows, geo);
+    let win = window_of(&p, &banks, geo);
+    b.write_forward_error(&patch, win, &mut canvas, (&x, &mut xhat));
+    let grads = WindowGrads {
+        dfx: &mut dfx,
+        dfy: &mut dfy,
+        dp: &mut dp,
+    };
+    // Three copies: past the two a device may write from its kernel.
+    let copies = &mut [
+        CopyTo::Cols(&mut dp_cols, 3),
+        CopyTo::Rows(&mut dp_rows, rows),
+        CopyTo::Cols(&mut dp_cols1, 1),
+    ];
+    let to = (&mut dxhat, &mut dcanvas);
+    b.read_backward_full(((&x, &xhat), win, &dr), to, grads, copies);
+    if compare_dp {
+        return vec![
+            io.out("dp", &dp),
+            io.out("dp copied", &dp_cols),
+            io.out("dp copied (2)", &dp_rows),
+            io.out("dp copied (3)", &dp_cols1),
+        ];
+    }
+    vec![
+        io.out("canvas", &canvas),
+        io.out("xhat", &xhat),
+        io.out("dxhat", &dxhat),
+        io.out("dcanvas", &dcanvas),
+        io.out("dfx", &dfx),
+        io.out("dfy", &dfy),
     ]
 }
 

@@ -5,7 +5,7 @@
 //! [`Storage::broadcast_rows`]: crate::backend::Storage::broadcast_rows
 
 use super::{signed, tolerance, Host, Io, Output};
-use crate::backend::{Backend, ColsTo, Gemm, Mat};
+use crate::backend::{Backend, ColsTo, CopyTo, Gemm, Mat};
 
 /// A matrix op and its sizes.
 #[derive(Clone, Debug)]
@@ -30,6 +30,14 @@ pub(super) enum MatrixCase {
         k: usize,
         tb: bool,
         bias: bool,
+    },
+    /// `gemm_bias_keep_a` (A as it is, B transposed or not): A also into rows `m..` of a
+    /// taller random tensor.
+    GemmKeepA {
+        m: usize,
+        n: usize,
+        k: usize,
+        tb: bool,
     },
     Scale {
         n: usize,
@@ -128,6 +136,20 @@ pub(super) fn gemm_bias_cases() -> Vec<MatrixCase> {
     v
 }
 
+/// `gemm_bias_keep_a` at odd sizes with n ≥ k and n < k, and at the encoder's gate GEMM
+/// (100 × 520 · 520 × 1024).
+pub(super) fn gemm_keep_a_cases() -> Vec<MatrixCase> {
+    [
+        (5, 11, 7, false),
+        (5, 11, 7, true),
+        (5, 3, 7, false),
+        (100, 1024, 520, false),
+    ]
+    .into_iter()
+    .map(|(m, n, k, tb)| MatrixCase::GemmKeepA { m, n, k, tb })
+    .collect()
+}
+
 /// `gemm_to` at odd sizes, with and without a bias, and at the model's uses: an LSTM's input
 /// gradient (100 × 1024 · 1024 × 520) split into its parts, and the write head and patch as
 /// one layer (30 outputs from h^dec, with the bias).
@@ -170,6 +192,9 @@ impl MatrixCase {
             MatrixCase::GemmTo { m, n, k, tb, bias } => {
                 format!("gemm_to {m}x{k}·{k}x{n} tb={tb} bias={bias}, 4 column copies")
             }
+            MatrixCase::GemmKeepA { m, n, k, tb } => {
+                format!("gemm_bias_keep_a {m}x{k}·{k}x{n} tb={tb}, A into rows")
+            }
             MatrixCase::Scale { n } => format!("scale n={n}"),
             MatrixCase::Sums { rows, cols } => format!("sum/sum_squares/sum_rows {rows}x{cols}"),
             MatrixCase::Bias { rows, cols } => format!("add_bias/broadcast_rows {rows}x{cols}"),
@@ -178,9 +203,10 @@ impl MatrixCase {
 
     pub(super) fn tolerance(&self) -> f64 {
         match self {
-            MatrixCase::Gemm { .. } | MatrixCase::GemmTo { .. } | MatrixCase::Sums { .. } => {
-                tolerance::GEMM
-            }
+            MatrixCase::Gemm { .. }
+            | MatrixCase::GemmTo { .. }
+            | MatrixCase::GemmKeepA { .. }
+            | MatrixCase::Sums { .. } => tolerance::GEMM,
             MatrixCase::Scale { .. } | MatrixCase::Bias { .. } => tolerance::POINTWISE,
         }
     }
@@ -204,6 +230,16 @@ impl MatrixCase {
                     v.push(signed(1, n, s));
                 }
                 v
+            }
+            MatrixCase::GemmKeepA { m, n, k, tb } => {
+                let b = if tb { signed(n, k, s) } else { signed(k, n, s) };
+                vec![
+                    signed(m, k, s),
+                    b,
+                    signed(m, n, s),
+                    signed(1, n, s),
+                    signed(3 * m, k, s),
+                ]
             }
             MatrixCase::GemmTo { m, n, k, tb, bias } => {
                 let b = if tb { signed(n, k, s) } else { signed(k, n, s) };
@@ -252,6 +288,19 @@ impl MatrixCase {
                 vec![io.out("c", &c)]
             }
             MatrixCase::GemmTo { n, tb, bias, .. } => run_gemm_to(io, n, tb, bias),
+            MatrixCase::GemmKeepA { m, tb, .. } => {
+                let (a, bb, mut c) = (io.next(), io.next(), io.next());
+                let (bias, mut copy) = (io.next(), io.next());
+                let g = Gemm::new(
+                    Mat::n(&a),
+                    Mat {
+                        t: &bb,
+                        transposed: tb,
+                    },
+                );
+                b.gemm_bias_keep_a(&mut c, g, &bias, CopyTo::Rows(&mut copy, m));
+                vec![io.out("c", &c), io.out("a copied", &copy)]
+            }
             MatrixCase::Scale { .. } => {
                 let mut t = io.next();
                 b.scale(&mut t, 1.7);

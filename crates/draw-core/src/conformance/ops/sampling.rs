@@ -1,6 +1,7 @@
 //! Cases for [`SamplingOps`](crate::backend::SamplingOps): counter-based normals and the
 //! reparameterised latent, forward then backward; the latent writing a copy of z (also with
-//! ε drawn by the same op), and its backward writing a copy of `[dμ | d log σ]`.
+//! ε drawn by the same op, and after the μ and log σ layer in one op), and its backward
+//! writing a copy of `[dμ | d log σ]`.
 
 use super::{rand, signed, tolerance, Host, Io, Output};
 use crate::backend::{Backend, CopyTo, Latent};
@@ -30,6 +31,20 @@ pub(super) enum SamplingCase {
         rows: usize,
         z: usize,
     },
+    /// `latent_layer_sample_to`: `[μ | log σ]` by a 2z × `inputs` layer, then the sample as
+    /// `Drawn`.
+    LayerDrawn {
+        rows: usize,
+        z: usize,
+        inputs: usize,
+    },
+    /// `latent_layer_backward_to`: the backward with its copy into columns 2.., then through
+    /// a 2z × `inputs` layer, added to a random input gradient.
+    LayerBackward {
+        rows: usize,
+        z: usize,
+        inputs: usize,
+    },
     /// `sample_latent_backward_to`: `[dμ | d log σ]` also into columns 2.. of a wider tensor,
     /// or (`into_rows`) into rows `rows..` of a taller one.
     BackwardTo {
@@ -53,6 +68,20 @@ pub(super) fn copy_cases() -> Vec<SamplingCase> {
         .into_iter()
         .map(|(rows, z, into_rows)| SamplingCase::BackwardTo { rows, z, into_rows });
     to.chain(drawn).chain(backward).collect()
+}
+
+/// The layer and the sample in one op: odd sizes, and the paper's (batch 100, z = 100, from
+/// h^enc of 256).
+pub(super) fn layer_cases() -> Vec<SamplingCase> {
+    [(3, 7, 5), (100, 100, 256)]
+        .into_iter()
+        .flat_map(|(rows, z, inputs)| {
+            [
+                SamplingCase::LayerDrawn { rows, z, inputs },
+                SamplingCase::LayerBackward { rows, z, inputs },
+            ]
+        })
+        .collect()
 }
 
 /// Normals at an odd size and at the paper's ε (batch 100, z = 100).
@@ -82,6 +111,12 @@ impl SamplingCase {
                 let to = if *into_rows { "rows" } else { "columns" };
                 format!("sample_latent_to {to} rows={rows} z={z}")
             }
+            SamplingCase::LayerDrawn { rows, z, inputs } => {
+                format!("latent_layer_sample_to columns rows={rows} z={z} in={inputs}")
+            }
+            SamplingCase::LayerBackward { rows, z, inputs } => {
+                format!("latent_layer_backward_to columns rows={rows} z={z} in={inputs}")
+            }
             SamplingCase::Drawn { rows, z } => {
                 format!("sample_latent_drawn_to columns rows={rows} z={z}")
             }
@@ -97,6 +132,8 @@ impl SamplingCase {
             SamplingCase::FillNormal { .. } => tolerance::NOISE,
             // ε as fill_normal's; z = μ + σ·ε then carries ε's error times σ ≤ e.
             SamplingCase::Drawn { .. } => tolerance::NOISE,
+            // The layer's sums of `inputs` products dominate.
+            SamplingCase::LayerDrawn { .. } | SamplingCase::LayerBackward { .. } => tolerance::GEMM,
             SamplingCase::Latent { .. }
             | SamplingCase::LatentTo { .. }
             | SamplingCase::BackwardTo { .. } => tolerance::POINTWISE,
@@ -124,6 +161,25 @@ impl SamplingCase {
                 } else {
                     signed(rows, z + 4, s)
                 },
+            ],
+            SamplingCase::LayerBackward { rows, z, inputs } => vec![
+                mu_logsig(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, 2 * z, s),
+                signed(rows, 2 * z + 4, s),
+                layer_weight(z, inputs, s),
+                signed(rows, inputs, s),
+            ],
+            SamplingCase::LayerDrawn { rows, z, inputs } => vec![
+                signed(rows, inputs, s),
+                layer_weight(z, inputs, s),
+                signed(1, 2 * z, s),
+                signed(rows, 2 * z, s),
+                signed(rows, z, s),
+                signed(rows, z, s),
+                signed(rows, 1, s),
+                signed(rows, z + 4, s),
             ],
             SamplingCase::Drawn { rows, z } => vec![
                 mu_logsig(rows, z, s),
@@ -198,6 +254,39 @@ impl SamplingCase {
                     io.out("z copied", &copy),
                 ]
             }
+            SamplingCase::LayerBackward { .. } => {
+                let (ml, eps, dz) = (io.next(), io.next(), io.next());
+                let (mut dml, mut copy) = (io.next(), io.next());
+                let (weight, mut dh) = (io.next(), io.next());
+                let latent = Latent {
+                    mu_logsig: &ml,
+                    eps: &eps,
+                };
+                let to = CopyTo::Cols(&mut copy, 2);
+                let to_h = (&weight, &mut dh);
+                b.latent_layer_backward_to(latent, (&dz, 0.3), &mut dml, to, to_h);
+                vec![
+                    io.out("[dmu | dlogsig]", &dml),
+                    io.out("[dmu | dlogsig] copied", &copy),
+                    io.out("dh (added)", &dh),
+                ]
+            }
+            SamplingCase::LayerDrawn { .. } => {
+                let (h, weight, bias) = (io.next(), io.next(), io.next());
+                let (mut ml, mut eps) = (io.next(), io.next());
+                let (mut z, mut kl, mut copy) = (io.next(), io.next(), io.next());
+                let key = NoiseKey::new(42, 1_000_003).with_offset(0xffff_fff0);
+                let to = CopyTo::Cols(&mut copy, 2);
+                let layer = (&h, &weight, &bias);
+                b.latent_layer_sample_to(layer, &mut ml, (&mut eps, key), (&mut z, &mut kl), to);
+                vec![
+                    io.out("mu_logsig", &ml),
+                    io.out("eps", &eps),
+                    io.out("z", &z),
+                    io.out("kl", &kl),
+                    io.out("z copied", &copy),
+                ]
+            }
             SamplingCase::Drawn { .. } => {
                 let (ml, mut eps) = (io.next(), io.next());
                 let (mut z, mut kl, mut copy) = (io.next(), io.next(), io.next());
@@ -216,6 +305,14 @@ impl SamplingCase {
             } => run_backward_to(io, rows, into_rows),
         }
     }
+}
+
+/// A 2z × `inputs` layer of weights in ±0.5/√in, so that log σ stays where training keeps it.
+fn layer_weight(z: usize, inputs: usize, s: &mut u64) -> Host {
+    let mut w = rand(2 * z, inputs, -0.5, 0.5, s);
+    let k = 1.0 / (inputs as f64).sqrt();
+    w.data.iter_mut().for_each(|v| *v = (*v * k) as f32 as f64);
+    w
 }
 
 /// `[μ | log σ]` for `rows` rows of a latent of `z`: μ in [−1, 1), log σ in [−2, 1).
