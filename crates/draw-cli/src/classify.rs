@@ -7,7 +7,7 @@
 use crate::args::TrainArgs;
 use crate::backend::{with_backend, BackendChoice, BackendTask};
 use crate::eval::to_float;
-use crate::plan::{data_dir, resume_checkpoint, DEFAULT_LOG_EVERY};
+use crate::plan::{data_dir, resume_checkpoint, Intervals, DEFAULT_LOG_EVERY};
 use crate::run_dir::{MetricsLog, RunDir};
 use crate::train::{Window, INTERRUPTED_EXIT, MAX_SKIPPED_STEPS};
 use anyhow::{bail, Result};
@@ -98,6 +98,16 @@ pub struct ClassifyState {
 }
 
 impl ClassifyPlan {
+    /// When this run logs (not at its first step), checkpoints and stops.
+    fn intervals(&self) -> Intervals {
+        Intervals {
+            log_every: self.log_every,
+            log_first: false,
+            checkpoint_every: self.checkpoint_every,
+            max_steps: self.max_steps,
+        }
+    }
+
     /// Resolves the flags of a fresh classifier run (`a.preset` names a classifier preset).
     pub fn from_args(a: &TrainArgs, now_unix: u64) -> Result<Self> {
         let name = a.preset.as_deref().unwrap_or("cluttered");
@@ -363,11 +373,7 @@ impl<B: Backend> Session<'_, B> {
                     );
                     std::process::exit(INTERRUPTED_EXIT);
                 }
-                if self
-                    .plan
-                    .max_steps
-                    .is_some_and(|m| self.trainer.steps() >= m)
-                {
+                if self.plan.intervals().stops_at(self.trainer.steps()) {
                     self.end_epoch()?;
                     return self.finish();
                 }
@@ -402,23 +408,13 @@ impl<B: Backend> Session<'_, B> {
     /// checkpoint or the end is due, and after every step while steps are being skipped; then
     /// the metrics line and the checkpoint.
     fn after_step(&mut self) -> Result<()> {
-        let logs_at = |s: u64, plan: &ClassifyPlan| s.is_multiple_of(plan.log_every);
-        let checkpoints_at = |s: u64, plan: &ClassifyPlan| {
-            plan.checkpoint_every.is_some_and(|n| s.is_multiple_of(n))
-        };
-        let stops_at = |s: u64, plan: &ClassifyPlan| plan.max_steps.is_some_and(|m| s >= m);
-        let step = self.trainer.steps();
-        let plan = &self.plan;
-        if self.skipped == 0
-            && !logs_at(step, plan)
-            && !checkpoints_at(step, plan)
-            && !stops_at(step, plan)
-        {
+        let intervals = self.plan.intervals();
+        if self.skipped == 0 && !intervals.reads_at(self.trainer.steps()) {
             return Ok(());
         }
         self.read_window()?;
         let step = self.trainer.steps();
-        if logs_at(step, &self.plan) && self.window.taken > 0 {
+        if intervals.logs_at(step) && self.window.taken > 0 {
             let (w, norm) = (self.window.loss, self.window.mean_grad_norm());
             let ips = self.window.per_second(w.examples);
             let mut line = json!({"step": step, "epoch": self.epoch, "loss": w.mean_loss(), "train_error": w.error_percent(), "grad_norm": norm, "lr": self.trainer.config.learning_rate, "images_per_sec": ips});
@@ -434,7 +430,7 @@ impl<B: Backend> Session<'_, B> {
             );
             self.window = Window::new(Score::default());
         }
-        if checkpoints_at(step, &self.plan) {
+        if intervals.checkpoints_at(step) {
             self.save()?;
         }
         Ok(())

@@ -263,20 +263,67 @@ impl TrainPlan {
         })
     }
 
+    /// When this run logs, checkpoints and stops (it also logs its first step).
+    pub fn intervals(&self) -> Intervals {
+        Intervals {
+            log_every: self.log_every,
+            log_first: true,
+            checkpoint_every: self.checkpoint_every,
+            max_steps: self.max_steps,
+        }
+    }
+
     /// Whether optimiser step `step` (1-based) writes a metrics line.
     pub fn logs_at(&self, step: u64) -> bool {
-        step.is_multiple_of(self.log_every) || step == 1
+        self.intervals().logs_at(step)
     }
 
     /// Whether optimiser step `step` writes a checkpoint (besides the one at each epoch's end).
+    pub fn checkpoints_at(&self, step: u64) -> bool {
+        self.intervals().checkpoints_at(step)
+    }
+
+    /// Whether training stops after optimiser step `step`.
+    pub fn stops_at(&self, step: u64) -> bool {
+        self.intervals().stops_at(step)
+    }
+}
+
+/// When a training run (generative or classifier) writes a metrics line and a checkpoint, and
+/// when it stops, by optimiser step (1-based).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Intervals {
+    /// A metrics line every this many steps.
+    pub log_every: u64,
+    /// Whether step 1 also writes one.
+    pub log_first: bool,
+    /// A checkpoint every this many steps (besides each epoch's end), if any.
+    pub checkpoint_every: Option<u64>,
+    /// The step after which training stops, if any.
+    pub max_steps: Option<u64>,
+}
+
+impl Intervals {
+    /// Whether step `step` writes a metrics line.
+    pub fn logs_at(&self, step: u64) -> bool {
+        step.is_multiple_of(self.log_every) || (self.log_first && step == 1)
+    }
+
+    /// Whether step `step` writes a checkpoint.
     pub fn checkpoints_at(&self, step: u64) -> bool {
         self.checkpoint_every
             .is_some_and(|n| step.is_multiple_of(n))
     }
 
-    /// Whether training stops after optimiser step `step`.
+    /// Whether training stops after step `step`.
     pub fn stops_at(&self, step: u64) -> bool {
         self.max_steps.is_some_and(|m| step >= m)
+    }
+
+    /// Whether anything after step `step` needs the ledger read: a metrics line, a checkpoint
+    /// or the stop.
+    pub fn reads_at(&self, step: u64) -> bool {
+        self.logs_at(step) || self.checkpoints_at(step) || self.stops_at(step)
     }
 }
 
@@ -775,4 +822,19 @@ mod tests {
         }
         println!("fuzzed command lines: {tried}, panics: 0");
     }
+
+    #[test]
+    fn intervals_read_the_ledger_only_where_something_is_due() {
+        let i = Intervals {
+            log_every: 5,
+            log_first: false,
+            checkpoint_every: Some(4),
+            max_steps: Some(7),
+        };
+        assert!(!i.logs_at(1) && i.logs_at(5) && i.checkpoints_at(8));
+        let due: Vec<u64> = (1..=9).filter(|&s| i.reads_at(s)).collect();
+        assert_eq!(due, [4, 5, 7, 8, 9]);
+        assert!(Intervals { log_first: true, ..i }.logs_at(1));
+    }
+
 }

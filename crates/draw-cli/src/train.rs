@@ -315,12 +315,7 @@ impl<'b, B: Backend> TrainSession<'b, B> {
     /// being skipped; then the metrics line and the checkpoint.
     fn after_step(&mut self) -> Result<()> {
         let step = self.trainer.steps();
-        let plan = &self.plan;
-        if self.at.skipped > 0
-            || plan.logs_at(step)
-            || plan.checkpoints_at(step)
-            || plan.stops_at(step)
-        {
+        if self.at.skipped > 0 || self.plan.intervals().reads_at(step) {
             self.read_window()?;
             let step = self.trainer.steps();
             if self.plan.logs_at(step) && self.at.window.taken > 0 {
