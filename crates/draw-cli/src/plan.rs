@@ -834,7 +834,10 @@ mod tests {
         assert!(!i.logs_at(1) && i.logs_at(5) && i.checkpoints_at(8));
         let due: Vec<u64> = (1..=9).filter(|&s| i.reads_at(s)).collect();
         assert_eq!(due, [4, 5, 7, 8, 9]);
-        assert!(Intervals { log_first: true, ..i }.logs_at(1));
+        assert!(Intervals {
+            log_first: true,
+            ..i
+        }
+        .logs_at(1));
     }
-
 }
