@@ -906,6 +906,30 @@ fn normal_params(len: usize, key: NoiseKey) -> NormalParams {
 }
 
 /// [`LatentParams`] for a latent of `eps`'s shape: no copies, no draw, no scale.
+/// The parameters of a sample that draws its ε from `key` into `eps` and copies z to `z_copy`
+/// (`sample_latent_drawn_to`, `latent_layer_sample_to`), with the copy's target tensor.
+fn drawn_latent_params<'a>(
+    eps: &WgpuTensor,
+    key: NoiseKey,
+    z_copy: &'a CopyTo<'_, WgpuTensor>,
+    z: &WgpuTensor,
+) -> (LatentParams, &'a WgpuTensor) {
+    let (t, ld0, at0) = copy_target(z_copy, z.shape());
+    let noise = normal_params(eps.len(), key);
+    let p = LatentParams {
+        copies: 1,
+        ld0,
+        at0,
+        draw: 1,
+        key_lo: noise.key_lo,
+        key_hi: noise.key_hi,
+        offset_lo: noise.offset_lo,
+        offset_hi: noise.offset_hi,
+        ..latent_params(eps)
+    };
+    (p, t)
+}
+
 fn latent_params(eps: &WgpuTensor) -> LatentParams {
     LatentParams {
         rows: dim(eps.rows),
@@ -980,19 +1004,10 @@ impl SamplingOps for WgpuBackend {
                 && eps.rows == h.rows,
             "latent_layer_sample_to: a 2z × in layer, its bias, and rows × 2z outputs"
         );
-        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
-        let noise = normal_params(eps.len(), key);
+        let (p, t) = drawn_latent_params(eps, key, &z_copy, z);
         let p = LatentParams {
-            copies: 1,
-            ld0,
-            at0,
-            draw: 1,
-            key_lo: noise.key_lo,
-            key_hi: noise.key_hi,
-            offset_lo: noise.offset_lo,
-            offset_hi: noise.offset_hi,
             inputs: dim(h.cols),
-            ..latent_params(eps)
+            ..p
         };
         let tensors = [h, weight, bias, &*mu_logsig, &*eps, z, kl, t];
         self.dispatch(
@@ -1010,19 +1025,7 @@ impl SamplingOps for WgpuBackend {
         (z, kl): (&mut WgpuTensor, &mut WgpuTensor),
         z_copy: CopyTo<'_, WgpuTensor>,
     ) {
-        let (t, ld0, at0) = copy_target(&z_copy, z.shape());
-        let noise = normal_params(eps.len(), key);
-        let p = LatentParams {
-            copies: 1,
-            ld0,
-            at0,
-            draw: 1,
-            key_lo: noise.key_lo,
-            key_hi: noise.key_hi,
-            offset_lo: noise.offset_lo,
-            offset_hi: noise.offset_hi,
-            ..latent_params(eps)
-        };
+        let (p, t) = drawn_latent_params(eps, key, &z_copy, z);
         let tensors = [mu_logsig, &*eps, z, kl, t];
         self.dispatch(Kernel::SampleLatent, p, &tensors, grid(eps.rows));
     }
